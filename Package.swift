@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+// Duet — co-design of neural networks and the hardware that runs them.
+// Layering (bottom to top; a target imports only targets above it in this list): see docs/ARCHITECTURE.md.
+import PackageDescription
+
+let package = Package(
+    name: "Duet",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "duet", targets: ["duet"]),
+        // MARK: - Public API
+        .library(name: "DuetCore", targets: ["DuetCore"]),
+        .library(name: "DuetWorkload", targets: ["DuetWorkload"]),
+        .library(name: "DuetSearch", targets: ["DuetSearch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: - Public API
+        .target(name: "DuetCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "DuetWorkload", dependencies: ["DuetCore"]),
+        .target(name: "DuetSearch", dependencies: ["DuetCore"]),
+
+        // MARK: - Executables (thin)
+        .executableTarget(
+            name: "duet",
+            dependencies: [
+                "DuetCore", "DuetWorkload",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .executableTarget(
+            name: "duet-bench",
+            dependencies: [
+                "DuetCore", "DuetWorkload", "DuetSearch",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: - Tests (mirror Sources/)
+        .testTarget(name: "DuetCoreTests", dependencies: ["DuetCore"]),
+        .testTarget(name: "DuetWorkloadTests", dependencies: ["DuetWorkload"]),
+        .testTarget(name: "DuetSearchTests", dependencies: ["DuetSearch"]),
+        .testTarget(name: "duetTests", dependencies: ["duet"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,30 @@
+/// Integer arithmetic on user-supplied shapes that reports overflow as an ``InputError``
+/// instead of trapping. MAC counts of absurd layers (e.g. 10⁵ channels at 10⁵×10⁵ pixels)
+/// exceed Int64; Duet must say so, not crash.
+public enum Checked {
+    /// The product of `factors`, or an ``InputError`` naming `what` when it overflows Int64.
+    public static func product(_ factors: [Int], what: String, keyPath: String = "") throws -> Int {
+        var acc = 1
+        for f in factors {
+            let (r, o) = acc.multipliedReportingOverflow(by: f)
+            if o {
+                throw InputError(
+                    keyPath: keyPath, value: factors.map(String.init).joined(separator: "×"),
+                    message: "\(what) overflows a 64-bit integer",
+                    hint: "the shape is too large to count; check the sizes for a typo")
+            }
+            acc = r
+        }
+        return acc
+    }
+
+    /// `a + b`, or an ``InputError`` naming `what` when it overflows.
+    public static func sum(_ a: Int, _ b: Int, what: String, keyPath: String = "") throws -> Int {
+        let (r, o) = a.addingReportingOverflow(b)
+        if o {
+            throw InputError(keyPath: keyPath, message: "\(what) overflows a 64-bit integer",
+                             hint: "the network is too large to count; check the sizes for a typo")
+        }
+        return r
+    }
+}

@@ -1,0 +1,3 @@
+import Testing
+@testable import DuetSearch
+@Test func placeholder() { #expect(Bool(true)) }
