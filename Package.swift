@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "DuetCore", targets: ["DuetCore"]),
         .library(name: "DuetWorkload", targets: ["DuetWorkload"]),
         .library(name: "DuetSearch", targets: ["DuetSearch"]),
+        .library(name: "DuetReport", targets: ["DuetReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,12 +23,13 @@ let package = Package(
         .target(name: "DuetCore", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "DuetWorkload", dependencies: ["DuetCore"]),
         .target(name: "DuetSearch", dependencies: ["DuetCore"]),
+        .target(name: "DuetReport", dependencies: ["DuetCore"]),
 
         // MARK: - Executables (thin)
         .executableTarget(
             name: "duet",
             dependencies: [
-                "DuetCore", "DuetWorkload",
+                "DuetCore", "DuetWorkload", "DuetReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "DuetCoreTests", dependencies: ["DuetCore"]),
         .testTarget(name: "DuetWorkloadTests", dependencies: ["DuetWorkload"]),
         .testTarget(name: "DuetSearchTests", dependencies: ["DuetSearch"]),
+        .testTarget(name: "DuetReportTests", dependencies: ["DuetReport"]),
         .testTarget(name: "duetTests", dependencies: ["duet"]),
     ],
     swiftLanguageModes: [.v6]

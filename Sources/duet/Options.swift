@@ -1,0 +1,47 @@
+import ArgumentParser
+import DuetCore
+import DuetWorkload
+import Foundation
+
+/// Output formats for reports on stdout.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv
+}
+
+/// Options shared by every command that builds a network.
+struct NetworkBuildOptions: ParsableArguments {
+    @Option(help: "Input height/width in pixels (sequence length for text encoders); default: the network's own.")
+    var input: Int?
+
+    @Option(help: "Channel width multiplier for built-in networks.")
+    var width: Double = 1.0
+
+    @Option(help: "Batch size N.")
+    var batch: Int = 1
+
+    @Option(name: .customLong("precision-bits"), help: "Bits per weight and activation element, for byte counts.")
+    var precisionBits: Int = 8
+
+    func validate() throws {
+        if let input, input < 1 { throw ValidationError("--input must be at least 1 (got \(input))") }
+        if !(width > 0) { throw ValidationError("--width must be positive (got \(width))") }
+        if batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch))") }
+        if precisionBits < 1 || precisionBits > 64 { throw ValidationError("--precision-bits must be between 1 and 64 (got \(precisionBits))") }
+    }
+
+    var buildOptions: BuildOptions { BuildOptions(input: input, width: width, batch: batch) }
+}
+
+/// Writes to stdout.
+func emit(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+/// Writes `text` to `path` atomically (nothing half-written on failure).
+func writeFile(_ text: String, to path: String) throws {
+    do {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    } catch {
+        throw InputError(file: path, message: "cannot write the file: \(error.localizedDescription)", hint: "check that the folder exists and is writable")
+    }
+}
