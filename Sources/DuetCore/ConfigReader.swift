@@ -121,13 +121,15 @@ public final class ConfigReader {
         default: wrongType(key, n, "a list of integers"); return nil
         }
         var out: [Int] = []
+        let isList: Bool = { if case .sequence = n.value { return true }; return false }()
         for (i, item) in items.enumerated() {
+            let path = isList ? keyPath(key) + "[\(i)]" : keyPath(key)
             guard case .scalar(let s, false) = item.value, let v = Int(s) else {
-                diagnostics.add(keyPath(key) + "[\(i)]", value: item.scalarText, "expected an integer, found \(item.typeName)")
+                diagnostics.add(path, value: item.scalarText, "expected an integer, found \(item.typeName)")
                 return nil
             }
             if let min, v < min {
-                diagnostics.add(keyPath(key) + "[\(i)]", value: s, "must be at least \(min)",
+                diagnostics.add(path, value: s, "must be at least \(min)",
                                 hint: v < 0 ? "sizes cannot be negative" : nil)
                 return nil
             }
@@ -168,6 +170,10 @@ public final class ConfigReader {
         guard case .sequence(let seq) = n.value else { wrongType(key, n, "a list"); return nil }
         return seq.enumerated().map { ConfigReader($1, path: keyPath(key) + "[\($0)]", diagnostics: diagnostics) }
     }
+
+    /// Marks every present key as known (used when an entry is already invalid as a whole, so that
+    /// its other keys are not reported as unknown too).
+    public func acceptAllKeys() { known.append(contentsOf: entries.map(\.key)) }
 
     /// Reports every key present that no accessor asked for, with a did-you-mean among the known keys.
     public func finish() {

@@ -102,7 +102,7 @@ public enum NetworkFormat {
 
     /// Decodes the operator of one layer entry; nil (with problems recorded) when it is invalid.
     static func decodeOp(_ r: ConfigReader) -> Operator? {
-        guard let op = r.choice("op", in: opNames, required: true) else { return nil }
+        guard let op = r.choice("op", in: opNames, required: true) else { r.acceptAllKeys(); return nil }
         switch op {
         case "conv", "depthwise", "pointwise":
             let out = r.int("out_channels", required: true, min: 1)

@@ -122,3 +122,24 @@ import Testing
         #expect(throws: InputError.self) { try ChainSpace.nasaic.parse("f65k3-f64k3-f128k5-f128k3-f96k7-f24k1") }
     }
 }
+
+/// The real NAS-Bench-201 table (../shared/data/nb201/accuracy.csv, 15,625 rows) uses the same
+/// arch strings: every one parses, and they cover the whole space exactly once.
+@Suite struct NASBench201DataTests {
+    @Test func everyArchStringOfTheBenchmarkParses() throws {
+        guard let data = TestPaths.sharedData else {
+            print("skipping: ../shared/data is absent")
+            return
+        }
+        let text = try String(contentsOf: data.appendingPathComponent("nb201/accuracy.csv"), encoding: .utf8)
+        let space = NASBench201Space()
+        var seen = Set<Architecture>()
+        for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+            let fields = line.split(separator: ",")
+            let arch = try space.parse(String(fields[1]))
+            #expect(space.format(arch) == String(fields[1]))
+            seen.insert(arch)
+        }
+        #expect(seen.count == 15_625)
+    }
+}

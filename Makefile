@@ -1,0 +1,48 @@
+# Duet — build, test, demo and benchmark entry points. Run `make help` for a list.
+SHELL := /bin/bash
+SWIFT ?= swift
+BIN := .build/release
+
+.PHONY: help deps build test demo bench clean
+
+help:
+	@echo "make demo   build Duet and run a walkthrough (installs what it needs)"
+	@echo "make test   build and run the whole test suite (installs what it needs)"
+	@echo "make build  debug build of every target"
+	@echo "make bench  release-built benchmarks, JSON on stdout"
+	@echo "make deps   install system packages Duet needs (libz3-dev), if missing"
+
+# System dependencies. Swift 6.1+ must already be installed (https://swift.org/install).
+deps:
+	@command -v $(SWIFT) >/dev/null || { echo "error: swift not found; install Swift 6.1 or newer from swift.org" >&2; exit 1; }
+	@if pkg-config --exists z3 2>/dev/null; then \
+		echo "deps: libz3-dev $$(pkg-config --modversion z3) already installed"; \
+	else \
+		echo "deps: installing libz3-dev (the Z3 solver's C library, used by duet solve) with apt-get"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libz3-dev pkg-config; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) test 2>&1 | tee .build/test.log | grep -vE '^(\[[0-9]+/[0-9]+\]|Compiling|Emitting|Write|Linking|Building|Test Case .*(started|passed))'; \
+	  exit $${PIPESTATUS[0]}
+
+demo: deps
+	$(SWIFT) build -c release --product duet
+	@echo; echo "== Built-in networks =="; $(BIN)/duet network list
+	@echo; echo "== ResNet-50 at 224x224, last layers =="; $(BIN)/duet network show resnet50 | tail -6
+	@echo; echo "== The NAS-Bench-201 space, and one of its networks =="; \
+	  $(BIN)/duet space show nb201 | head -3; \
+	  $(BIN)/duet space show nb201 --arch '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|' | tail -2
+	@echo; echo "== Five random FBNet networks (seed 7) =="; $(BIN)/duet space sample fbnet --count 5 --seed 7
+	@echo; echo "== A network from a file (Examples/networks/tiny-cnn.yaml) =="; $(BIN)/duet network show Examples/networks/tiny-cnn.yaml
+
+bench: deps
+	$(SWIFT) build -c release --product duet-bench
+	$(BIN)/duet-bench --help
+
+clean:
+	rm -rf .build
