@@ -27,7 +27,7 @@ build: deps
 	$(SWIFT) build
 
 test: deps
-	$(SWIFT) test 2>&1 | tee .build/test.log | grep -vE '^(\[[0-9]+/[0-9]+\]|Compiling|Emitting|Write|Linking|Building|Test Case .*(started|passed))'; \
+	$(SWIFT) test 2>&1 | grep -vE '^(\[[0-9]+/[0-9]+\]|Compiling|Emitting|Write|Linking|Building|Test Case .*(started|passed))'; \
 	  exit $${PIPESTATUS[0]}
 
 demo: deps
