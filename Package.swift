@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "DuetWorkload", targets: ["DuetWorkload"]),
         .library(name: "DuetSearch", targets: ["DuetSearch"]),
         .library(name: "DuetReport", targets: ["DuetReport"]),
+        .library(name: "DuetHardware", targets: ["DuetHardware"]),
+        .library(name: "DuetCostModel", targets: ["DuetCostModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,19 +26,21 @@ let package = Package(
         .target(name: "DuetWorkload", dependencies: ["DuetCore"]),
         .target(name: "DuetSearch", dependencies: ["DuetCore"]),
         .target(name: "DuetReport", dependencies: ["DuetCore"]),
+        .target(name: "DuetHardware", dependencies: ["DuetCore", "DuetWorkload"]),
+        .target(name: "DuetCostModel", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware"]),
 
         // MARK: - Executables (thin)
         .executableTarget(
             name: "duet",
             dependencies: [
-                "DuetCore", "DuetWorkload", "DuetReport",
+                "DuetCore", "DuetWorkload", "DuetReport", "DuetHardware", "DuetCostModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(
             name: "duet-bench",
             dependencies: [
-                "DuetCore", "DuetWorkload", "DuetSearch",
+                "DuetCore", "DuetWorkload", "DuetSearch", "DuetHardware", "DuetCostModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -45,6 +49,8 @@ let package = Package(
         .testTarget(name: "DuetWorkloadTests", dependencies: ["DuetWorkload"]),
         .testTarget(name: "DuetSearchTests", dependencies: ["DuetSearch"]),
         .testTarget(name: "DuetReportTests", dependencies: ["DuetReport"]),
+        .testTarget(name: "DuetHardwareTests", dependencies: ["DuetHardware"]),
+        .testTarget(name: "DuetCostModelTests", dependencies: ["DuetCostModel"]),
         .testTarget(name: "duetTests", dependencies: ["duet"]),
     ],
     swiftLanguageModes: [.v6]

@@ -48,7 +48,7 @@ public final class ConfigReader {
         return e.value
     }
 
-    public func keyPath(_ key: String) -> String { KeyPath.join(path, key) }
+    public func keyPath(_ key: String) -> String { KeyPaths.join(path, key) }
 
     private func missing(_ key: String, _ what: String) {
         diagnostics.add(keyPath(key), "missing required key '\(key)'", hint: "add '\(key): <\(what)>'")

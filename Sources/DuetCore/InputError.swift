@@ -60,7 +60,7 @@ public struct InputError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The same issues with `prefix` prepended to their key paths.
     public func under(_ prefix: String) -> InputError {
-        InputError(issues.map { var i = $0; i.keyPath = KeyPath.join(prefix, i.keyPath); return i })
+        InputError(issues.map { var i = $0; i.keyPath = KeyPaths.join(prefix, i.keyPath); return i })
     }
 }
 
@@ -93,7 +93,7 @@ public struct IssueCollector: Sendable {
 }
 
 /// Helpers for dotted key paths such as `subaccelerators[1].pe_rows`.
-public enum KeyPath {
+public enum KeyPaths {
     public static func join(_ a: String, _ b: String) -> String {
         if a.isEmpty { return b }
         if b.isEmpty { return a }

@@ -33,3 +33,35 @@ public struct LoopNest: Sendable, Hashable {
 }
 
 import DuetCore
+
+/// A loop dimension of the seven-loop view.
+public enum LoopDim: String, Sendable, Hashable, CaseIterable {
+    case n, k, c, p, q, r, s
+
+    /// This dimension's bound in `loops`.
+    public func size(in l: LoopNest) -> Int {
+        switch self {
+        case .n: return l.n
+        case .k: return l.k
+        case .c: return l.c
+        case .p: return l.p
+        case .q: return l.q
+        case .r: return l.r
+        case .s: return l.s
+        }
+    }
+}
+
+/// The three operands of a layer's loop nest.
+public enum Operand: String, Sendable, Hashable, CaseIterable {
+    case weight, input, output
+
+    /// Whether this operand's index depends on `dim` (inputs depend on p, q through the window).
+    public func isRelevant(_ dim: LoopDim) -> Bool {
+        switch self {
+        case .weight: return dim == .k || dim == .c || dim == .r || dim == .s
+        case .input: return dim != .k
+        case .output: return dim == .n || dim == .k || dim == .p || dim == .q
+        }
+    }
+}

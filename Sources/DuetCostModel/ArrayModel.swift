@@ -1,0 +1,110 @@
+import DuetCore
+import DuetHardware
+import DuetWorkload
+
+/// The PE-array level of the model: spatial folds, compute cycles, and the words each operand
+/// moves between the global buffer and the array for a given layer, sub-accelerator and
+/// ``SpatialMapping``. Independent of the global-buffer tiling, so a mapping search computes it
+/// once per layer.
+///
+/// Per group of a grouped convolution the layer is an independent sub-layer; groups that fit
+/// the array several times over are packed block-diagonally (disjoint rows and columns, so
+/// every operand keeps its own feed) — depthwise layers then use `⌊rows/(r·s)⌋` groups at once
+/// instead of one PE column.
+struct ArrayModel {
+    var computeCycles: Int64
+    var folds: Int64
+    var groupsPacked: Int
+    /// Words delivered from the global buffer to the array, per operand (partial-sum re-reads in `.output`).
+    var reads: [Operand: Double]
+    /// Words written back to the global buffer (outputs and partial sums).
+    var writes: Double
+    /// Σ words × hops, for network energy.
+    var hopWords: Double
+    var spatial: String
+
+    init(loops l: LoopNest, hw: SubAccelerator) {
+        let m = hw.mapping
+        let g = max(1, l.groups)
+        let kg = max(1, l.k / g)
+        func size(_ d: LoopDim) -> Int { d == .k ? kg : d.size(in: l) }
+        let ar = hw.peRows, ac = hw.peCols
+        let sr = m.rows.reduce(1) { $0 * size($1) }, sc = m.cols.reduce(1) { $0 * size($1) }
+        let t = m.stream.reduce(1) { $0 * size($1) }
+        let foldProduct = m.folds.reduce(1) { $0 * size($1) }
+        let pack = g > 1 && sr <= ar && sc <= ac ? max(1, min(g, min(ar / sr, ac / sc))) : 1
+        let rowFolds = (sr + ar - 1) / ar, colFolds = (sc + ac - 1) / ac
+        let groupFolds = (g + pack - 1) / pack
+        let folds = Int64(rowFolds) * Int64(colFolds) * Int64(groupFolds) * Int64(foldProduct)
+        let perFold: Int64
+        switch hw.array {
+        case .systolic:
+            // SCALE-Sim: os T + R + C − 2; ws/is 2R + C + T − 2 (full-array skew every fold).
+            perFold = m.stationary == .output ? Int64(t + ar + ac - 2) : Int64(2 * ar + ac + t - 2)
+            computeCycles = max(1, folds * perFold - 1)
+        case .broadcast:
+            perFold = Int64(t + hw.pipelineCycles)
+            computeCycles = max(1, folds * perFold)
+        }
+        self.folds = folds
+        groupsPacked = pack
+
+        // Words of operand X delivered along one axis over all of its folds: the relevant part
+        // of the flattened axis, re-sent once per fold that only changes irrelevant dimensions.
+        func delivered(_ x: Operand, _ dims: [LoopDim], _ extent: Int) -> Double {
+            let s = dims.reduce(1) { $0 * size($1) }
+            let rel = dims.filter { x.isRelevant($0) }.reduce(1) { $0 * size($1) }
+            let f = (s + extent - 1) / extent
+            let relFolds = (rel + extent - 1) / extent
+            return Double(rel) * Double((f + relFolds - 1) / relFolds)
+        }
+        var reads: [Operand: Double] = [:]
+        var hopWords = 0.0
+        var outputDeliveries = 0.0
+        for x in Operand.allCases {
+            var words = delivered(x, m.rows, ar) * delivered(x, m.cols, ac) * Double(g) * Double(foldProduct)
+            if x != m.stationary {
+                words *= Double(m.stream.filter { x.isRelevant($0) }.reduce(1) { $0 * size($1) })
+            }
+            if x == .input && m.windowReuse {
+                // Neighbouring windows share input rows/columns: (P−1)·stride + R distinct rows, not P·R.
+                let all = m.rows + m.cols + m.stream
+                if all.contains(.p) && all.contains(.r) {
+                    let pu = m.stream.contains(.p) ? l.p : min(l.p, m.rows.contains(.p) ? ar : ac)
+                    words *= Double((pu - 1) * l.strideH + l.r) / Double(pu * l.r)
+                }
+                if all.contains(.q) && all.contains(.s) {
+                    let qu = m.stream.contains(.q) ? l.q : min(l.q, m.rows.contains(.q) ? ar : ac)
+                    words *= Double((qu - 1) * l.strideW + l.s) / Double(qu * l.s)
+                }
+            }
+            // Hops: a systolic array passes a value along the axes it is not indexed by; a
+            // broadcast array drives a bus spanning the array.
+            let hops: Double
+            switch hw.array {
+            case .systolic:
+                let rowsUsed = Double(min(sr * pack, ar)), colsUsed = Double(min(sc * pack, ac))
+                let relRows = m.rows.contains { x.isRelevant($0) }, relCols = m.cols.contains { x.isRelevant($0) }
+                hops = relRows && relCols ? rowsUsed / 2 : (relRows ? colsUsed : (relCols ? rowsUsed : rowsUsed + colsUsed))
+            case .broadcast:
+                hops = Double(ar + ac) / 2
+            }
+            hopWords += words * hops
+            if x == .output { outputDeliveries = words } else { reads[x] = words }
+        }
+        // Outputs: every delivery is a write; all but the final value of each output are re-read.
+        let distinctOutputs = Double(l.n) * Double(l.k) * Double(l.p) * Double(l.q)
+        writes = outputDeliveries
+        reads[.output] = max(0, outputDeliveries - distinctOutputs)
+        self.reads = reads
+        self.hopWords = hopWords
+        func axis(_ name: String, _ dims: [LoopDim], _ s: Int, _ a: Int) -> String {
+            let label = dims.isEmpty ? "-" : dims.map(\.rawValue).joined(separator: "·")
+            return "\(name) \(label)=\(s)/\(a)" + (s > a ? " (\((s + a - 1) / a) folds)" : "")
+        }
+        var text = axis("rows", m.rows, sr, ar) + " × " + axis("cols", m.cols, sc, ac)
+        text += "; stream " + (m.stream.isEmpty ? "-" : m.stream.map(\.rawValue).joined(separator: "·")) + "=\(t)"
+        if !m.folds.isEmpty && foldProduct > 1 { text += "; folds " + m.folds.filter { size($0) > 1 }.map { "\($0.rawValue)=\(size($0))" }.joined(separator: " ") }
+        spatial = text
+    }
+}

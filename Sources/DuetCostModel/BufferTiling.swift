@@ -1,0 +1,65 @@
+import DuetCore
+import DuetHardware
+import DuetWorkload
+
+/// The global-buffer level of the model: a tile of the layer (g groups × k kernels × c channels
+/// × p output rows, full width and full window) resident in the global buffer, and an order of
+/// the four tile loops at the DRAM level. DRAM traffic of each operand = its total size × the
+/// trip counts of the loops outside its innermost relevant loop that it does not depend on
+/// (the classic reuse analysis of Timeloop/ZigZag-style models); inputs include the halo rows
+/// each row tile re-reads.
+struct BufferTiling: Sendable, Hashable {
+    enum Dim: Int, CaseIterable, Sendable { case g, k, c, p }
+    var g: Int, k: Int, c: Int, p: Int
+    /// DRAM-level loop order, outermost first.
+    var order: [Dim]
+
+    static func relevant(_ x: Operand, _ d: Dim) -> Bool {
+        switch x {
+        case .weight: return d != .p
+        case .input: return d != .k
+        case .output: return d != .c
+        }
+    }
+
+    /// Per-group layer extents.
+    struct Shape {
+        var g, kg, c, p, q, r, s, n, strideH, strideW, dilH, dilW: Int
+        init(_ l: LoopNest) {
+            g = max(1, l.groups); kg = max(1, l.k / g); c = l.c; p = l.p; q = l.q; r = l.r; s = l.s; n = l.n
+            strideH = l.strideH; strideW = l.strideW; dilH = l.dilationH; dilW = l.dilationW
+        }
+        var inputWidth: Int { (q - 1) * strideW + (s - 1) * dilW + 1 }
+        func inputRows(_ pt: Int) -> Int { (pt - 1) * strideH + (r - 1) * dilH + 1 }
+        func extent(_ d: Dim) -> Int {
+            switch d { case .g: return g; case .k: return kg; case .c: return c; case .p: return p }
+        }
+    }
+
+    /// Words of the tile's three operands (n samples processed per tile).
+    static func footprint(_ sh: Shape, g: Int, k: Int, c: Int, p: Int) -> Int {
+        let w = g * k * c * sh.r * sh.s
+        let i = sh.n * g * c * sh.inputRows(p) * sh.inputWidth
+        let o = sh.n * g * k * p * sh.q
+        return w + i + o
+    }
+
+    /// DRAM traffic in words: (reads of weights + inputs + partial sums, writes of outputs).
+    func dramWords(_ sh: Shape) -> (reads: Double, writes: Double) {
+        let trips: [Dim: Int] = [.g: (sh.g + g - 1) / g, .k: (sh.kg + k - 1) / k, .c: (sh.c + c - 1) / c, .p: (sh.p + p - 1) / p]
+        func refetch(_ x: Operand) -> Double {
+            guard let inner = order.lastIndex(where: { BufferTiling.relevant(x, $0) && trips[$0]! > 1 }) else { return 1 }
+            var f = 1.0
+            for d in order[...inner] where !BufferTiling.relevant(x, d) { f *= Double(trips[d]!) }
+            return f
+        }
+        let weights = Double(sh.g * sh.kg * sh.c * sh.r * sh.s)
+        let inputs = Double(sh.n * sh.g * sh.c) * Double(trips[.p]! * sh.inputRows(p) * sh.inputWidth)
+        let outputs = Double(sh.n * sh.g * sh.kg * sh.p * sh.q)
+        let outWrites = outputs * refetch(.output)
+        return (weights * refetch(.weight) + inputs * refetch(.input) + (outWrites - outputs), outWrites)
+    }
+
+    var description: String { "g=\(g) k=\(k) c=\(c) p=\(p)" }
+    var orderText: String { order.map { "\($0)" }.joined(separator: ">") }
+}

@@ -1,0 +1,72 @@
+import DuetCore
+import DuetHardware
+import DuetWorkload
+
+/// What limits a layer's latency.
+public enum Bottleneck: String, Sendable, Hashable {
+    case compute, noc, buffer, dram
+}
+
+/// What a cost search minimizes.
+public enum Objective: String, Sendable, Hashable, CaseIterable {
+    case latency, energy, edp
+}
+
+/// Energy of one layer by where it is spent.
+public struct EnergyBreakdown: Sendable, Hashable {
+    public var mac = Picojoules.zero
+    public var registerFile = Picojoules.zero
+    public var noc = Picojoules.zero
+    public var globalBuffer = Picojoules.zero
+    public var dram = Picojoules.zero
+    public var leakage = Picojoules.zero
+    public var total: Picojoules { mac + registerFile + noc + globalBuffer + dram + leakage }
+
+    public static func + (a: Self, b: Self) -> Self {
+        EnergyBreakdown(mac: a.mac + b.mac, registerFile: a.registerFile + b.registerFile, noc: a.noc + b.noc,
+                        globalBuffer: a.globalBuffer + b.globalBuffer, dram: a.dram + b.dram, leakage: a.leakage + b.leakage)
+    }
+}
+
+/// Data moved by one layer, in words of the accelerator's precision (DRAM in bytes).
+public struct Traffic: Sendable, Hashable {
+    /// Global buffer → array reads of weights, inputs and partial sums.
+    public var glbReads: Double = 0
+    /// Array → global buffer writes of (partial) outputs.
+    public var glbWrites: Double = 0
+    /// Words delivered over the array network (each delivery once per hop counted in energy).
+    public var nocWords: Double = 0
+    /// DRAM → global buffer and back, bytes.
+    public var dramReadBytes: Double = 0
+    public var dramWriteBytes: Double = 0
+    public var dramBytes: Double { dramReadBytes + dramWriteBytes }
+}
+
+/// The chosen mapping of a layer, in readable form.
+public struct MappingDescription: Sendable, Hashable, CustomStringConvertible {
+    /// e.g. "rows c·r·s=576/32 (18 folds) × cols k=64/32 (2 folds)".
+    public var spatial: String
+    /// Global-buffer tile sizes, e.g. "k=64 c=32 p=8 g=1".
+    public var tile: String
+    /// DRAM-level loop order, outermost first, e.g. "p>k>c".
+    public var order: String
+    /// Groups packed block-diagonally on the array at once (1 for dense layers).
+    public var groupsPacked: Int
+    public var description: String { "\(spatial); tile \(tile); order \(order)" + (groupsPacked > 1 ? "; \(groupsPacked) groups packed" : "") }
+}
+
+/// The cost of one layer on one sub-accelerator.
+public struct LayerCost: Sendable, Hashable {
+    public var macs: Int
+    /// Cycles the PE array needs with perfect memory (folds, under-utilization, fill/drain).
+    public var computeCycles: Int64
+    /// Cycles including memory stalls: the slowest of compute, array network, buffer and DRAM.
+    public var latencyCycles: Int64
+    public var stallCycles: Int64 { latencyCycles - computeCycles }
+    /// MACs ÷ (compute cycles × PEs).
+    public var utilization: Double
+    public var bottleneck: Bottleneck
+    public var energy: EnergyBreakdown
+    public var traffic: Traffic
+    public var mapping: MappingDescription
+}

@@ -1,0 +1,84 @@
+import DuetCore
+import DuetHardware
+import DuetWorkload
+import Synchronization
+
+/// Searches global-buffer tilings (tile sizes of groups, kernels, channels and output rows under
+/// the buffer's capacity — half of it when double-buffered) and DRAM-level loop orders for the
+/// mapping of a layer that minimizes an ``Objective``. Deterministic: candidates are visited in
+/// a fixed order and ties keep the first. The array-level model is computed once per layer.
+public enum MappingSearch {
+    /// Tile-size candidates for an extent: the extent, its halvings, and 1 (at most ~8 values).
+    static func candidates(_ n: Int) -> [Int] {
+        var out: [Int] = [n]
+        var v = n
+        while v > 1 && out.count < 7 { v = (v + 1) / 2; out.append(v) }
+        if out.last != 1 { out.append(1) }
+        return out
+    }
+
+    static let orders: [[BufferTiling.Dim]] = {
+        var out: [[BufferTiling.Dim]] = []
+        func permute(_ a: [BufferTiling.Dim], _ k: Int) {
+            if k == a.count { out.append(a); return }
+            var a = a
+            for i in k..<a.count { a.swapAt(k, i); permute(a, k + 1); a.swapAt(k, i) }
+        }
+        permute(BufferTiling.Dim.allCases, 0)
+        return out
+    }()
+
+    /// The best mapping of a compute layer, or an ``InputError`` when no tile fits the buffer.
+    public static func best(_ loops: LoopNest, on hw: SubAccelerator, objective: Objective = .latency, layerName: String = "layer") throws -> LayerCost {
+        let macs = try loops.macs()
+        let array = ArrayModel(loops: loops, hw: hw)
+        let leak = AreaModel.area(of: hw).total.value * hw.technology.leakageMWPerMm2
+        let sh = BufferTiling.Shape(loops)
+        let capacityWords = Double(hw.globalBufferBytes) * 8 / Double(hw.precisionBits) / (hw.doubleBuffer ? 2 : 1)
+        var best: (Double, LayerCost)?
+        let gs = sh.g > 1 ? candidates(sh.g) : [1]
+        for g in gs {
+            for k in candidates(sh.kg) {
+                for c in candidates(sh.c) {
+                    // The largest row tile that fits (footprint grows monotonically in p).
+                    guard Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: 1)) <= capacityWords else { continue }
+                    var lo = 1, hi = sh.p
+                    while lo < hi {
+                        let mid = (lo + hi + 1) / 2
+                        if Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: mid)) <= capacityWords { lo = mid } else { hi = mid - 1 }
+                    }
+                    for order in orders {
+                        let tiling = BufferTiling(g: g, k: k, c: c, p: lo, order: order)
+                        let cost = LayerModel.cost(loops, hw, array: array, tiling: tiling, macs: macs, leakageMW: leak)
+                        let s = LayerModel.score(cost, objective)
+                        if best == nil || s < best!.0 { best = (s, cost) }
+                    }
+                }
+            }
+        }
+        guard let found = best?.1 else {
+            let need = Double(BufferTiling.footprint(sh, g: 1, k: 1, c: 1, p: 1)) * Double(hw.precisionBits) / 8 * (hw.doubleBuffer ? 2 : 1)
+            throw InputError(keyPath: "global_buffer_kib", value: String(hw.globalBufferKiB),
+                             message: "the global buffer of '\(hw.name)' is too small for any tile of layer '\(layerName)' (the smallest tile needs \(Int(need.rounded(.up))) bytes\(hw.doubleBuffer ? ", double-buffered" : ""))",
+                             hint: "raise global_buffer_kib to at least \(Int((need / 1024).rounded(.up)))")
+        }
+        return found
+    }
+}
+
+/// A thread-safe memo of mapping searches keyed by (layer loops, sub-accelerator, objective).
+public final class MappingCache: Sendable {
+    struct Key: Hashable { var loops: LoopNest; var hw: SubAccelerator; var objective: Objective }
+    private let table = Mutex<[Key: LayerCost]>([:])
+    public init() {}
+
+    public func best(_ loops: LoopNest, on hw: SubAccelerator, objective: Objective, layerName: String = "layer") throws -> LayerCost {
+        let key = Key(loops: loops, hw: hw, objective: objective)
+        if let hit = table.withLock({ $0[key] }) { return hit }
+        let cost = try MappingSearch.best(loops, on: hw, objective: objective, layerName: layerName)
+        table.withLock { $0[key] = cost }
+        return cost
+    }
+
+    public var count: Int { table.withLock { $0.count } }
+}

@@ -1,0 +1,80 @@
+import DuetCore
+import Foundation
+
+/// One sub-accelerator: a PE array of a dataflow template with its buffers, clock, precision and
+/// technology node. Every field is a parameter `--set` can change (names in ``Parameter``).
+public struct SubAccelerator: Sendable, Hashable {
+    public var name: String
+    public var template: String
+    public var array: ArrayKind
+    public var dataflow: String
+    public var mapping: SpatialMapping
+    public var peRows: Int
+    public var peCols: Int
+    public var clockMHz: Double
+    public var precisionBits: Int
+    public var nodeNm: Int
+    public var globalBufferKiB: Double
+    /// Per-PE register-file (scratchpad) capacities in bytes; 0 = pipeline registers only.
+    public var rfWeightBytes: Int
+    public var rfInputBytes: Int
+    public var rfOutputBytes: Int
+    /// Global-buffer port width in words per cycle (reads + writes).
+    public var glbWordsPerCycle: Double
+    /// Array network delivery width in words per cycle.
+    public var nocWordsPerCycle: Double
+    /// DRAM bandwidth available to this sub-accelerator, gigabytes per second.
+    public var dramGBps: Double
+    /// Whether buffers are double-buffered (DRAM transfers overlap compute).
+    public var doubleBuffer: Bool
+    /// Fixed pipeline latency per fold of a broadcast array, in cycles.
+    public var pipelineCycles: Int
+    /// The node's technology figures.
+    public var technology: Technology
+
+    public var peCount: Int { peRows * peCols }
+    public var globalBufferBytes: Int { Int(globalBufferKiB * 1024) }
+    /// DRAM bytes deliverable per clock cycle.
+    public var dramBytesPerCycle: Double { dramGBps * 1e9 / (clockMHz * 1e6) }
+}
+
+/// A chip: one or more sub-accelerators sharing DRAM.
+public struct Accelerator: Sendable, Hashable {
+    public var name: String
+    public var subAccelerators: [SubAccelerator]
+    /// Total DRAM bandwidth of the chip, GB/s (the sub-accelerators' shares add up to at most this).
+    public var dramGBps: Double
+
+    /// Area of the whole chip.
+    public var area: SquareMillimeters {
+        SquareMillimeters(subAccelerators.reduce(0) { $0 + AreaModel.area(of: $1).total.value })
+    }
+}
+
+/// Names of the parameters a template, an accelerator file and `--set` accept.
+public enum Parameter: String, CaseIterable, Sendable {
+    case dataflow, pe_rows, pe_cols, clock_mhz, precision_bits, node_nm, global_buffer_kib
+    case rf_weight_bytes, rf_input_bytes, rf_output_bytes, glb_words_per_cycle, noc_words_per_cycle
+    case dram_gbps, double_buffer, pipeline_cycles
+
+    /// Unit and meaning, for `duet template show`.
+    public var help: String {
+        switch self {
+        case .dataflow: return "which mapping of the template (e.g. ws, os, is, rs)"
+        case .pe_rows: return "PE array rows"
+        case .pe_cols: return "PE array columns"
+        case .clock_mhz: return "clock, MHz"
+        case .precision_bits: return "bits per weight and activation word"
+        case .node_nm: return "technology node, nm (a table in HardwareModels/technology)"
+        case .global_buffer_kib: return "global buffer capacity, KiB"
+        case .rf_weight_bytes: return "per-PE weight scratchpad, bytes"
+        case .rf_input_bytes: return "per-PE input scratchpad, bytes"
+        case .rf_output_bytes: return "per-PE partial-sum scratchpad, bytes"
+        case .glb_words_per_cycle: return "global buffer bandwidth, words/cycle"
+        case .noc_words_per_cycle: return "array network delivery bandwidth, words/cycle"
+        case .dram_gbps: return "DRAM bandwidth, gigabytes per second (GB/s)"
+        case .double_buffer: return "overlap DRAM transfers with compute (true/false)"
+        case .pipeline_cycles: return "fixed pipeline latency per fold of a broadcast array, cycles"
+        }
+    }
+}

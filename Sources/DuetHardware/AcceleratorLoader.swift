@@ -1,0 +1,184 @@
+import DuetCore
+import Foundation
+
+/// Builds an ``Accelerator`` from a template name (`tpu`, `tpu:edge`, `nvdla:nv_small`) or an
+/// accelerator file, then applies `--set key=value` overrides. Parameter values are layered —
+/// template defaults, variant, file, overrides — and validated together: every problem is
+/// reported with where its value came from.
+public struct AcceleratorLoader {
+    public var dataDir: URL
+    public init(dataDir: URL) { self.dataDir = dataDir }
+
+    /// One parameter value and where it came from (for error messages).
+    struct Value {
+        var text: String
+        var file: String?
+        var keyPath: String
+    }
+
+    /// Loads `reference` (template[:variant] or a .yaml/.json file) and applies `overrides`
+    /// (`key=value`, `NAME.key=value` or `subaccelerators[i].key=value`).
+    public func load(_ reference: String, overrides: [String] = []) throws -> Accelerator {
+        let lower = reference.lowercased()
+        var subs: [(name: String, template: DataflowTemplate, values: [String: Value])] = []
+        var chipDRAM: Double?
+        var name = reference
+        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json") {
+            let d = Diagnostics(file: reference)
+            let r = ConfigReader(try ConfigNode.load(path: reference), diagnostics: d)
+            name = r.string("name") ?? URL(fileURLWithPath: reference).deletingPathExtension().lastPathComponent
+            chipDRAM = r.double("dram_gbps", min: 0)
+            var entries: [ConfigReader] = []
+            if let list = r.objects("subaccelerators") { entries = list } else { entries = [r] }
+            for (i, e) in entries.enumerated() {
+                let isTop = entries.count == 1 && e === r
+                let tname = e.string("template", required: true) ?? ""
+                let variant = e.string("variant")
+                let subName = isTop ? name : (e.string("name") ?? "sub\(i)")
+                do {
+                    let t = try DataflowTemplate.named(tname, dataDir: dataDir)
+                    var values = try baseValues(t, variant: variant)
+                    for p in Parameter.allCases where p != .dram_gbps || !isTop {
+                        if let n = e.raw(p.rawValue), let s = n.scalarText {
+                            values[p.rawValue] = Value(text: s, file: reference, keyPath: e.keyPath(p.rawValue))
+                        } else if e.raw(p.rawValue) != nil {
+                            d.add(e.keyPath(p.rawValue), "expected a single value")
+                        }
+                    }
+                    if isTop, let dram = chipDRAM { values["dram_gbps"] = Value(text: String(dram), file: reference, keyPath: "dram_gbps") }
+                    subs.append((subName, t, values))
+                } catch let err as InputError {
+                    d.add(err.under(e.keyPath("")))
+                }
+                if isTop { _ = e.raw("name"); _ = e.raw("subaccelerators") }
+                e.finish()
+            }
+            if entries.first !== r { r.finish() }
+            try d.throwIfAny()
+        } else {
+            let parts = reference.split(separator: ":", maxSplits: 1).map(String.init)
+            let t = try DataflowTemplate.named(parts[0], dataDir: dataDir)
+            subs.append((reference, t, try baseValues(t, variant: parts.count > 1 ? parts[1] : nil)))
+        }
+        // Overrides.
+        var issues = IssueCollector()
+        for o in overrides {
+            let kv = o.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2, !kv[1].isEmpty else {
+                issues.add("--set", value: o, "expected key=value", hint: "e.g. --set pe_rows=32"); continue
+            }
+            var key = kv[0]
+            var targets = Array(subs.indices)
+            if let dot = key.lastIndex(of: ".") {
+                let scope = String(key[..<dot])
+                key = String(key[key.index(after: dot)...])
+                if scope.hasPrefix("subaccelerators["), scope.hasSuffix("]"), let i = Int(scope.dropFirst(16).dropLast()), subs.indices.contains(i) {
+                    targets = [i]
+                } else if let i = subs.firstIndex(where: { $0.name == scope }) {
+                    targets = [i]
+                } else {
+                    issues.add("--set", value: o, "unknown sub-accelerator '\(scope)'",
+                               hint: Suggestion.hint(for: scope, in: subs.map(\.name) + subs.indices.map { "subaccelerators[\($0)]" }))
+                    continue
+                }
+            }
+            guard Parameter(rawValue: key) != nil else {
+                issues.add("--set", value: o, "unknown parameter '\(key)'", hint: Suggestion.hint(for: key, in: Parameter.allCases.map(\.rawValue)))
+                continue
+            }
+            for i in targets { subs[i].values[key] = Value(text: kv[1], file: nil, keyPath: "--set \(o)") }
+        }
+        try issues.throwIfAny()
+        // Validate every sub-accelerator, collecting all problems.
+        var built: [SubAccelerator] = []
+        var all = IssueCollector()
+        for s in subs {
+            do { built.append(try resolve(name: s.name, template: s.template, values: s.values)) } catch let e as InputError { all.add(e) }
+        }
+        try all.throwIfAny()
+        let sum = built.reduce(0) { $0 + $1.dramGBps }
+        if let chipDRAM, subs.count > 1, sum > chipDRAM * (1 + 1e-9) {
+            throw InputError(file: reference, keyPath: "dram_gbps", value: "\(chipDRAM)",
+                             message: "the sub-accelerators' DRAM shares add up to \(sum) GB/s, more than the chip's \(chipDRAM) GB/s",
+                             hint: "lower their dram_gbps or raise the chip's")
+        }
+        return Accelerator(name: name, subAccelerators: built, dramGBps: chipDRAM ?? sum)
+    }
+
+    private func baseValues(_ t: DataflowTemplate, variant: String?) throws -> [String: Value] {
+        let file = "Templates/\(t.name).yaml"
+        var values: [String: Value] = [:]
+        for (k, v) in t.parameters { values[k] = Value(text: v, file: file, keyPath: "parameters.\(k)") }
+        if let variant {
+            guard let ov = t.variants.first(where: { $0.name == variant }) else {
+                throw InputError(keyPath: "variant", value: variant, message: "template '\(t.name)' has no such variant",
+                                 hint: Suggestion.hint(for: variant, in: t.variants.map(\.name)))
+            }
+            for (k, v) in ov.overrides { values[k] = Value(text: v, file: file, keyPath: "variants.\(variant).\(k)") }
+        }
+        return values
+    }
+
+    /// Checks and converts layered values into a ``SubAccelerator``.
+    func resolve(name: String, template t: DataflowTemplate, values: [String: Value]) throws -> SubAccelerator {
+        var issues = IssueCollector()
+        func raw(_ p: Parameter) -> Value? {
+            guard let v = values[p.rawValue] else {
+                issues.add(p.rawValue, "missing parameter '\(p.rawValue)' (\(p.help))", hint: "set it in the accelerator file or with --set \(p.rawValue)=…")
+                return nil
+            }
+            return v
+        }
+        func bad(_ v: Value, _ message: String, hint: String? = nil) {
+            issues.add(InputError([InputIssue(file: v.file, keyPath: v.keyPath, value: v.text, message: message, hint: hint)]))
+        }
+        func int(_ p: Parameter, min: Int) -> Int {
+            guard let v = raw(p) else { return min }
+            guard let x = Int(v.text) else { bad(v, "\(p.rawValue) must be an integer"); return min }
+            if x < min { bad(v, "\(p.rawValue) must be at least \(min)", hint: x <= 0 && min > 0 ? "a sub-accelerator needs at least one PE row and column, and positive sizes" : nil); return min }
+            return x
+        }
+        func double(_ p: Parameter, min: Double, strict: Bool = false) -> Double {
+            guard let v = raw(p) else { return max(min, 1) }
+            guard let x = Double(v.text), x.isFinite else { bad(v, "\(p.rawValue) must be a number"); return max(min, 1) }
+            if strict ? x <= min : x < min { bad(v, "\(p.rawValue) must be \(strict ? "greater than" : "at least") \(min)"); return max(min, 1) }
+            return x
+        }
+        let dataflowValue = raw(.dataflow)
+        var mapping = t.mappings.values.first ?? SpatialMapping(stationary: .weight, rows: [.c], cols: [.k], stream: [.p, .q])
+        var dataflow = dataflowValue?.text ?? ""
+        if let dv = dataflowValue {
+            if let m = t.mappings[dv.text] { mapping = m } else {
+                bad(dv, "template '\(t.name)' has no dataflow '\(dv.text)'", hint: Suggestion.hint(for: dv.text, in: t.mappings.keys.sorted()))
+                dataflow = t.mappings.keys.sorted().first ?? ""
+            }
+        }
+        let rows = int(.pe_rows, min: 1), cols = int(.pe_cols, min: 1)
+        let clock = double(.clock_mhz, min: 0, strict: true)
+        let bits = int(.precision_bits, min: 1)
+        if bits > 64, let v = values["precision_bits"] { bad(v, "precision_bits must be at most 64") }
+        let node = int(.node_nm, min: 1)
+        let glb = double(.global_buffer_kib, min: 0, strict: true)
+        let rfw = int(.rf_weight_bytes, min: 0), rfi = int(.rf_input_bytes, min: 0), rfo = int(.rf_output_bytes, min: 0)
+        let glbBW = double(.glb_words_per_cycle, min: 0, strict: true), nocBW = double(.noc_words_per_cycle, min: 0, strict: true)
+        let dram = double(.dram_gbps, min: 0, strict: true)
+        var db = true
+        if let v = raw(.double_buffer) {
+            switch v.text.lowercased() { case "true", "yes": db = true; case "false", "no": db = false
+            default: bad(v, "double_buffer must be true or false") }
+        }
+        let pipe = int(.pipeline_cycles, min: 0)
+        var tech: Technology?
+        if issues.isEmpty || values["node_nm"].map({ Int($0.text) != nil }) == true {
+            do { tech = try Technology.load(nodeNm: node, dataDir: dataDir) } catch let e as InputError {
+                if let v = values["node_nm"] { bad(v, e.issues[0].message, hint: e.issues[0].hint) } else { issues.add(e) }
+            }
+        }
+        try issues.throwIfAny()
+        return SubAccelerator(name: name, template: t.name, array: t.array, dataflow: dataflow, mapping: mapping,
+                              peRows: rows, peCols: cols, clockMHz: clock, precisionBits: bits, nodeNm: node,
+                              globalBufferKiB: glb, rfWeightBytes: rfw, rfInputBytes: rfi, rfOutputBytes: rfo,
+                              glbWordsPerCycle: glbBW, nocWordsPerCycle: nocBW, dramGBps: dram, doubleBuffer: db,
+                              pipelineCycles: pipe, technology: tech!)
+    }
+}

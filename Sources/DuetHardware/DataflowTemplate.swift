@@ -1,0 +1,114 @@
+import DuetCore
+import DuetWorkload
+import Foundation
+
+/// How a dataflow places a layer's loops on the PE array: loops unrolled (flattened) on rows and
+/// on columns, loops streamed through the array in time, and the operand that stays in the PEs.
+/// Loops in none of the lists are folds (outer temporal loops).
+public struct SpatialMapping: Sendable, Hashable {
+    public var stationary: Operand
+    public var rows: [LoopDim]
+    public var cols: [LoopDim]
+    public var stream: [LoopDim]
+    /// Whether inputs shared by neighbouring windows are fetched once (`window`, Eyeriss-style
+    /// diagonal reuse) or once per use (`im2col`, as SCALE-Sim counts them).
+    public var windowReuse: Bool
+
+    public init(stationary: Operand, rows: [LoopDim], cols: [LoopDim], stream: [LoopDim], windowReuse: Bool = false) {
+        self.stationary = stationary; self.rows = rows; self.cols = cols; self.stream = stream; self.windowReuse = windowReuse
+    }
+
+    /// Loops that are neither spatial nor streamed.
+    public var folds: [LoopDim] { LoopDim.allCases.filter { !rows.contains($0) && !cols.contains($0) && !stream.contains($0) } }
+}
+
+/// Array organisation: a systolic array pays fill/drain skew per fold; a broadcast array
+/// (buses and adder trees) pays a fixed pipeline latency.
+public enum ArrayKind: String, Sendable, Hashable { case systolic, broadcast }
+
+/// A dataflow template as loaded from `Templates/<name>.yaml`: mappings per dataflow, default
+/// parameters (the published design), named variants and the ranges a search may size.
+public struct DataflowTemplate: Sendable {
+    public var name: String
+    public var summary: String
+    public var sources: [String]
+    public var array: ArrayKind
+    public var mappings: [String: SpatialMapping]
+    /// Default parameter values as written (strings), by parameter name.
+    public var parameters: [(key: String, value: String)]
+    public var variants: [(name: String, overrides: [(key: String, value: String)])]
+    public var ranges: [(key: String, low: Double, high: Double)]
+
+    /// Every template under `<dataDir>/Templates`, sorted by name.
+    public static func all(dataDir: URL) throws -> [DataflowTemplate] {
+        let dir = dataDir.appendingPathComponent("Templates")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        return try files.map { try load(path: dir.appendingPathComponent($0).path) }
+    }
+
+    /// Names of the templates under `<dataDir>/Templates`.
+    public static func names(dataDir: URL) -> [String] {
+        let dir = dataDir.appendingPathComponent("Templates")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
+            .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// Loads a template by name, with a did-you-mean when there is none.
+    public static func named(_ name: String, dataDir: URL) throws -> DataflowTemplate {
+        let path = dataDir.appendingPathComponent("Templates/\(name).yaml").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw InputError(keyPath: "template", value: name, message: "unknown template",
+                             hint: Suggestion.hint(for: name, in: names(dataDir: dataDir)))
+        }
+        return try load(path: path)
+    }
+
+    public static func load(path: String) throws -> DataflowTemplate {
+        let d = Diagnostics(file: path)
+        let r = ConfigReader(try ConfigNode.load(path: path), diagnostics: d)
+        let name = r.string("name", required: true) ?? ""
+        let summary = r.string("summary") ?? ""
+        let sources = r.strings("sources") ?? []
+        let array = r.choice("array", in: ["systolic", "broadcast"], required: true).flatMap(ArrayKind.init) ?? .broadcast
+        var mappings: [String: SpatialMapping] = [:]
+        if let m = r.object("mappings", required: true) {
+            for key in m.keys {
+                guard let e = m.object(key) else { continue }
+                let dims = LoopDim.allCases.map(\.rawValue)
+                func dimList(_ k: String) -> [LoopDim] {
+                    (e.strings(k, required: true) ?? []).compactMap { s in
+                        guard let dim = LoopDim(rawValue: s) else {
+                            d.add(e.keyPath(k), value: s, "unknown loop dimension", hint: Suggestion.hint(for: s, in: dims)); return nil
+                        }
+                        return dim
+                    }
+                }
+                let st = e.choice("stationary", in: Operand.allCases.map(\.rawValue), required: true).flatMap(Operand.init) ?? .weight
+                let mapping = SpatialMapping(stationary: st, rows: dimList("rows"), cols: dimList("cols"), stream: dimList("stream"),
+                                             windowReuse: e.choice("input_reuse", in: ["im2col", "window"]) == "window")
+                e.finish()
+                mappings[key] = mapping
+            }
+            m.finish()
+        }
+        func pairs(_ reader: ConfigReader?) -> [(key: String, value: String)] {
+            guard let reader else { return [] }
+            return reader.keys.map { k in (k, reader.string(k) ?? "") }
+        }
+        let params = pairs(r.object("parameters", required: true))
+        var variants: [(name: String, overrides: [(key: String, value: String)])] = []
+        if let v = r.object("variants") {
+            for k in v.keys { variants.append((k, pairs(v.object(k)))) }
+        }
+        var ranges: [(key: String, low: Double, high: Double)] = []
+        if let rg = r.object("ranges") {
+            for k in rg.keys {
+                if let b = rg.ints(k), b.count == 2 { ranges.append((k, Double(b[0]), Double(b[1]))) }
+            }
+        }
+        r.finish()
+        try d.throwIfAny()
+        return DataflowTemplate(name: name, summary: summary, sources: sources, array: array, mappings: mappings,
+                                parameters: params, variants: variants, ranges: ranges)
+    }
+}
