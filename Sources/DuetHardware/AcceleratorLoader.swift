@@ -23,6 +23,7 @@ public struct AcceleratorLoader {
         var subs: [(name: String, template: DataflowTemplate, values: [String: Value])] = []
         var chipDRAM: Double?
         var name = reference
+        var fileIssues: [InputIssue] = []
         if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json") {
             let d = Diagnostics(file: reference)
             let r = ConfigReader(try ConfigNode.load(path: reference), diagnostics: d)
@@ -54,7 +55,7 @@ public struct AcceleratorLoader {
                 e.finish()
             }
             if entries.first !== r { r.finish() }
-            try d.throwIfAny()
+            fileIssues = d.collector.issues
         } else {
             let parts = reference.split(separator: ":", maxSplits: 1).map(String.init)
             let t = try DataflowTemplate.named(parts[0], dataDir: dataDir)
@@ -92,6 +93,7 @@ public struct AcceleratorLoader {
         // Validate every sub-accelerator, collecting all problems.
         var built: [SubAccelerator] = []
         var all = IssueCollector()
+        if !fileIssues.isEmpty { all.add(InputError(fileIssues)) }
         for s in subs {
             do { built.append(try resolve(name: s.name, template: s.template, values: s.values)) } catch let e as InputError { all.add(e) }
         }
