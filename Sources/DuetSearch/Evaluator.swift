@@ -1,0 +1,151 @@
+import Foundation
+
+/// Evaluates batches of designs concurrently, at most ``concurrency`` at a time, caching outcomes
+/// by decoded ``Point`` so that no design is evaluated twice.
+///
+/// Results come back in the order of the batch whatever order evaluations finish in, so a
+/// seeded search stays reproducible. Work is split into tasks of several designs when
+/// evaluations are cheap (microseconds: task overhead would dominate) and one design per task
+/// when they are slow (so a long evaluation does not hold up others). A thrown error, NaN
+/// objective or wrongly sized result becomes ``Outcome/failed(_:)``.
+public actor Evaluator<P: Problem> {
+    public nonisolated let problem: P
+    /// The most evaluations running at once.
+    public nonisolated let concurrency: Int
+    /// Whether outcomes are cached by point.
+    public nonisolated let caching: Bool
+    /// Point → position of its outcome in `store` (one hash lookup per design).
+    var cache: [Point: Int] = [:]
+    var store: [Outcome?] = []
+    /// Calls made to the problem's `evaluate` (cache misses).
+    public private(set) var evaluationCount = 0
+    /// Designs answered from the cache (including repeats within one batch).
+    public private(set) var cacheHits = 0
+    /// Evaluations that failed.
+    public private(set) var failureCount = 0
+    /// Running estimate of the seconds one evaluation takes.
+    var secondsPerEvaluation: Double?
+
+    public init(problem: P, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount, caching: Bool = true) {
+        precondition(concurrency >= 1, "concurrency must be at least 1")
+        self.problem = problem
+        self.concurrency = concurrency
+        self.caching = caching
+    }
+
+    /// The outcome of each design of `points`, in order.
+    public func evaluate(_ points: [Point]) async -> [Outcome] {
+        if !caching {
+            let outcomes = await evaluateMisses(points)
+            return outcomes
+        }
+        // Look each point up once; a miss gets a fresh slot (later repeats in the batch find it).
+        var slot = [Int](repeating: 0, count: points.count)
+        var todo: [Point] = []
+        let base = store.count
+        for (k, p) in points.enumerated() {
+            var fresh = false
+            let next = base + todo.count
+            func claim(_ s: inout Int) { if s < 0 { s = next; fresh = true } }
+            claim(&cache[p, default: -1])
+            if fresh {
+                todo.append(p)
+                slot[k] = next
+            } else {
+                slot[k] = cache[p]!
+                cacheHits += 1
+            }
+        }
+        if !todo.isEmpty {
+            store.append(contentsOf: repeatElement(nil, count: todo.count))
+            let outcomes = await evaluateMisses(todo)
+            for (t, o) in outcomes.enumerated() { store[base + t] = o }
+        }
+        return slot.map { store[$0]! }
+    }
+
+    /// Evaluates `points` (no cache), updating the counters and the timing estimate.
+    func evaluateMisses(_ points: [Point]) async -> [Outcome] {
+        if points.isEmpty { return [] }
+        let start = ContinuousClock.now
+        let outcomes = await Self.run(problem, points, concurrency: concurrency, chunk: chunkSize(for: points.count))
+        let elapsed = (ContinuousClock.now - start).seconds
+        let perEvaluation = elapsed * Double(min(concurrency, points.count)) / Double(points.count)
+        secondsPerEvaluation = secondsPerEvaluation.map { 0.5 * $0 + 0.5 * perEvaluation } ?? perEvaluation
+        evaluationCount += points.count
+        for o in outcomes { if case .failed = o { failureCount += 1 } }
+        return outcomes
+    }
+
+    /// The outcome of one design.
+    public func evaluate(_ point: Point) async -> Outcome { await evaluate([point])[0] }
+
+    /// Designs per task: one until timings are known, then enough for ~0.2 ms of work per task,
+    /// without leaving cores idle.
+    func chunkSize(for n: Int) -> Int {
+        guard let s = secondsPerEvaluation, s < 2e-4 else { return 1 }
+        let cheap = max(1, Int(2e-4 / max(s, 1e-9)))
+        let even = (n + concurrency - 1) / concurrency
+        return max(1, min(cheap, even))
+    }
+
+    static func run(_ problem: P, _ points: [Point], concurrency: Int, chunk: Int) async -> [Outcome] {
+        let chunks = stride(from: 0, to: points.count, by: chunk).map { $0..<min($0 + chunk, points.count) }
+        if chunks.count == 1 || concurrency == 1 {
+            var out: [Outcome] = []
+            out.reserveCapacity(points.count)
+            for p in points { out.append(await evaluateOne(problem, p)) }
+            return out
+        }
+        var out = [Outcome?](repeating: nil, count: points.count)
+        await withTaskGroup(of: (Int, [Outcome]).self) { group in
+            var next = 0
+            func add() {
+                let range = chunks[next]
+                let slice = Array(points[range])
+                group.addTask {
+                    var r: [Outcome] = []
+                    r.reserveCapacity(slice.count)
+                    for p in slice { r.append(await evaluateOne(problem, p)) }
+                    return (range.lowerBound, r)
+                }
+                next += 1
+            }
+            while next < min(concurrency, chunks.count) { add() }
+            while let (start, r) = await group.next() {
+                for (k, o) in r.enumerated() { out[start + k] = o }
+                if next < chunks.count { add() }
+            }
+        }
+        return out.map { $0! }
+    }
+
+    static func evaluateOne(_ problem: P, _ point: Point) async -> Outcome {
+        do {
+            let e = try await problem.evaluate(point)
+            if e.objectives.count != problem.objectives.count {
+                return .failed("returned \(e.objectives.count) objective values for \(problem.objectives.count) objectives")
+            }
+            if e.constraints.count != problem.constraints.count {
+                return .failed("returned \(e.constraints.count) constraint values for \(problem.constraints.count) constraints")
+            }
+            for (j, v) in e.objectives.enumerated() where v.isNaN {
+                return .failed("objective '\(problem.objectives[j].name)' is NaN")
+            }
+            for (j, v) in e.constraints.enumerated() where v.isNaN {
+                return .failed("constraint '\(problem.constraints[j])' is NaN")
+            }
+            return .evaluated(e)
+        } catch {
+            return .failed(String(describing: error))
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a `Double`.
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+    }
+}

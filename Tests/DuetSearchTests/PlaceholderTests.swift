@@ -1,3 +1,0 @@
-import Testing
-@testable import DuetSearch
-@Test func placeholder() { #expect(Bool(true)) }
