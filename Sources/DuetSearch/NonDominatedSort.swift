@@ -214,7 +214,11 @@ public enum NonDominatedSort {
     static func ranksN(_ f: UnsafeBufferPointer<Double>, order: [Int32], m: Int) -> [Int] {
         let n = order.count
         var ranks = [Int](repeating: 0, count: n)
-        var fronts: [[Int32]] = []
+        // Each front keeps its members' objectives 2…m contiguously, sorted by objective 2, so a
+        // query scans only the prefix that could dominate (objective 2 no worse than the point's).
+        var fronts: [[Double]] = []
+        let w = m - 1
+        var p = [Double](repeating: 0, count: w)
         var previous = -1
         for k in 0..<n {
             let i = Int(order[k])
@@ -223,29 +227,49 @@ public enum NonDominatedSort {
                 continue
             }
             previous = i
+            for j in 0..<w { p[j] = f[i * m + 1 + j] }
             var lo = 0, hi = fronts.count
             while lo < hi {
                 let mid = (lo + hi) >> 1
-                if frontDominates(f, fronts[mid], i, m) { lo = mid + 1 } else { hi = mid }
+                if frontDominates(fronts[mid], p, w) { lo = mid + 1 } else { hi = mid }
             }
-            if lo == fronts.count { fronts.append([Int32(i)]) } else { fronts[lo].append(Int32(i)) }
+            if lo == fronts.count {
+                fronts.append(p)
+            } else {
+                let at = prefixEnd(fronts[lo], p[0], w)
+                fronts[lo].insert(contentsOf: p, at: at * w)
+            }
             ranks[i] = lo
         }
         return ranks
     }
 
-    /// Whether a member of `front` (all lexicographically before point p) dominates p. Members
-    /// are not duplicates of p and have f₁ ≤ p's, so "≤ in objectives 2…m" is domination.
-    @inline(__always) static func frontDominates(_ f: UnsafeBufferPointer<Double>, _ front: [Int32], _ p: Int, _ m: Int) -> Bool {
-        let pb = p * m
-        var k = front.count - 1
-        while k >= 0 {
-            let qb = Int(front[k]) * m
-            var dominated = true
-            for j in 1..<m where f[qb + j] > f[pb + j] { dominated = false; break }
-            if dominated { return true }
-            k -= 1
+    /// The number of members of a flat front (stride `w`) whose first stored objective is ≤ `x`.
+    @inline(__always) static func prefixEnd(_ front: [Double], _ x: Double, _ w: Int) -> Int {
+        var lo = 0, hi = front.count / w
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if front[mid * w] <= x { lo = mid + 1 } else { hi = mid }
         }
-        return false
+        return lo
+    }
+
+    /// Whether a member of `front` (all lexicographically before the point, objectives 2…m
+    /// stored flat with stride `w`) dominates the point whose objectives 2…m are `p`. Members
+    /// are not duplicates of it and have f₁ ≤ its f₁, so "≤ in objectives 2…m" is domination.
+    @inline(__always) static func frontDominates(_ front: [Double], _ p: [Double], _ w: Int) -> Bool {
+        front.withUnsafeBufferPointer { q in
+            p.withUnsafeBufferPointer { p in
+                var k = prefixEnd(front, p[0], w) - 1
+                while k >= 0 {
+                    let base = k * w
+                    var dominated = true
+                    for j in 1..<w where q[base + j] > p[j] { dominated = false; break }
+                    if dominated { return true }
+                    k -= 1
+                }
+                return false
+            }
+        }
     }
 }
