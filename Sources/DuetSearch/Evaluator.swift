@@ -26,11 +26,18 @@ public actor Evaluator<P: Problem> {
     /// Running estimate of the seconds one evaluation takes.
     var secondsPerEvaluation: Double?
 
-    public init(problem: P, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount, caching: Bool = true) {
+    /// - Parameter expectedEvaluations: a hint for the cache's initial capacity (e.g. the
+    ///   evaluation budget), which saves rehashing a large cache as it grows.
+    public init(problem: P, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount, caching: Bool = true,
+                expectedEvaluations: Int = 0) {
         precondition(concurrency >= 1, "concurrency must be at least 1")
         self.problem = problem
         self.concurrency = concurrency
         self.caching = caching
+        if caching && expectedEvaluations > 0 {
+            cache.reserveCapacity(min(expectedEvaluations, 1 << 22))
+            store.reserveCapacity(min(expectedEvaluations, 1 << 22))
+        }
     }
 
     /// The outcome of each design of `points`, in order.

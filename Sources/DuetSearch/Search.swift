@@ -24,8 +24,9 @@ public struct Search<P: Problem>: Sendable {
     /// progress so far and the batch just evaluated.
     public func run<O: Optimizer>(_ optimizer: inout O, onGeneration: ((SearchProgress) -> Void)? = nil) async -> SearchResult {
         precondition(optimizer.space == problem.space, "the optimizer searches a different space than the problem's")
-        let evaluator = Evaluator(problem: problem, concurrency: concurrency, caching: caching)
         var tracker = TerminationTracker(termination)
+        let evaluator = Evaluator(problem: problem, concurrency: concurrency, caching: caching,
+                                  expectedEvaluations: tracker.remainingEvaluations ?? 0)
         let clock = ContinuousClock()
         let start = clock.now
         var trials = 0
