@@ -1,6 +1,10 @@
 import ArgumentParser
 
 /// `duet-bench`: release-built benchmark harness printing JSON (run by `make bench`).
-@main struct DuetBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "duet-bench", abstract: "Duet benchmarks (JSON on stdout).")
+/// Each benchmark is a subcommand in its own file.
+@main struct DuetBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "duet-bench",
+        abstract: "Duet benchmarks (JSON on stdout).",
+        subcommands: [MOOBenchmark.self, SortBenchmark.self, HypervolumeBenchmark.self])
 }
