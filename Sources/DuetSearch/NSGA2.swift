@@ -107,6 +107,9 @@ public struct NSGA2: Optimizer {
         rank = result.rank
         crowding = result.crowding
         generation += 1
+        #if DEBUG
+        _checkInvariants()
+        #endif
     }
 
     public var front: [Individual] {
