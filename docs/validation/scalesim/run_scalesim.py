@@ -75,18 +75,19 @@ BlockSize : 8
 RandomNumberGeneratorSeed : 40
 
 [run_presets]
-InterfaceBandwidth: CALC
+InterfaceBandwidth: {bw_mode}
 UseRamulatorTrace: False
 """
 
 
-def run_name(net, df, n):
-    return f"{net}_{df}_{n}x{n}"
+def run_name(net, df, n, bw_mode="CALC"):
+    return f"{net}_{df}_{n}x{n}" + ("" if bw_mode == "CALC" else "_userbw10")
 
 
-def write_config(path, net, df, n):
+def write_config(path, net, df, n, bw_mode="CALC"):
     with open(path, "w") as f:
-        f.write(CONFIG_TEMPLATE.format(run_name=run_name(net, df, n), rows=n, cols=n, df=df))
+        f.write(CONFIG_TEMPLATE.format(run_name=run_name(net, df, n, bw_mode), rows=n, cols=n, df=df,
+                                       bw_mode=bw_mode))
 
 
 def read_topology(net):
@@ -193,7 +194,7 @@ def cmd_full(a):
 
     tmp = tempfile.mkdtemp()
     cfg_path = os.path.join(tmp, "run.cfg")
-    write_config(cfg_path, a.net, a.df, a.array)
+    write_config(cfg_path, a.net, a.df, a.array, a.bw_mode)
     lay_path = os.path.join(tmp, "nolayout.csv")  # SCALE-Sim 3.0.0 always opens a layout file
     with open(lay_path, "w") as f:
         f.write("Layer name,\n")
@@ -202,8 +203,8 @@ def cmd_full(a):
                  topology=os.path.join(TOPO, a.net + ".csv"), layout=lay_path)
     s.run_scale(top_path=os.path.join(tmp, "out"))
     wall, cpu = time.time() - t0, time.process_time() - c0
-    src = os.path.join(tmp, "out", run_name(a.net, a.df, a.array))
-    d = os.path.join(RAW, run_name(a.net, a.df, a.array))
+    src = os.path.join(tmp, "out", run_name(a.net, a.df, a.array, a.bw_mode))
+    d = os.path.join(RAW, run_name(a.net, a.df, a.array, a.bw_mode))
     os.makedirs(d, exist_ok=True)
     for fn in ("COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"):
         shutil.copy(os.path.join(src, fn), os.path.join(d, fn))
@@ -211,7 +212,7 @@ def cmd_full(a):
     with open(os.path.join(d, "timing.json"), "w") as f:
         json.dump(dict(wall_s=round(wall, 1), cpu_s=round(cpu, 1)), f)
     shutil.rmtree(tmp)
-    print(run_name(a.net, a.df, a.array), "full run wall %.1f s cpu %.1f s" % (wall, cpu))
+    print(run_name(a.net, a.df, a.array, a.bw_mode), "full run wall %.1f s cpu %.1f s" % (wall, cpu))
 
 
 def read_report(path):
@@ -228,113 +229,139 @@ def read_report(path):
 
 COLUMNS = ["network", "layer", "ifmap_h", "ifmap_w", "filter_h", "filter_w", "channels",
            "num_filters", "stride", "ofmap_h", "ofmap_w", "depthwise_in_source", "dataflow",
-           "array_rows", "array_cols", "source", "compute_cycles", "stall_cycles", "total_cycles",
+           "array_rows", "array_cols", "interface_bandwidth", "source",
+           "compute_cycles", "stall_cycles", "total_cycles",
            "total_cycles_incl_prefetch", "overall_util_pct", "mapping_eff_pct", "compute_util_pct",
            "sram_ifmap_reads", "sram_filter_reads", "sram_ofmap_writes",
            "dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes",
            "avg_ifmap_sram_bw", "avg_filter_sram_bw", "avg_ofmap_sram_bw",
            "avg_ifmap_dram_bw", "avg_filter_dram_bw", "avg_ofmap_dram_bw"]
 
+BW_MODES = [("CALC", "CALC"), ("USER", "USER_10")]
+
+
+def load_run(net, df, n, bw_mode):
+    d = os.path.join(RAW, run_name(net, df, n, bw_mode))
+    co = cr = br = dr = None
+    if os.path.exists(os.path.join(d, "compute_only.json")):
+        co = json.load(open(os.path.join(d, "compute_only.json")))
+    if os.path.exists(os.path.join(d, "COMPUTE_REPORT.csv")):
+        cr = read_report(os.path.join(d, "COMPUTE_REPORT.csv"))
+        br = read_report(os.path.join(d, "BANDWIDTH_REPORT.csv"))
+        dr = read_report(os.path.join(d, "DETAILED_ACCESS_REPORT.csv"))
+    t = (json.load(open(os.path.join(d, "timing.json")))
+         if os.path.exists(os.path.join(d, "timing.json")) else {})
+    return co, cr, br, dr, t
+
 
 def cmd_collect(a):
     rows = []
-    for net in NETS:
-        topo = read_topology(net)
-        for df in DFS:
-            for n in ARRAYS:
-                d = os.path.join(RAW, run_name(net, df, n))
-                co = None
-                if os.path.exists(os.path.join(d, "compute_only.json")):
-                    co = json.load(open(os.path.join(d, "compute_only.json")))["layers"]
-                full = os.path.exists(os.path.join(d, "COMPUTE_REPORT.csv"))
-                if full:
-                    cr = read_report(os.path.join(d, "COMPUTE_REPORT.csv"))
-                    br = read_report(os.path.join(d, "BANDWIDTH_REPORT.csv"))
-                    dr = read_report(os.path.join(d, "DETAILED_ACCESS_REPORT.csv"))
-                if not full and co is None:
-                    continue
-                for i, L in enumerate(topo):
-                    p, q = ofmap_dims(L)
-                    r = dict(network=net, dataflow=df, array_rows=n, array_cols=n, **L,
-                             ofmap_h=p, ofmap_w=q,
-                             depthwise_in_source="yes" if "_dw" in L["layer"] else "no")
-                    if full:
-                        c, b, x = cr[i], br[i], dr[i]
-                        tot, st = int(c["Total Cycles"]), int(c["Stall Cycles"])
-                        r.update(source="full_run", total_cycles=tot, stall_cycles=st,
-                                 compute_cycles=tot - st,
-                                 total_cycles_incl_prefetch=int(c["Total Cycles (incl. prefetch)"]),
-                                 overall_util_pct="%.4f" % float(c["Overall Util %"]),
-                                 mapping_eff_pct="%.4f" % float(c["Mapping Efficiency %"]),
-                                 compute_util_pct="%.4f" % float(c["Compute Util %"]),
-                                 sram_ifmap_reads=int(x["SRAM IFMAP Reads"]),
-                                 sram_filter_reads=int(x["SRAM Filter Reads"]),
-                                 sram_ofmap_writes=int(x["SRAM OFMAP Writes"]),
-                                 dram_ifmap_reads=int(x["DRAM IFMAP Reads"]),
-                                 dram_filter_reads=int(x["DRAM Filter Reads"]),
-                                 dram_ofmap_writes=int(x["DRAM OFMAP Writes"]))
-                        for k_out, k_in in [("avg_ifmap_sram_bw", "Avg IFMAP SRAM BW"),
-                                            ("avg_filter_sram_bw", "Avg FILTER SRAM BW"),
-                                            ("avg_ofmap_sram_bw", "Avg OFMAP SRAM BW"),
-                                            ("avg_ifmap_dram_bw", "Avg IFMAP DRAM BW"),
-                                            ("avg_filter_dram_bw", "Avg FILTER DRAM BW"),
-                                            ("avg_ofmap_dram_bw", "Avg OFMAP DRAM BW")]:
-                            r[k_out] = "%.4f" % float(b[k_in])
-                    else:
-                        y = co[i]
-                        r.update(source="compute_only", compute_cycles=y["demand_rows"] - 1,
-                                 mapping_eff_pct="%.4f" % y["mapping_eff_pct"],
-                                 compute_util_pct="%.4f" % y["compute_util_pct"],
-                                 sram_ifmap_reads=y["sram_ifmap_reads"],
-                                 sram_filter_reads=y["sram_filter_reads"],
-                                 sram_ofmap_writes=y["sram_ofmap_writes"])
-                    rows.append(r)
+    runs = []
+    for bw_mode, bw_label in BW_MODES:
+        for net in NETS:
+            topo = read_topology(net)
+            for df in DFS:
+                for n in ARRAYS:
+                    co, cr, br, dr, t = load_run(net, df, n, bw_mode)
+                    full = cr is not None
+                    if not full and co is None:
+                        continue
+                    mine = []
+                    for i, L in enumerate(topo):
+                        p, q = ofmap_dims(L)
+                        r = dict(network=net, dataflow=df, array_rows=n, array_cols=n, **L,
+                                 ofmap_h=p, ofmap_w=q, interface_bandwidth=bw_label,
+                                 depthwise_in_source="yes" if "_dw" in L["layer"] else "no")
+                        if full:
+                            c, b, x = cr[i], br[i], dr[i]
+                            tot, st = int(c["Total Cycles"]), int(c["Stall Cycles"])
+                            r.update(source="full_run", total_cycles=tot, stall_cycles=st,
+                                     compute_cycles=tot - st,
+                                     total_cycles_incl_prefetch=int(c["Total Cycles (incl. prefetch)"]),
+                                     overall_util_pct="%.4f" % float(c["Overall Util %"]),
+                                     mapping_eff_pct="%.4f" % float(c["Mapping Efficiency %"]),
+                                     compute_util_pct="%.4f" % float(c["Compute Util %"]),
+                                     sram_ifmap_reads=int(x["SRAM IFMAP Reads"]),
+                                     sram_filter_reads=int(x["SRAM Filter Reads"]),
+                                     sram_ofmap_writes=int(x["SRAM OFMAP Writes"]),
+                                     dram_ifmap_reads=int(x["DRAM IFMAP Reads"]),
+                                     dram_filter_reads=int(x["DRAM Filter Reads"]),
+                                     dram_ofmap_writes=int(x["DRAM OFMAP Writes"]))
+                            for k_out, k_in in [("avg_ifmap_sram_bw", "Avg IFMAP SRAM BW"),
+                                                ("avg_filter_sram_bw", "Avg FILTER SRAM BW"),
+                                                ("avg_ofmap_sram_bw", "Avg OFMAP SRAM BW"),
+                                                ("avg_ifmap_dram_bw", "Avg IFMAP DRAM BW"),
+                                                ("avg_filter_dram_bw", "Avg FILTER DRAM BW"),
+                                                ("avg_ofmap_dram_bw", "Avg OFMAP DRAM BW")]:
+                                r[k_out] = "%.4f" % float(b[k_in])
+                        else:
+                            y = co["layers"][i]
+                            r.update(source="compute_only", compute_cycles=y["demand_rows"] - 1,
+                                     mapping_eff_pct="%.4f" % y["mapping_eff_pct"],
+                                     compute_util_pct="%.4f" % y["compute_util_pct"],
+                                     sram_ifmap_reads=y["sram_ifmap_reads"],
+                                     sram_filter_reads=y["sram_filter_reads"],
+                                     sram_ofmap_writes=y["sram_ofmap_writes"])
+                        mine.append(r)
+                    rows += mine
+                    runs.append([run_name(net, df, n, bw_mode), bw_label, len(mine),
+                                 "full_run" if full else "compute_only",
+                                 t.get("wall_s", ""), t.get("cpu_s", ""),
+                                 round(co["cpu_s"], 1) if co else "",
+                                 sum(r["compute_cycles"] for r in mine),
+                                 sum(r["stall_cycles"] for r in mine) if full else "",
+                                 sum(r["total_cycles"] for r in mine) if full else ""])
     with open(os.path.join(HERE, "reference.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=COLUMNS, restval="")
         w.writeheader()
-        for r in rows:
-            w.writerow(r)
+        w.writerows(rows)
     print("reference.csv: %d rows" % len(rows))
+    # one line per run: what was run and how long it took
+    with open(os.path.join(HERE, "runs.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["run", "interface_bandwidth", "layers", "source", "full_run_wall_s",
+                    "full_run_cpu_s", "compute_only_cpu_s", "sum_compute_cycles",
+                    "sum_stall_cycles", "sum_total_cycles"])
+        w.writerows(runs)
 
 
 def cmd_check(a):
     """Closed form (REFERENCE-FIGURES.md) vs compute cycles of every run found in raw/."""
-    n_cmp = n_bad = 0
-    n_cmp_full = n_bad_full = n_cmp_co = n_bad_co = n_cross = n_cross_bad = 0
-    runs = []
-    for net in NETS:
-        topo = read_topology(net)
-        for df in DFS:
-            for n in ARRAYS:
-                d = os.path.join(RAW, run_name(net, df, n))
-                co = (json.load(open(os.path.join(d, "compute_only.json")))["layers"]
-                      if os.path.exists(os.path.join(d, "compute_only.json")) else None)
-                cr = (read_report(os.path.join(d, "COMPUTE_REPORT.csv"))
-                      if os.path.exists(os.path.join(d, "COMPUTE_REPORT.csv")) else None)
-                if co is None and cr is None:
-                    continue
-                runs.append(run_name(net, df, n) + ("" if cr else " (compute-only)"))
-                for i, L in enumerate(topo):
-                    cf = closed_form(L, df, n, n)
-                    if co is not None:
-                        n_cmp_co += 1
-                        if co[i]["demand_rows"] - 1 != cf:
-                            n_bad_co += 1
-                            print("MISMATCH compute-only", net, df, n, L["layer"],
-                                  co[i]["demand_rows"] - 1, cf)
-                    if cr is not None:
-                        n_cmp_full += 1
-                        v = int(cr[i]["Total Cycles"]) - int(cr[i]["Stall Cycles"])
-                        if v != cf:
-                            n_bad_full += 1
-                            print("MISMATCH full", net, df, n, L["layer"], v, cf)
+    res = dict(runs=[], compute_only_layers=0, compute_only_mismatches=0,
+               full_run_layers=0, full_run_mismatches=0,
+               full_vs_compute_only_layers=0, full_vs_compute_only_mismatches=0)
+    for bw_mode, _ in BW_MODES:
+        for net in NETS:
+            topo = read_topology(net)
+            for df in DFS:
+                for n in ARRAYS:
+                    co, cr, _, _, _ = load_run(net, df, n, bw_mode)
+                    if co is None and cr is None:
+                        continue
+                    res["runs"].append(run_name(net, df, n, bw_mode) +
+                                       (" (full)" if cr else " (compute-only)"))
+                    for i, L in enumerate(topo):
+                        cf = closed_form(L, df, n, n)
                         if co is not None:
-                            n_cross += 1
-                            if v != co[i]["demand_rows"] - 1:
-                                n_cross_bad += 1
-    res = dict(runs=runs, compute_only_layers=n_cmp_co, compute_only_mismatches=n_bad_co,
-               full_run_layers=n_cmp_full, full_run_mismatches=n_bad_full,
-               full_vs_compute_only_layers=n_cross, full_vs_compute_only_mismatches=n_cross_bad)
+                            v = co["layers"][i]["demand_rows"] - 1
+                            res["compute_only_layers"] += 1
+                            if v != cf:
+                                res["compute_only_mismatches"] += 1
+                                print("MISMATCH compute-only", net, df, n, L["layer"], v, cf)
+                        if cr is not None:
+                            v = int(cr[i]["Total Cycles"]) - int(cr[i]["Stall Cycles"])
+                            res["full_run_layers"] += 1
+                            if v != cf:
+                                res["full_run_mismatches"] += 1
+                                print("MISMATCH full", bw_mode, net, df, n, L["layer"], v, cf)
+                    if cr is not None:
+                        co_calc = load_run(net, df, n, "CALC")[0]
+                        if co_calc is not None:
+                            for i in range(len(topo)):
+                                res["full_vs_compute_only_layers"] += 1
+                                if (int(cr[i]["Total Cycles"]) - int(cr[i]["Stall Cycles"])
+                                        != co_calc["layers"][i]["demand_rows"] - 1):
+                                    res["full_vs_compute_only_mismatches"] += 1
     print(json.dumps(res, indent=1))
     with open(os.path.join(HERE, "closed_form_check.json"), "w") as f:
         json.dump(res, f, indent=1)
@@ -348,6 +375,10 @@ def main():
         p.add_argument("--net", choices=NETS, required=True)
         p.add_argument("--df", choices=DFS, required=True)
         p.add_argument("--array", type=int, choices=ARRAYS, required=True)
+        if c == "full":
+            p.add_argument("--bw-mode", choices=["CALC", "USER"], default="CALC",
+                           help="InterfaceBandwidth: CALC (default, stall-free, DRAM bandwidth estimated) "
+                                "or USER (10 words/cycle per DRAM interface; raw/<run>_userbw10)")
     p = sub.add_parser("config")
     p.add_argument("--df", choices=DFS, required=True)
     p.add_argument("--array", type=int, required=True)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Regenerates docs/validation/scalesim/{raw/,reference.csv,closed_form_check.json} with SCALE-Sim 3.0.0.
-# Usage: docs/validation/scalesim/run_scalesim.sh [compute|full|all]
+# Regenerates docs/validation/scalesim/{raw/,reference.csv,runs.csv,closed_form_check.json} with SCALE-Sim 3.0.0.
+# Usage: docs/validation/scalesim/run_scalesim.sh [compute|full|user|all]
 #   compute  SCALE-Sim's compute model only, all 12 runs (2 nets x os/ws/is x 32x32/128x128): ~5 min
 #   full     the whole simulator (compute + SRAM/DRAM model), all 12 runs, one at a time: hours on
 #            2 cores (ResNet-50 on 32x32 dominates); a run already in raw/ is skipped unless FORCE=1
-#   all      compute, then full (default: compute)
+#   user     full runs with InterfaceBandwidth USER (10 words/cycle per DRAM interface) for MobileNet
+#            on 128x128, os/ws/is (~3 min each); written to raw/<run>_userbw10
+#   all      compute, then full, then user (default: compute)
 # Afterwards it always rebuilds reference.csv (full-run rows where present, else compute-only rows)
 # and closed_form_check.json.
 set -euo pipefail
@@ -33,6 +35,12 @@ if [ "$MODE" = full ] || [ "$MODE" = all ]; then
     set -- $r
     if [ -z "${FORCE:-}" ] && [ -f "raw/${1}_${2}_${3}x${3}/COMPUTE_REPORT.csv" ]; then continue; fi
     nice -n 10 "$PY" run_scalesim.py full --net "$1" --df "$2" --array "$3"
+  done
+fi
+if [ "$MODE" = user ] || [ "$MODE" = all ]; then
+  for df in ws os is; do
+    if [ -z "${FORCE:-}" ] && [ -f "raw/mobilenet_${df}_128x128_userbw10/COMPUTE_REPORT.csv" ]; then continue; fi
+    nice -n 10 "$PY" run_scalesim.py full --net mobilenet --df "$df" --array 128 --bw-mode USER
   done
 fi
 "$PY" run_scalesim.py collect
