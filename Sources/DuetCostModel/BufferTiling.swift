@@ -45,16 +45,22 @@ struct BufferTiling: Sendable, Hashable {
     }
 
     /// DRAM traffic in words: (reads of weights + inputs + partial sums, writes of outputs).
+    /// Arithmetic only (no allocation): the mapping search calls this for every candidate.
     func dramWords(_ sh: Shape) -> (reads: Double, writes: Double) {
-        let trips: [Dim: Int] = [.g: (sh.g + g - 1) / g, .k: (sh.kg + k - 1) / k, .c: (sh.c + c - 1) / c, .p: (sh.p + p - 1) / p]
-        func refetch(_ x: Operand) -> Double {
-            guard let inner = order.lastIndex(where: { BufferTiling.relevant(x, $0) && trips[$0]! > 1 }) else { return 1 }
+        let trips = (g: (sh.g + g - 1) / g, k: (sh.kg + k - 1) / k, c: (sh.c + c - 1) / c, p: (sh.p + p - 1) / p)
+        @inline(__always) func trip(_ d: Dim) -> Int {
+            switch d { case .g: return trips.g; case .k: return trips.k; case .c: return trips.c; case .p: return trips.p }
+        }
+        // Loops outside an operand's innermost relevant loop that it does not depend on refetch it.
+        @inline(__always) func refetch(_ x: Operand) -> Double {
+            var inner = -1
+            for i in 0..<order.count where BufferTiling.relevant(x, order[i]) && trip(order[i]) > 1 { inner = i }
             var f = 1.0
-            for d in order[...inner] where !BufferTiling.relevant(x, d) { f *= Double(trips[d]!) }
+            if inner >= 0 { for i in 0...inner where !BufferTiling.relevant(x, order[i]) { f *= Double(trip(order[i])) } }
             return f
         }
         let weights = Double(sh.g * sh.kg * sh.c * sh.r * sh.s)
-        let inputs = Double(sh.n * sh.g * sh.c) * Double(trips[.p]! * sh.inputRows(p) * sh.inputWidth)
+        let inputs = Double(sh.n * sh.g * sh.c) * Double(trips.p * sh.inputRows(p) * sh.inputWidth)
         let outputs = Double(sh.n * sh.g * sh.kg * sh.p * sh.q)
         let outWrites = outputs * refetch(.output)
         return (weights * refetch(.weight) + inputs * refetch(.input) + (outWrites - outputs), outWrites)

@@ -8,59 +8,105 @@ import DuetWorkload
 /// energy + accesses × per-access energy at every level (register files, network hops, global
 /// buffer, DRAM) + leakage × time. A pure function.
 public enum LayerModel {
-    /// Cost of `loops` on `hw` with the array-level model `array` and buffer tiling `tiling`.
-    static func cost(_ loops: LoopNest, _ hw: SubAccelerator, array: ArrayModel, tiling: BufferTiling, macs: Int, leakageMW: Double) -> LayerCost {
-        let sh = BufferTiling.Shape(loops)
-        let bits = Double(hw.precisionBits)
-        let bytesPerWord = bits / 8
-        let (dramReadWords, dramWriteWords) = tiling.dramWords(sh)
-        let glbReads = array.reads.values.reduce(0, +)
-        let glbAccesses = glbReads + array.writes + dramReadWords + dramWriteWords
-        let nocWords = glbReads + array.writes
-        let compute = Double(array.computeCycles)
-        let nocCycles = hw.array == .broadcast ? nocWords / hw.nocWordsPerCycle : 0
-        let glbCycles = glbAccesses / hw.glbWordsPerCycle
-        let dramCycles = (dramReadWords + dramWriteWords) * bytesPerWord / hw.dramBytesPerCycle
-        let onChip = max(compute, nocCycles, glbCycles)
-        let latency = hw.doubleBuffer ? max(onChip, dramCycles) : onChip + dramCycles
-        var bottleneck = Bottleneck.compute
-        if hw.doubleBuffer {
-            let m = max(compute, nocCycles, glbCycles, dramCycles)
-            bottleneck = m == compute ? .compute : (m == dramCycles ? .dram : (m == glbCycles ? .buffer : .noc))
-        } else {
-            bottleneck = dramCycles > onChip ? .dram : (onChip == compute ? .compute : (onChip == glbCycles ? .buffer : .noc))
+    /// Everything about a layer on a sub-accelerator that does not depend on the buffer tiling,
+    /// computed once per search.
+    struct Context {
+        var loops: LoopNest
+        var hw: SubAccelerator
+        var array: ArrayModel
+        var shape: BufferTiling.Shape
+        var macs: Int
+        var leakageMW: Double
+        var bits: Double
+        var bytesPerWord: Double
+        var glbReads: Double
+        var compute: Double
+        var nocCycles: Double
+        var glbPJPerWord: Double
+        var dramPJPerWord: Double
+        var fixedEnergy: EnergyBreakdown  // MAC, register file and network energy
+
+        init(_ loops: LoopNest, _ hw: SubAccelerator, macs: Int) {
+            self.loops = loops
+            self.hw = hw
+            self.macs = macs
+            array = ArrayModel(loops: loops, hw: hw)
+            shape = BufferTiling.Shape(loops)
+            leakageMW = AreaModel.area(of: hw).total.value * hw.technology.leakageMWPerMm2
+            bits = Double(hw.precisionBits)
+            bytesPerWord = bits / 8
+            glbReads = array.reads.values.reduce(0, +)
+            compute = Double(array.computeCycles)
+            nocCycles = hw.array == .broadcast ? (glbReads + array.writes) / hw.nocWordsPerCycle : 0
+            let t = hw.technology
+            glbPJPerWord = bits * t.storagePJPerBit(bytes: hw.globalBufferBytes)
+            dramPJPerWord = bits * t.dramPJPerBit
+            var e = EnergyBreakdown()
+            e.mac = t.macEnergy(bits: hw.precisionBits) * Double(macs)
+            let rfPerMAC = bits * (t.storagePJPerBit(bytes: hw.rfWeightBytes) + t.storagePJPerBit(bytes: hw.rfInputBytes)
+                                   + 2 * t.storagePJPerBit(bytes: hw.rfOutputBytes))
+            e.registerFile = Picojoules(Double(macs) * rfPerMAC)
+            e.noc = Picojoules(array.hopWords * bits * t.nocHopPJPerBit)
+            fixedEnergy = e
         }
-        let t = hw.technology
-        var e = EnergyBreakdown()
-        e.mac = t.macEnergy(bits: hw.precisionBits) * Double(macs)
-        let rfPerMAC = bits * (t.storagePJPerBit(bytes: hw.rfWeightBytes) + t.storagePJPerBit(bytes: hw.rfInputBytes)
-                               + 2 * t.storagePJPerBit(bytes: hw.rfOutputBytes))
-        e.registerFile = Picojoules(Double(macs) * rfPerMAC)
-        e.noc = Picojoules(array.hopWords * bits * t.nocHopPJPerBit)
-        e.globalBuffer = Picojoules(glbAccesses * bits * t.storagePJPerBit(bytes: hw.globalBufferBytes))
-        e.dram = Picojoules((dramReadWords + dramWriteWords) * bits * t.dramPJPerBit)
-        let seconds = latency / (hw.clockMHz * 1e6)
-        e.leakage = Picojoules(leakageMW * 1e-3 * seconds * 1e12)
-        let latencyCycles = Int64(latency.rounded(.up))
-        var traffic = Traffic()
-        traffic.glbReads = glbReads
-        traffic.glbWrites = array.writes
-        traffic.nocWords = nocWords
-        traffic.dramReadBytes = dramReadWords * bytesPerWord
-        traffic.dramWriteBytes = dramWriteWords * bytesPerWord
-        return LayerCost(
-            macs: macs, computeCycles: array.computeCycles, latencyCycles: max(latencyCycles, array.computeCycles),
-            utilization: Double(macs) / (Double(array.computeCycles) * Double(hw.peCount)),
-            bottleneck: bottleneck, energy: e, traffic: traffic,
-            mapping: MappingDescription(spatial: array.spatial, tile: tiling.description, order: tiling.orderText, groupsPacked: array.groupsPacked))
     }
 
-    /// The objective's value of a cost (cycles, pJ, or pJ·cycles).
-    static func score(_ c: LayerCost, _ o: Objective) -> Double {
+    /// Latency (cycles), energy (pJ) and DRAM words of one tiling: arithmetic only.
+    struct Quick {
+        var latency: Double
+        var energy: Double
+        var dramReads: Double
+        var dramWrites: Double
+        var glbCycles: Double
+        var dramCycles: Double
+    }
+
+    static func quick(_ c: Context, _ tiling: BufferTiling) -> Quick {
+        let (r, w) = tiling.dramWords(c.shape)
+        let glbAccesses = c.glbReads + c.array.writes + r + w
+        let glbCycles = glbAccesses / c.hw.glbWordsPerCycle
+        let dramCycles = (r + w) * c.bytesPerWord / c.hw.dramBytesPerCycle
+        let onChip = max(c.compute, c.nocCycles, glbCycles)
+        let latency = max(c.compute, (c.hw.doubleBuffer ? max(onChip, dramCycles) : onChip + dramCycles).rounded(.up))
+        let seconds = latency / (c.hw.clockMHz * 1e6)
+        let energy = c.fixedEnergy.total.value + glbAccesses * c.glbPJPerWord + (r + w) * c.dramPJPerWord + c.leakageMW * 1e9 * seconds
+        return Quick(latency: latency, energy: energy, dramReads: r, dramWrites: w, glbCycles: glbCycles, dramCycles: dramCycles)
+    }
+
+    static func score(_ q: Quick, _ o: Objective) -> Double {
         switch o {
-        case .latency: return Double(c.latencyCycles) + c.energy.total.value * 1e-12  // energy breaks ties
-        case .energy: return c.energy.total.value + Double(c.latencyCycles) * 1e-9
-        case .edp: return c.energy.total.value * Double(c.latencyCycles)
+        case .latency: return q.latency + q.energy * 1e-12  // energy breaks ties
+        case .energy: return q.energy + q.latency * 1e-9
+        case .edp: return q.energy * q.latency
         }
+    }
+
+    /// The full report of one tiling (built once, for the winner of a search).
+    static func cost(_ c: Context, _ tiling: BufferTiling) -> LayerCost {
+        let q = quick(c, tiling)
+        let hw = c.hw
+        let onChip = max(c.compute, c.nocCycles, q.glbCycles)
+        let bottleneck: Bottleneck
+        if hw.doubleBuffer {
+            let m = max(onChip, q.dramCycles)
+            bottleneck = m == c.compute ? .compute : (m == q.dramCycles ? .dram : (m == q.glbCycles ? .buffer : .noc))
+        } else {
+            bottleneck = q.dramCycles > onChip ? .dram : (onChip == c.compute ? .compute : (onChip == q.glbCycles ? .buffer : .noc))
+        }
+        var e = c.fixedEnergy
+        e.globalBuffer = Picojoules((c.glbReads + c.array.writes + q.dramReads + q.dramWrites) * c.glbPJPerWord)
+        e.dram = Picojoules((q.dramReads + q.dramWrites) * c.dramPJPerWord)
+        e.leakage = Picojoules(c.leakageMW * 1e9 * q.latency / (hw.clockMHz * 1e6))
+        var traffic = Traffic()
+        traffic.glbReads = c.glbReads
+        traffic.glbWrites = c.array.writes
+        traffic.nocWords = c.glbReads + c.array.writes
+        traffic.dramReadBytes = q.dramReads * c.bytesPerWord
+        traffic.dramWriteBytes = q.dramWrites * c.bytesPerWord
+        return LayerCost(
+            macs: c.macs, computeCycles: c.array.computeCycles, latencyCycles: Int64(q.latency),
+            utilization: Double(c.macs) / (c.compute * Double(hw.peCount)),
+            bottleneck: bottleneck, energy: e, traffic: traffic,
+            mapping: MappingDescription(spatial: c.array.spatial, tile: tiling.description, order: tiling.orderText, groupsPacked: c.array.groupsPacked))
     }
 }

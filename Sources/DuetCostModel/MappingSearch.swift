@@ -28,18 +28,24 @@ public enum MappingSearch {
         return out
     }()
 
+    /// How many cost evaluations a search of `loops` on `hw` performs (for benchmarks).
+    public static func evaluationCount(_ loops: LoopNest, on hw: SubAccelerator) -> Int {
+        let sh = BufferTiling.Shape(loops)
+        return (sh.g > 1 ? candidates(sh.g).count : 1) * candidates(sh.kg).count * candidates(sh.c).count * orders.count
+    }
+
     /// The best mapping of a compute layer, or an ``InputError`` when no tile fits the buffer.
     public static func best(_ loops: LoopNest, on hw: SubAccelerator, objective: Objective = .latency, layerName: String = "layer") throws -> LayerCost {
         let macs = try loops.macs()
-        let array = ArrayModel(loops: loops, hw: hw)
-        let leak = AreaModel.area(of: hw).total.value * hw.technology.leakageMWPerMm2
-        let sh = BufferTiling.Shape(loops)
+        let context = LayerModel.Context(loops, hw, macs: macs)
+        let sh = context.shape
         let capacityWords = Double(hw.globalBufferBytes) * 8 / Double(hw.precisionBits) / (hw.doubleBuffer ? 2 : 1)
-        var best: (Double, LayerCost)?
+        var best: (score: Double, tiling: BufferTiling)?
         let gs = sh.g > 1 ? candidates(sh.g) : [1]
+        let ks = candidates(sh.kg), cs = candidates(sh.c)
         for g in gs {
-            for k in candidates(sh.kg) {
-                for c in candidates(sh.c) {
+            for k in ks {
+                for c in cs {
                     // The largest row tile that fits (footprint grows monotonically in p).
                     guard Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: 1)) <= capacityWords else { continue }
                     var lo = 1, hi = sh.p
@@ -49,20 +55,19 @@ public enum MappingSearch {
                     }
                     for order in orders {
                         let tiling = BufferTiling(g: g, k: k, c: c, p: lo, order: order)
-                        let cost = LayerModel.cost(loops, hw, array: array, tiling: tiling, macs: macs, leakageMW: leak)
-                        let s = LayerModel.score(cost, objective)
-                        if best == nil || s < best!.0 { best = (s, cost) }
+                        let s = LayerModel.score(LayerModel.quick(context, tiling), objective)
+                        if best == nil || s < best!.score { best = (s, tiling) }
                     }
                 }
             }
         }
-        guard let found = best?.1 else {
+        guard let found = best?.tiling else {
             let need = Double(BufferTiling.footprint(sh, g: 1, k: 1, c: 1, p: 1)) * Double(hw.precisionBits) / 8 * (hw.doubleBuffer ? 2 : 1)
             throw InputError(keyPath: "global_buffer_kib", value: String(hw.globalBufferKiB),
                              message: "the global buffer of '\(hw.name)' is too small for any tile of layer '\(layerName)' (the smallest tile needs \(Int(need.rounded(.up))) bytes\(hw.doubleBuffer ? ", double-buffered" : ""))",
                              hint: "raise global_buffer_kib to at least \(Int((need / 1024).rounded(.up)))")
         }
-        return found
+        return LayerModel.cost(context, found)
     }
 }
 
