@@ -65,6 +65,8 @@ public struct DTLZ2: Problem {
         self.space = try! DesignSpace((1...n).map { .real("x\($0)", lower: 0, upper: 1) })
     }
 
+    /// The objectives of real vector `x`: with g = Σ_{i ≥ m} (xᵢ − ½)²,
+    /// fᵢ = (1 + g) · Π_{j < m−i} cos(xⱼπ/2) · (i > 0 ? sin(x_{m−i}π/2) : 1), 0-based.
     public func objectives(_ x: [Double]) -> [Double] {
         let m = objectiveCount
         var g = 0.0

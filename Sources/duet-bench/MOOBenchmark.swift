@@ -28,11 +28,17 @@ struct MOOBenchmark: AsyncParsableCommand {
     @Option(help: "Evaluations running at once (default: all cores).")
     var concurrency: Int?
 
+    @Option(help: "Probability that an offspring is considered for polynomial mutation at all (pymoo's PM prob, 0.9; Deb's code: 1).")
+    var mutationIndividualProbability = 0.9
+
     mutating func validate() throws {
         _ = try parseSeeds(seeds)
         guard evaluations > 0 else { throw ValidationError("--evaluations must be positive") }
         guard population >= 2 else { throw ValidationError("--population must be at least 2") }
         if let c = concurrency, c < 1 { throw ValidationError("--concurrency must be at least 1") }
+        guard (0...1).contains(mutationIndividualProbability) else {
+            throw ValidationError("--mutation-individual-probability must be in 0...1")
+        }
     }
 
     func run() async throws {
@@ -67,6 +73,7 @@ struct MOOBenchmark: AsyncParsableCommand {
         json.set("algorithm", "NSGA-II (DuetSearch)")
         json.set("evaluations", evaluations)
         json.set("population", population)
+        json.set("mutation_individual_probability", mutationIndividualProbability)
         json.set("concurrency", concurrency ?? ProcessInfo.processInfo.activeProcessorCount)
         json.set("seeds", seedList.map { Int($0) })
         json.set("reference_point", reference)
@@ -83,7 +90,9 @@ struct MOOBenchmark: AsyncParsableCommand {
 
     /// One seeded NSGA-II run: the final front's objectives and the run's wall time.
     func runOnce(_ problem: some Problem, seed: UInt64) async -> ([[Double]], Double) {
-        var nsga = NSGA2(space: problem.space, populationSize: population, seed: seed)
+        var variation = Variation()
+        variation.mutation.individualProbability = mutationIndividualProbability
+        var nsga = NSGA2(space: problem.space, populationSize: population, variation: variation, seed: seed)
         let search = Search(problem: problem, termination: .evaluations(evaluations), concurrency: concurrency)
         let start = ContinuousClock.now
         let result = await search.run(&nsga)
