@@ -29,11 +29,12 @@ struct ArrayModel {
         let kg = max(1, l.k / g)
         func size(_ d: LoopDim) -> Int { d == .k ? kg : d.size(in: l) }
         let ar = hw.peRows, ac = hw.peCols
-        let sr = m.rows.reduce(1) { $0 * size($1) }, sc = m.cols.reduce(1) { $0 * size($1) }
+        let rowAxis = Axis(m.rows, m.factors, extent: ar, size: size), colAxis = Axis(m.cols, m.factors, extent: ac, size: size)
+        let sr = rowAxis.used, sc = colAxis.used
         let t = m.stream.reduce(1) { $0 * size($1) }
         let foldProduct = m.folds.reduce(1) { $0 * size($1) }
-        let pack = g > 1 && sr <= ar && sc <= ac ? max(1, min(g, min(ar / sr, ac / sc))) : 1
-        let rowFolds = (sr + ar - 1) / ar, colFolds = (sc + ac - 1) / ac
+        let pack = g > 1 && rowAxis.folds == 1 && colAxis.folds == 1 ? max(1, min(g, min(ar / sr, ac / sc))) : 1
+        let rowFolds = rowAxis.folds, colFolds = colAxis.folds
         let groupFolds = (g + pack - 1) / pack
         let folds = Int64(rowFolds) * Int64(colFolds) * Int64(groupFolds) * Int64(foldProduct)
         let perFold: Int64
@@ -49,23 +50,14 @@ struct ArrayModel {
         self.folds = folds
         groupsPacked = pack
 
-        // Words of operand X delivered along one axis over all of its folds: the relevant part
-        // of the flattened axis, re-sent once per fold that only changes irrelevant dimensions.
-        func delivered(_ x: Operand, _ dims: [LoopDim], _ extent: Int) -> Double {
-            let s = dims.reduce(1) { $0 * size($1) }
-            let rel = dims.filter { x.isRelevant($0) }.reduce(1) { $0 * size($1) }
-            let f = (s + extent - 1) / extent
-            let relFolds = (rel + extent - 1) / extent
-            return Double(rel) * Double((f + relFolds - 1) / relFolds)
-        }
         var reads: [Operand: Double] = [:]
         var hopWords = 0.0
         var outputDeliveries = 0.0
         for x in Operand.allCases {
-            var words = delivered(x, m.rows, ar) * delivered(x, m.cols, ac) * Double(g) * Double(foldProduct)
-            if x != m.stationary {
-                words *= Double(m.stream.filter { x.isRelevant($0) }.reduce(1) { $0 * size($1) })
-            }
+            // Within a fold every distinct element of X along the stream is delivered once: stream
+            // loops X does not depend on reuse it from the PE (pipeline register or scratchpad).
+            var words = rowAxis.delivered(x) * colAxis.delivered(x) * Double(g) * Double(foldProduct)
+            words *= Double(m.stream.filter { x.isRelevant($0) }.reduce(1) { $0 * size($1) })
             if x == .input && m.windowReuse {
                 // Neighbouring windows share input rows/columns: (P−1)·stride + R distinct rows, not P·R.
                 let all = m.rows + m.cols + m.stream
@@ -98,13 +90,47 @@ struct ArrayModel {
         reads[.output] = max(0, outputDeliveries - distinctOutputs)
         self.reads = reads
         self.hopWords = hopWords
-        func axis(_ name: String, _ dims: [LoopDim], _ s: Int, _ a: Int) -> String {
-            let label = dims.isEmpty ? "-" : dims.map(\.rawValue).joined(separator: "·")
-            return "\(name) \(label)=\(s)/\(a)" + (s > a ? " (\((s + a - 1) / a) folds)" : "")
+        func axis(_ name: String, _ dims: [LoopDim], _ a: Axis, _ extent: Int) -> String {
+            "\(name) \(m.label(dims))=\(a.total)/\(extent)" + (a.folds > 1 ? " (\(a.folds) folds)" : "")
         }
-        var text = axis("rows", m.rows, sr, ar) + " × " + axis("cols", m.cols, sc, ac)
+        var text = axis("rows", m.rows, rowAxis, ar) + " × " + axis("cols", m.cols, colAxis, ac)
         text += "; stream " + (m.stream.isEmpty ? "-" : m.stream.map(\.rawValue).joined(separator: "·")) + "=\(t)"
         if !m.folds.isEmpty && foldProduct > 1 { text += "; folds " + m.folds.filter { size($0) > 1 }.map { "\($0.rawValue)=\(size($0))" }.joined(separator: " ") }
         spatial = text
+    }
+}
+
+/// One array axis: its loops, blocked (with unroll factors) or flattened (sharing the rest of
+/// the axis), how many folds cover them and how many PEs one fold uses.
+struct Axis {
+    var folds: Int
+    var used: Int
+    /// Product of the loop extents on this axis.
+    var total: Int
+    private var factored: [(dim: LoopDim, size: Int, factor: Int)]
+    private var flat: [(dim: LoopDim, size: Int)]
+    private var flatExtent: Int
+
+    init(_ dims: [LoopDim], _ factors: [LoopDim: Int], extent: Int, size: (LoopDim) -> Int) {
+        factored = dims.compactMap { d in factors[d].map { (d, size(d), $0) } }
+        flat = dims.filter { factors[$0] == nil }.map { ($0, size($0)) }
+        let blocked = factored.reduce(1) { $0 * $1.factor }
+        flatExtent = max(1, extent / max(1, blocked))
+        let flatSize = flat.reduce(1) { $0 * $1.size }
+        folds = factored.reduce(1) { $0 * (($1.size + $1.factor - 1) / $1.factor) } * ((flatSize + flatExtent - 1) / flatExtent)
+        used = factored.reduce(1) { $0 * min($1.size, $1.factor) } * min(flatSize, flatExtent)
+        total = dims.reduce(1) { $0 * size($1) }
+    }
+
+    /// Words of operand X delivered along this axis over all its folds: every element of the
+    /// loops X depends on once, and a multicast value once per fold of the loops it does not.
+    func delivered(_ x: Operand) -> Double {
+        var w = 1.0
+        for f in factored { w *= x.isRelevant(f.dim) ? Double(f.size) : Double((f.size + f.factor - 1) / f.factor) }
+        let s = flat.reduce(1) { $0 * $1.size }
+        let rel = flat.filter { x.isRelevant($0.dim) }.reduce(1) { $0 * $1.size }
+        let f = (s + flatExtent - 1) / flatExtent
+        let relFolds = (rel + flatExtent - 1) / flatExtent
+        return w * Double(rel) * Double((f + relFolds - 1) / relFolds)
     }
 }

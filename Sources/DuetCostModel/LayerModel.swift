@@ -39,12 +39,12 @@ public enum LayerModel {
             compute = Double(array.computeCycles)
             nocCycles = hw.array == .broadcast ? (glbReads + array.writes) / hw.nocWordsPerCycle : 0
             let t = hw.technology
-            glbPJPerWord = bits * t.storagePJPerBit(bytes: hw.globalBufferBytes)
+            glbPJPerWord = bits * t.globalBufferPJPerBit(bytes: hw.globalBufferBytes)
             dramPJPerWord = bits * t.dramPJPerBit
             var e = EnergyBreakdown()
             e.mac = t.macEnergy(bits: hw.precisionBits) * Double(macs)
-            let rfPerMAC = bits * (t.storagePJPerBit(bytes: hw.rfWeightBytes) + t.storagePJPerBit(bytes: hw.rfInputBytes)
-                                   + 2 * t.storagePJPerBit(bytes: hw.rfOutputBytes))
+            let rfPerMAC = bits * (t.registerFilePJPerBit(bytes: hw.rfWeightBytes) + t.registerFilePJPerBit(bytes: hw.rfInputBytes)
+                                   + 2 * t.registerFilePJPerBit(bytes: hw.rfOutputBytes))
             e.registerFile = Picojoules(Double(macs) * rfPerMAC)
             e.noc = Picojoules(array.hopWords * bits * t.nocHopPJPerBit)
             fixedEnergy = e

@@ -63,7 +63,7 @@ public enum NetworkEvaluator {
         var e = EnergyBreakdown()
         // An ALU op (add, compare, scale) costs about a third of a MAC (Horowitz: add ≪ multiply).
         e.mac = Picojoules(Double(l.vectorOps) * t.macEnergy(bits: hw.precisionBits).value / 3)
-        e.globalBuffer = Picojoules(words * bits * t.storagePJPerBit(bytes: hw.globalBufferBytes))
+        e.globalBuffer = Picojoules(words * bits * t.globalBufferPJPerBit(bytes: hw.globalBufferBytes))
         e.dram = Picojoules(dramBytes * 8 * t.dramPJPerBit)
         let bottleneck: Bottleneck = latency == 0 || latency == compute ? .compute : (latency == dram ? .dram : .buffer)
         var traffic = Traffic()

@@ -56,6 +56,16 @@ public enum Parameter: String, CaseIterable, Sendable {
     case dataflow, pe_rows, pe_cols, clock_mhz, precision_bits, node_nm, global_buffer_kib
     case rf_weight_bytes, rf_input_bytes, rf_output_bytes, glb_words_per_cycle, noc_words_per_cycle
     case dram_gbps, double_buffer, pipeline_cycles
+    // Optional energy overrides (default: the node's technology table).
+    case mac_pj, rf_pj_per_bit, glb_pj_per_bit, noc_hop_pj_per_bit, dram_pj_per_bit, leakage_mw_per_mm2
+
+    /// Parameters a template must define; the others are optional overrides.
+    public var isRequired: Bool {
+        switch self {
+        case .mac_pj, .rf_pj_per_bit, .glb_pj_per_bit, .noc_hop_pj_per_bit, .dram_pj_per_bit, .leakage_mw_per_mm2: return false
+        default: return true
+        }
+    }
 
     /// Unit and meaning, for `duet template show`.
     public var help: String {
@@ -75,6 +85,12 @@ public enum Parameter: String, CaseIterable, Sendable {
         case .dram_gbps: return "DRAM bandwidth, gigabytes per second (GB/s)"
         case .double_buffer: return "overlap DRAM transfers with compute (true/false)"
         case .pipeline_cycles: return "fixed pipeline latency per fold of a broadcast array, cycles"
+        case .mac_pj: return "optional: energy per MAC, pJ (overrides the technology table)"
+        case .rf_pj_per_bit: return "optional: register-file access energy, pJ/bit"
+        case .glb_pj_per_bit: return "optional: global-buffer access energy, pJ/bit"
+        case .noc_hop_pj_per_bit: return "optional: array-network energy per hop, pJ/bit"
+        case .dram_pj_per_bit: return "optional: DRAM access energy, pJ/bit"
+        case .leakage_mw_per_mm2: return "optional: leakage power density, mW/mm²"
         }
     }
 }

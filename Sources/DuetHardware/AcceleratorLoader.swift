@@ -20,7 +20,7 @@ public struct AcceleratorLoader {
     /// (`key=value`, `NAME.key=value` or `subaccelerators[i].key=value`).
     public func load(_ reference: String, overrides: [String] = []) throws -> Accelerator {
         let lower = reference.lowercased()
-        var subs: [(name: String, template: DataflowTemplate, values: [String: Value])] = []
+        var subs: [(name: String, template: DataflowTemplate, values: [String: Value], mapping: SpatialMapping?)] = []
         var chipDRAM: Double?
         var name = reference
         var fileIssues: [InputIssue] = []
@@ -47,7 +47,8 @@ public struct AcceleratorLoader {
                         }
                     }
                     if isTop, let dram = chipDRAM { values["dram_gbps"] = Value(text: String(dram), file: reference, keyPath: "dram_gbps") }
-                    subs.append((subName, t, values))
+                    let custom = e.object("mapping").map { SpatialMapping.decode($0, diagnostics: d) }
+                    subs.append((subName, t, values, custom))
                 } catch let err as InputError {
                     d.add(err.under(e.keyPath("")))
                 }
@@ -59,7 +60,7 @@ public struct AcceleratorLoader {
         } else {
             let parts = reference.split(separator: ":", maxSplits: 1).map(String.init)
             let t = try DataflowTemplate.named(parts[0], dataDir: dataDir)
-            subs.append((reference, t, try baseValues(t, variant: parts.count > 1 ? parts[1] : nil)))
+            subs.append((reference, t, try baseValues(t, variant: parts.count > 1 ? parts[1] : nil), nil))
         }
         // Overrides.
         var issues = IssueCollector()
@@ -95,7 +96,7 @@ public struct AcceleratorLoader {
         var all = IssueCollector()
         if !fileIssues.isEmpty { all.add(InputError(fileIssues)) }
         for s in subs {
-            do { built.append(try resolve(name: s.name, template: s.template, values: s.values)) } catch let e as InputError { all.add(e) }
+            do { built.append(try resolve(name: s.name, template: s.template, values: s.values, customMapping: s.mapping)) } catch let e as InputError { all.add(e) }
         }
         try all.throwIfAny()
         let sum = built.reduce(0) { $0 + $1.dramGBps }
@@ -122,10 +123,11 @@ public struct AcceleratorLoader {
     }
 
     /// Checks and converts layered values into a ``SubAccelerator``.
-    func resolve(name: String, template t: DataflowTemplate, values: [String: Value]) throws -> SubAccelerator {
+    func resolve(name: String, template t: DataflowTemplate, values: [String: Value], customMapping: SpatialMapping? = nil) throws -> SubAccelerator {
         var issues = IssueCollector()
         func raw(_ p: Parameter) -> Value? {
             guard let v = values[p.rawValue] else {
+                if !p.isRequired { return nil }
                 issues.add(p.rawValue, "missing parameter '\(p.rawValue)' (\(p.help))", hint: "set it in the accelerator file or with --set \(p.rawValue)=…")
                 return nil
             }
@@ -176,6 +178,25 @@ public struct AcceleratorLoader {
                 if let v = values["node_nm"] { bad(v, e.issues[0].message, hint: e.issues[0].hint) } else { issues.add(e) }
             }
         }
+        func optional(_ p: Parameter) -> Double? {
+            guard let v = raw(p) else { return nil }
+            guard let x = Double(v.text), x.isFinite, x >= 0 else { bad(v, "\(p.rawValue) must be a non-negative number"); return nil }
+            return x
+        }
+        if var t = tech {
+            if let e = optional(.mac_pj) {
+                let base = t.macEnergy(bits: bits).value
+                t.mac = t.mac.map { Technology.MACFigure(bits: $0.bits, pj: base > 0 ? $0.pj * e / base : e, um2: $0.um2) }
+                if !t.mac.contains(where: { $0.bits == bits }) { t.mac.append(.init(bits: bits, pj: e, um2: t.macArea(bits: bits))); t.mac.sort { $0.bits < $1.bits } }
+            }
+            if let e = optional(.rf_pj_per_bit) { t.registerFilePJPerBitOverride = e }
+            if let e = optional(.glb_pj_per_bit) { t.globalBufferPJPerBitOverride = e }
+            if let e = optional(.noc_hop_pj_per_bit) { t.nocHopPJPerBit = e }
+            if let e = optional(.dram_pj_per_bit) { t.dramPJPerBit = e }
+            if let e = optional(.leakage_mw_per_mm2) { t.leakageMWPerMm2 = e }
+            tech = t
+        }
+        if let custom = customMapping { mapping = custom; dataflow = "custom" }
         try issues.throwIfAny()
         return SubAccelerator(name: name, template: t.name, array: t.array, dataflow: dataflow, mapping: mapping,
                               peRows: rows, peCols: cols, clockMHz: clock, precisionBits: bits, nodeNm: node,

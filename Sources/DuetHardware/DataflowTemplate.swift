@@ -10,16 +10,58 @@ public struct SpatialMapping: Sendable, Hashable {
     public var rows: [LoopDim]
     public var cols: [LoopDim]
     public var stream: [LoopDim]
+    /// Unroll factors of spatial loops written `dim:factor` (ZigZag/Timeloop-style blocked
+    /// unrolling, e.g. rows `[c:8, q:4]`); spatial loops without a factor share the rest of the
+    /// axis, flattened (SCALE-Sim-style).
+    public var factors: [LoopDim: Int] = [:]
     /// Whether inputs shared by neighbouring windows are fetched once (`window`, Eyeriss-style
     /// diagonal reuse) or once per use (`im2col`, as SCALE-Sim counts them).
     public var windowReuse: Bool
 
-    public init(stationary: Operand, rows: [LoopDim], cols: [LoopDim], stream: [LoopDim], windowReuse: Bool = false) {
+    public init(stationary: Operand, rows: [LoopDim], cols: [LoopDim], stream: [LoopDim], windowReuse: Bool = false, factors: [LoopDim: Int] = [:]) {
         self.stationary = stationary; self.rows = rows; self.cols = cols; self.stream = stream; self.windowReuse = windowReuse
+        self.factors = factors
+    }
+
+    /// How an axis's loops read in text: `c·q` or `c:8·q:4`.
+    public func label(_ dims: [LoopDim]) -> String {
+        dims.isEmpty ? "-" : dims.map { d in factors[d].map { "\(d.rawValue):\($0)" } ?? d.rawValue }.joined(separator: "·")
     }
 
     /// Loops that are neither spatial nor streamed.
     public var folds: [LoopDim] { LoopDim.allCases.filter { !rows.contains($0) && !cols.contains($0) && !stream.contains($0) } }
+}
+
+extension SpatialMapping {
+    /// Reads `{stationary, rows, cols, stream, input_reuse}` (a template's mapping, or a custom
+    /// mapping in an accelerator file), recording problems in `d`.
+    public static func decode(_ e: ConfigReader, diagnostics d: Diagnostics) -> SpatialMapping {
+        let dims = LoopDim.allCases.map(\.rawValue)
+        var factors: [LoopDim: Int] = [:]
+        func dimList(_ k: String) -> [LoopDim] {
+            (e.strings(k, required: k != "stream") ?? []).compactMap { s in
+                let parts = s.split(separator: ":").map(String.init)
+                guard let dim = LoopDim(rawValue: parts[0]) else {
+                    d.add(e.keyPath(k), value: s, "unknown loop dimension", hint: Suggestion.hint(for: parts[0], in: dims)); return nil
+                }
+                if parts.count == 2 {
+                    guard k != "stream", let f = Int(parts[1]), f >= 1 else {
+                        d.add(e.keyPath(k), value: s, k == "stream" ? "streamed loops take no unroll factor" : "the unroll factor must be a positive integer",
+                              hint: "write a spatial loop as 'c' or 'c:8'"); return nil
+                    }
+                    factors[dim] = f
+                }
+                return dim
+            }
+        }
+        let st = e.choice("stationary", in: Operand.allCases.map(\.rawValue), required: true).flatMap(Operand.init) ?? .weight
+        let m = SpatialMapping(stationary: st, rows: dimList("rows"), cols: dimList("cols"), stream: dimList("stream"),
+                               windowReuse: e.choice("input_reuse", in: ["im2col", "window"]) == "window", factors: factors)
+        e.finish()
+        let used = m.rows + m.cols + m.stream
+        if Set(used).count != used.count { d.add(e.path, "a loop dimension appears twice among rows, cols and stream") }
+        return m
+    }
 }
 
 /// Array organisation: a systolic array pays fill/drain skew per fold; a broadcast array
@@ -74,20 +116,7 @@ public struct DataflowTemplate: Sendable {
         if let m = r.object("mappings", required: true) {
             for key in m.keys {
                 guard let e = m.object(key) else { continue }
-                let dims = LoopDim.allCases.map(\.rawValue)
-                func dimList(_ k: String) -> [LoopDim] {
-                    (e.strings(k, required: true) ?? []).compactMap { s in
-                        guard let dim = LoopDim(rawValue: s) else {
-                            d.add(e.keyPath(k), value: s, "unknown loop dimension", hint: Suggestion.hint(for: s, in: dims)); return nil
-                        }
-                        return dim
-                    }
-                }
-                let st = e.choice("stationary", in: Operand.allCases.map(\.rawValue), required: true).flatMap(Operand.init) ?? .weight
-                let mapping = SpatialMapping(stationary: st, rows: dimList("rows"), cols: dimList("cols"), stream: dimList("stream"),
-                                             windowReuse: e.choice("input_reuse", in: ["im2col", "window"]) == "window")
-                e.finish()
-                mappings[key] = mapping
+                mappings[key] = SpatialMapping.decode(e, diagnostics: d)
             }
             m.finish()
         }

@@ -18,6 +18,9 @@ public struct Technology: Sendable, Hashable {
     public var nocUm2PerPE: Double
     public var dramPJPerBit: Double
     public var leakageMWPerMm2: Double
+    /// Fixed per-bit energies that replace the capacity fits (set by accelerator overrides).
+    public var registerFilePJPerBitOverride: Double?
+    public var globalBufferPJPerBitOverride: Double?
 
     public struct MACFigure: Sendable, Hashable {
         public var bits: Int
@@ -39,6 +42,11 @@ public struct Technology: Sendable, Hashable {
         let t = (Double(bits * bits) - Double(lo.bits * lo.bits)) / Double(hi.bits * hi.bits - lo.bits * lo.bits)
         return lo[keyPath: f] + t * (hi[keyPath: f] - lo[keyPath: f])
     }
+
+    /// Access energy per bit of a per-PE register file of `bytes` capacity.
+    public func registerFilePJPerBit(bytes: Int) -> Double { registerFilePJPerBitOverride ?? storagePJPerBit(bytes: bytes) }
+    /// Access energy per bit of a global buffer of `bytes` capacity.
+    public func globalBufferPJPerBit(bytes: Int) -> Double { globalBufferPJPerBitOverride ?? storagePJPerBit(bytes: bytes) }
 
     /// Access energy per bit of an SRAM or register file of `bytes` capacity.
     public func storagePJPerBit(bytes: Int) -> Double {
@@ -106,7 +114,8 @@ public struct Technology: Sendable, Hashable {
             nocHopPJPerBit: r.double("noc_hop_pj_per_bit", required: true, min: 0) ?? 0,
             nocUm2PerPE: r.double("noc_um2_per_pe", min: 0) ?? 0,
             dramPJPerBit: r.double("dram_pj_per_bit", required: true, min: 0) ?? 0,
-            leakageMWPerMm2: r.double("leakage_mw_per_mm2", min: 0) ?? 0)
+            leakageMWPerMm2: r.double("leakage_mw_per_mm2", min: 0) ?? 0,
+            registerFilePJPerBitOverride: nil, globalBufferPJPerBitOverride: nil)
         r.finish()
         if macs.isEmpty { d.add("mac", "at least one MAC figure is needed") }
         try d.throwIfAny()

@@ -55,8 +55,8 @@ struct TemplateCommand: AsyncParsableCommand {
                     "name": .string(t.name), "summary": .string(t.summary), "array": .string(t.array.rawValue),
                     "mappings": .object(t.mappings.keys.sorted().map { k in
                         let m = t.mappings[k]!
-                        return .init(k, .obj(["stationary": .string(m.stationary.rawValue), "rows": .array(m.rows.map { .string($0.rawValue) }),
-                                              "cols": .array(m.cols.map { .string($0.rawValue) }), "stream": .array(m.stream.map { .string($0.rawValue) })]))
+                        return .init(k, .obj(["stationary": .string(m.stationary.rawValue), "rows": .string(m.label(m.rows)),
+                                              "cols": .string(m.label(m.cols)), "stream": .array(m.stream.map { .string($0.rawValue) })]))
                     }),
                     "parameters": .object(values.map { .init($0.0.rawValue, .string($0.1)) }),
                     "variants": .array(t.variants.map { .string($0.name) }),
@@ -68,7 +68,7 @@ struct TemplateCommand: AsyncParsableCommand {
             var out = "\(t.name): \(t.summary)\narray: \(t.array.rawValue)\n\nmappings:\n"
             for k in t.mappings.keys.sorted() {
                 let m = t.mappings[k]!
-                out += "  \(k): \(m.stationary.rawValue)-stationary; rows \(m.rows.map(\.rawValue).joined(separator: "·")), cols \(m.cols.map(\.rawValue).joined(separator: "·")), stream \(m.stream.map(\.rawValue).joined(separator: "·"))\n"
+                out += "  \(k): \(m.stationary.rawValue)-stationary; rows \(m.label(m.rows)), cols \(m.label(m.cols)), stream \(m.stream.map(\.rawValue).joined(separator: "·"))\n"
             }
             var tab = TextTable(columns: ["parameter", "value", "meaning"])
             for (p, v) in values { tab.append([p.rawValue, v, p.help]) }
