@@ -1,5 +1,6 @@
-import Foundation
 import DuetCore
+import Foundation
+import Synchronization
 
 /// Resolves the ways a user can name a network anywhere one is expected (CLI and config files):
 /// - a built-in name (`resnet50`), with input size and width options;
@@ -21,8 +22,9 @@ public enum NetworkReference {
             let path = baseDirectory.map { ref.hasPrefix("/") ? ref : ($0 as NSString).appendingPathComponent(ref) } ?? ref
             return try NetworkFormat.load(path: path)
         }
-        if lower.hasSuffix(".onnx") {
-            throw InputError(value: ref, message: "ONNX import is not available yet", hint: "convert the model to Duet's YAML network format (docs/FORMATS.md)")
+        if let dot = lower.lastIndex(of: "."), let loader = loaders.withLock({ $0[String(lower[lower.index(after: dot)...])] }) {
+            let path = baseDirectory.map { ref.hasPrefix("/") ? ref : ($0 as NSString).appendingPathComponent(ref) } ?? ref
+            return try loader(path, options)
         }
         let names = BuiltinNetwork.all.map(\.name) + NetworkSpaces.names.map { $0 + ":ARCH" }
         let hint: String
@@ -33,6 +35,18 @@ public enum NetworkReference {
             hint = "use a built-in (" + names.joined(separator: ", ") + "), layer:…, or a .yaml/.json network file"
         }
         throw InputError(value: ref, message: "unknown network", hint: hint)
+    }
+
+    /// Loads a network file of some other format (e.g. ONNX) into Duet's IR.
+    public typealias FileLoader = @Sendable (_ path: String, _ options: BuildOptions) throws -> Network
+
+    private static let loaders = Mutex<[String: FileLoader]>([:])
+
+    /// Registers a loader for files ending in `.ext` (lower case, without the dot), so that every
+    /// place that takes a network accepts such files. Modules above DuetWorkload (DuetONNX)
+    /// register theirs; the CLI registers them at start-up.
+    public static func register(fileExtension ext: String, loader: @escaping FileLoader) {
+        loaders.withLock { $0[ext.lowercased()] = loader }
     }
 
     /// Keys of an inline layer: Timeloop/MAESTRO-style loop bounds (p, q: output height and width).

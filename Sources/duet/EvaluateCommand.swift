@@ -26,13 +26,13 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "What the mapping search minimizes: latency, energy or edp.") var objective: String = "latency"
     @Option(help: "Input size for built-in networks.") var input: Int?
     @Option(help: "Width multiplier for built-in networks.") var width: Double = 1.0
-    @Option(help: "Batch size.") var batch: Int = 1
+    @Option(help: "Batch size (overrides a network file's own).") var batch: Int?
     @Option(help: "table, json or csv.") var format: OutputFormat = .table
 
     func validate() throws {
         if networks.isEmpty { throw ValidationError("give at least one --network") }
         if Objective(rawValue: objective) == nil { throw ValidationError("--objective must be latency, energy or edp (got '\(objective)')") }
-        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch))") }
     }
 
     func run() async throws {
@@ -49,7 +49,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         var issues = IssueCollector()
         for (i, n) in networks.enumerated() {
             do {
-                var a = try NetworkReference.resolve(n, options: BuildOptions(input: input, width: width, batch: batch)).analyze()
+                var net = try NetworkReference.resolve(n, options: BuildOptions(input: input, width: width, batch: batch ?? 1))
+                if let batch { net.batch = batch }
+                var a = try net.analyze()
                 if analyses.contains(where: { $0.network.name == a.network.name }) { a.network.name += "#\(i)" }
                 analyses.append(a)
             } catch let e as InputError { issues.add(e.issues.allSatisfy { $0.file != nil } ? e : e.under("--network[\(i)]")) }
