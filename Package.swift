@@ -15,10 +15,12 @@ let package = Package(
         .library(name: "DuetReport", targets: ["DuetReport"]),
         .library(name: "DuetHardware", targets: ["DuetHardware"]),
         .library(name: "DuetCostModel", targets: ["DuetCostModel"]),
+        .library(name: "DuetONNX", targets: ["DuetONNX"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -28,12 +30,14 @@ let package = Package(
         .target(name: "DuetReport", dependencies: ["DuetCore"]),
         .target(name: "DuetHardware", dependencies: ["DuetCore", "DuetWorkload"]),
         .target(name: "DuetCostModel", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware"]),
+        // ONNX protobuf code is generated once (`make proto`) and committed; builds never run protoc.
+        .target(name: "DuetONNX", dependencies: ["DuetCore", "DuetWorkload", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // MARK: - Executables (thin)
         .executableTarget(
             name: "duet",
             dependencies: [
-                "DuetCore", "DuetWorkload", "DuetReport", "DuetHardware", "DuetCostModel",
+                "DuetCore", "DuetWorkload", "DuetReport", "DuetHardware", "DuetCostModel", "DuetONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -51,6 +55,7 @@ let package = Package(
         .testTarget(name: "DuetReportTests", dependencies: ["DuetReport"]),
         .testTarget(name: "DuetHardwareTests", dependencies: ["DuetHardware"]),
         .testTarget(name: "DuetCostModelTests", dependencies: ["DuetCostModel"]),
+        .testTarget(name: "DuetONNXTests", dependencies: ["DuetONNX"]),
         .testTarget(name: "duetTests", dependencies: ["duet"]),
     ],
     swiftLanguageModes: [.v6]
