@@ -42,7 +42,10 @@ demo: deps
 
 bench: deps
 	$(SWIFT) build -c release --product duet-bench
-	$(BIN)/duet-bench --help
+	@for p in zdt1 zdt2 zdt3 dtlz2; do \
+	  $(BIN)/duet-bench moo --problem $$p --evaluations 25000 --population 100 --seeds 1-10 || exit 1; done
+	$(BIN)/duet-bench sort --points 10000 --objectives 3
+	$(BIN)/duet-bench cost --network resnet50
 
 clean:
 	rm -rf .build
