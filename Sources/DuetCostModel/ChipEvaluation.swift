@@ -22,7 +22,7 @@ public struct ChipResult: Sendable {
 }
 
 public enum ChipEvaluator {
-    public static func evaluate(_ networks: [NetworkAnalysis], on chip: Accelerator, objective: Objective = .latency,
+    public static func evaluate(_ networks: [NetworkAnalysis], on chip: Accelerator, objective: MappingObjective = .latency,
                                 cache: MappingCache = MappingCache()) throws -> ChipResult {
         precondition(!networks.isEmpty, "at least one network")
         let subs = chip.subAccelerators

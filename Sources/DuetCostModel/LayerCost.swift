@@ -8,7 +8,7 @@ public enum Bottleneck: String, Sendable, Hashable {
 }
 
 /// What a cost search minimizes.
-public enum Objective: String, Sendable, Hashable, CaseIterable {
+public enum MappingObjective: String, Sendable, Hashable, CaseIterable {
     case latency, energy, edp
 }
 

@@ -73,7 +73,7 @@ public enum LayerModel {
         return Quick(latency: latency, energy: energy, dramReads: r, dramWrites: w, glbCycles: glbCycles, dramCycles: dramCycles)
     }
 
-    static func score(_ q: Quick, _ o: Objective) -> Double {
+    static func score(_ q: Quick, _ o: MappingObjective) -> Double {
         switch o {
         case .latency: return q.latency + q.energy * 1e-12  // energy breaks ties
         case .energy: return q.energy + q.latency * 1e-9

@@ -5,7 +5,7 @@ import Synchronization
 
 /// Searches global-buffer tilings (tile sizes of groups, kernels, channels and output rows under
 /// the buffer's capacity — half of it when double-buffered) and DRAM-level loop orders for the
-/// mapping of a layer that minimizes an ``Objective``. Deterministic: candidates are visited in
+/// mapping of a layer that minimizes an ``MappingObjective``. Deterministic: candidates are visited in
 /// a fixed order and ties keep the first. The array-level model is computed once per layer.
 public enum MappingSearch {
     /// Tile-size candidates for an extent: the extent, its halvings, and 1 (at most ~8 values).
@@ -35,7 +35,7 @@ public enum MappingSearch {
     }
 
     /// The best mapping of a compute layer, or an ``InputError`` when no tile fits the buffer.
-    public static func best(_ loops: LoopNest, on hw: SubAccelerator, objective: Objective = .latency, layerName: String = "layer") throws -> LayerCost {
+    public static func best(_ loops: LoopNest, on hw: SubAccelerator, objective: MappingObjective = .latency, layerName: String = "layer") throws -> LayerCost {
         let macs = try loops.macs()
         let context = LayerModel.Context(loops, hw, macs: macs)
         let sh = context.shape
@@ -73,11 +73,11 @@ public enum MappingSearch {
 
 /// A thread-safe memo of mapping searches keyed by (layer loops, sub-accelerator, objective).
 public final class MappingCache: Sendable {
-    struct Key: Hashable { var loops: LoopNest; var hw: SubAccelerator; var objective: Objective }
+    struct Key: Hashable { var loops: LoopNest; var hw: SubAccelerator; var objective: MappingObjective }
     private let table = Mutex<[Key: LayerCost]>([:])
     public init() {}
 
-    public func best(_ loops: LoopNest, on hw: SubAccelerator, objective: Objective, layerName: String = "layer") throws -> LayerCost {
+    public func best(_ loops: LoopNest, on hw: SubAccelerator, objective: MappingObjective, layerName: String = "layer") throws -> LayerCost {
         let key = Key(loops: loops, hw: hw, objective: objective)
         if let hit = table.withLock({ $0[key] }) { return hit }
         let cost = try MappingSearch.best(loops, on: hw, objective: objective, layerName: layerName)

@@ -29,7 +29,7 @@ public enum NetworkEvaluator {
     /// mapping search; vector layers run on a vector unit one array-row wide (`pe_cols` ops per
     /// cycle), reading inputs and writing outputs through the global buffer (and DRAM when the
     /// tensors do not fit); shape-only layers cost nothing.
-    public static func evaluate(_ analysis: NetworkAnalysis, on hw: SubAccelerator, objective: Objective = .latency,
+    public static func evaluate(_ analysis: NetworkAnalysis, on hw: SubAccelerator, objective: MappingObjective = .latency,
                                 cache: MappingCache = MappingCache()) throws -> NetworkResult {
         var out: [LayerResult] = []
         var issues = IssueCollector()

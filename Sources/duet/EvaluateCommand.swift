@@ -31,7 +31,7 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     func validate() throws {
         if networks.isEmpty { throw ValidationError("give at least one --network") }
-        if Objective(rawValue: objective) == nil { throw ValidationError("--objective must be latency, energy or edp (got '\(objective)')") }
+        if MappingObjective(rawValue: objective) == nil { throw ValidationError("--objective must be latency, energy or edp (got '\(objective)')") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch))") }
     }
 
@@ -57,7 +57,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             } catch let e as InputError { issues.add(e.issues.allSatisfy { $0.file != nil } ? e : e.under("--network[\(i)]")) }
         }
         try issues.throwIfAny()
-        let result = try ChipEvaluator.evaluate(analyses, on: chip, objective: Objective(rawValue: objective)!)
+        let result = try ChipEvaluator.evaluate(analyses, on: chip, objective: MappingObjective(rawValue: objective)!)
         let verdicts = try spec.map { try Spec.load(path: $0).verdicts(for: result) } ?? []
         let met = verdicts.allSatisfy(\.met)
         switch format {
