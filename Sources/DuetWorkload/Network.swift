@@ -33,13 +33,17 @@ public struct Network: Sendable, Hashable {
     public var layers: [Layer]
     /// Names of output tensors; empty means the last layer.
     public var outputs: [String]
+    /// Caveats every report of this network should show (e.g. ONNX operators an import counted
+    /// as zero-cost placeholders). Empty for networks Duet builds itself.
+    public var notes: [String] = []
 
-    public init(name: String, batch: Int = 1, inputs: [NetworkInput], layers: [Layer], outputs: [String] = []) {
+    public init(name: String, batch: Int = 1, inputs: [NetworkInput], layers: [Layer], outputs: [String] = [], notes: [String] = []) {
         self.name = name
         self.batch = batch
         self.inputs = inputs
         self.layers = layers
         self.outputs = outputs
+        self.notes = notes
     }
 }
 
