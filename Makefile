@@ -3,13 +3,14 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BIN := .build/release
 
-.PHONY: help deps build test demo bench clean
+.PHONY: help deps build test demo bench clean proto
 
 help:
 	@echo "make demo   build Duet and run a walkthrough (installs what it needs)"
 	@echo "make test   build and run the whole test suite (installs what it needs)"
 	@echo "make build  debug build of every target"
 	@echo "make bench  release-built benchmarks, JSON on stdout"
+	@echo "make proto  regenerate the ONNX protobuf Swift code (rarely needed)"
 	@echo "make deps   install system packages Duet needs (libz3-dev), if missing"
 
 # System dependencies. Swift 6.1+ must already be installed (https://swift.org/install).
@@ -46,6 +47,22 @@ bench: deps
 	  $(BIN)/duet-bench moo --problem $$p --evaluations 25000 --population 100 --seeds 1-10 || exit 1; done
 	$(BIN)/duet-bench sort --points 10000 --objectives 3
 	$(BIN)/duet-bench cost --network resnet50
+
+# Regenerates Sources/DuetONNX/onnx.pb.swift from docs/onnx/onnx.proto (ONNX's schema, Apache-2.0).
+# Run only when the schema changes; builds never run protoc. Needs protoc (Debian protobuf-compiler,
+# installed here if missing) and protoc-gen-swift built from swift-protobuf 1.39.0.
+PROTOBUF_SRC ?= /opt/swift-packages/apple/swift-protobuf.git
+PROTOBUF_TAG ?= 1.39.0
+proto:
+	@command -v protoc >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq protobuf-compiler; }
+	@src=.build-proto/swift-protobuf; \
+	[ -d $$src ] || git clone -q --depth 1 --branch $(PROTOBUF_TAG) $(PROTOBUF_SRC) $$src || \
+	  git clone -q --depth 1 --branch $(PROTOBUF_TAG) https://github.com/apple/swift-protobuf $$src; \
+	$(SWIFT) build -c release --product protoc-gen-swift --package-path $$src && \
+	bin=$$($(SWIFT) build -c release --product protoc-gen-swift --package-path $$src --show-bin-path) && \
+	protoc --proto_path=docs/onnx --plugin=protoc-gen-swift=$$bin/protoc-gen-swift --swift_out=Sources/DuetONNX docs/onnx/onnx.proto
+	@echo "proto: regenerated Sources/DuetONNX/onnx.pb.swift"
 
 clean:
 	rm -rf .build
