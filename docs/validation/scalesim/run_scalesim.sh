@@ -5,7 +5,7 @@
 #   full     the whole simulator (compute + SRAM/DRAM model), all 12 runs, one at a time: hours on
 #            2 cores (ResNet-50 on 32x32 dominates); a run already in raw/ is skipped unless FORCE=1
 #   user     full runs with InterfaceBandwidth USER (10 words/cycle per DRAM interface) for MobileNet
-#            on 128x128, os/ws/is (~3 min each); written to raw/<run>_userbw10
+#            on 128x128, ws/os/is (ws took 13 min and 4.5 GB; only ws is committed); raw/<run>_userbw10
 #   all      compute, then full, then user (default: compute)
 # Afterwards it always rebuilds reference.csv (full-run rows where present, else compute-only rows)
 # and closed_form_check.json.
