@@ -1,2 +1,92 @@
-/// ONNX import and export for Duet networks (issue 8; being built).
+import DuetCore
 import DuetWorkload
+import Foundation
+import Synchronization
+
+/// ONNX import and export for Duet networks.
+///
+/// Import reads only tensor shapes (weights are skipped while decoding, so models whose weights
+/// live in external data files import without them) and maps ONNX nodes onto Duet's operators;
+/// export writes an opset-17 model that onnxruntime loads and runs.
+public enum ONNX {
+    /// Default-domain opsets the importer reads.
+    public static let supportedOpsets = 11...21
+    /// The opset the exporter writes.
+    public static let exportOpset = 17
+    /// Model metadata key listing the graph inputs that are weights (written by `--no-weights` exports).
+    public static let weightInputsKey = "duet.weight_inputs"
+
+    /// How to import a model.
+    public struct ImportOptions: Sendable, Hashable {
+        /// Batch size used where the model's batch dimension is dynamic.
+        public var batch: Int = 1
+        /// Count unsupported operators as zero-cost placeholders (noted in ``Network/notes``)
+        /// instead of failing.
+        public var allowUnknown: Bool = false
+        public init(batch: Int = 1, allowUnknown: Bool = false) { self.batch = batch; self.allowUnknown = allowUnknown }
+    }
+
+    /// The outcome of an import.
+    public struct ImportResult: Sendable {
+        /// The network; `notes` names every placeholder when unknown operators were allowed.
+        public var network: Network
+        /// The model's default-domain opset.
+        public var opset: Int
+        /// `OpType:node name` of every node imported as a placeholder.
+        public var unknownNodes: [String]
+    }
+
+    /// Imports the model in the file at `path`.
+    public static func load(path: String, options: ImportOptions = ImportOptions()) throws -> ImportResult {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw InputError(file: path, message: "cannot read the ONNX file: \(error.localizedDescription)", hint: "check the path")
+        }
+        return try importModel(data, file: path, options: options)
+    }
+
+    /// Imports a serialized ModelProto; `file` names it in error messages.
+    public static func importModel(_ data: Data, file: String? = nil, options: ImportOptions = ImportOptions()) throws -> ImportResult {
+        guard options.batch >= 1 else { throw InputError(keyPath: "batch", value: "\(options.batch)", message: "batch must be at least 1") }
+        let model = try ONNXWire.decodeModel(data, file: file)
+        var importer = try ONNXImporter(model: model, file: file, options: options)
+        return try importer.run()
+    }
+
+    /// What an export stores for learned tensors.
+    public enum Weights: Sendable, Hashable {
+        /// Uniform random values (±1/√fan-in, BatchNorm as identity) from a ``SeededGenerator`` with this seed.
+        case random(seed: UInt64)
+        /// No values: every weight becomes a graph input with its shape (listed in the model's
+        /// `duet.weight_inputs` metadata), so runtimes can feed random tensors.
+        case none
+    }
+
+    /// Serializes `network` as an opset-17 ONNX model.
+    public static func export(_ network: Network, weights: Weights) throws -> Data {
+        var e = try ONNXExporter(network: network, weights: weights)
+        return try e.run()
+    }
+
+    /// Settings of the loader that ``register()`` installs (the CLI's `--allow-unknown` sets them).
+    public static let loaderOptions = Mutex<ImportOptions>(ImportOptions())
+
+    /// Called with a warning for each network imported with placeholders (the CLI prints to stderr).
+    public static let warningHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
+
+    /// Makes every place that takes a network accept `.onnx` files (`NetworkReference`). The
+    /// batch of ``BuildOptions`` fills a dynamic batch dimension.
+    public static func register() {
+        NetworkReference.register(fileExtension: "onnx") { path, build in
+            var o = loaderOptions.withLock { $0 }
+            o.batch = build.batch
+            let r = try load(path: path, options: o)
+            if !r.network.notes.isEmpty, let warn = warningHandler.withLock({ $0 }) {
+                for n in r.network.notes { warn("\(path): \(n)") }
+            }
+            return r.network
+        }
+    }
+}
