@@ -1,5 +1,6 @@
 import ArgumentParser
 import DuetCore
+import DuetONNX
 import Foundation
 
 /// `duet`: the command-line front end. Thin: parse, load, call the library, print.
@@ -29,6 +30,8 @@ enum ExitStatus {
 
 @main enum Main {
     static func main() async {
+        ONNX.register()
+        ONNX.warningHandler.withLock { $0 = { FileHandle.standardError.write(Data(("warning: " + $0 + "\n").utf8)) } }
         do {
             var command = try Duet.parseAsRoot()
             if var async = command as? AsyncParsableCommand {

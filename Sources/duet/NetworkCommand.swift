@@ -1,7 +1,9 @@
 import ArgumentParser
 import DuetCore
+import DuetONNX
 import DuetReport
 import DuetWorkload
+import Foundation
 
 struct NetworkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,14 +40,18 @@ struct NetworkCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Per-layer shapes, MACs, parameters and loop bounds of a network.",
-            discussion: "NETWORK is a built-in name, SPACE:ARCH, layer:KIND,k=…, or a .yaml/.json file.")
+            discussion: "NETWORK is a built-in name, SPACE:ARCH, layer:KIND,k=…, or a .yaml/.json/.onnx file.")
         @Argument(help: "The network.") var network: String
         @OptionGroup var build: NetworkBuildOptions
         @Option(help: "table, json or csv.") var format: OutputFormat = .table
+        @Flag(name: .customLong("allow-unknown"),
+              help: "For .onnx files: count unsupported operators as zero-cost placeholders (warned on stderr, listed in the output).")
+        var allowUnknown = false
 
         func run() async throws { emit(try render()) }
 
         func render() throws -> String {
+            if allowUnknown { ONNX.loaderOptions.withLock { $0.allowUnknown = true } }
             let net = try NetworkReference.resolve(network, options: build.buildOptions)
             let a = try net.analyze()
             return NetworkReport.render(a, format: format, bits: build.precisionBits)
@@ -54,23 +60,45 @@ struct NetworkCommand: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a network (built-in, space point or file) in Duet's network format.")
+            abstract: "Write a network (built-in, space point or file) in Duet's network format or as ONNX.",
+            discussion: """
+                --format onnx writes an opset-17 model that onnxruntime loads and runs: random weights \
+                from --seed, or with --no-weights every weight is a graph input (shape only) so a \
+                runtime can feed random tensors.
+                """)
         @Argument(help: "The network.") var network: String
         @OptionGroup var build: NetworkBuildOptions
-        @Option(help: "yaml or json.") var format: String = "yaml"
-        @Option(help: "Output file (default: stdout).") var out: String?
+        @Option(help: "yaml, json or onnx.") var format: String = "yaml"
+        @Option(help: "Output file (default: stdout; required for onnx).") var out: String?
+        @Option(help: "Seed of the random ONNX weights.") var seed: UInt64 = 1
+        @Flag(name: .customLong("no-weights"), help: "ONNX: write weights as shape-only graph inputs instead of random values.")
+        var noWeights = false
 
         func validate() throws {
-            if !["yaml", "json"].contains(format) {
-                throw ValidationError("--format must be yaml or json (got '\(format)')")
+            if !["yaml", "json", "onnx"].contains(format) {
+                throw ValidationError("--format must be yaml, json or onnx (got '\(format)')")
             }
+            if format == "onnx" && out == nil { throw ValidationError("--format onnx needs --out FILE (ONNX is binary)") }
         }
 
         func run() async throws {
             let net = try NetworkReference.resolve(network, options: build.buildOptions)
             _ = try net.analyze()
+            if format == "onnx", let out {
+                try writeData(try ONNX.export(net, weights: noWeights ? .none : .random(seed: seed)), to: out)
+                return
+            }
             let text = format == "json" ? NetworkFormat.json(net) : NetworkFormat.yaml(net)
             if let out { try writeFile(text, to: out) } else { emit(text) }
+        }
+
+        /// Writes binary `data` to `path` atomically.
+        func writeData(_ data: Data, to path: String) throws {
+            do {
+                try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw InputError(file: path, message: "cannot write the file: \(error.localizedDescription)", hint: "check that the folder exists and is writable")
+            }
         }
     }
 }
@@ -84,6 +112,16 @@ enum NetworkReport {
     }
 
     static func json(_ a: NetworkAnalysis, bits: Int) -> JSONValue {
+        var v = baseJSON(a, bits: bits)
+        // Imported networks with placeholders say so in every output.
+        if !a.network.notes.isEmpty, case .object(var fields) = v {
+            fields.insert(JSONValue.Field("notes", .array(a.network.notes.map { .string($0) })), at: 3)
+            v = .object(fields)
+        }
+        return v
+    }
+
+    static func baseJSON(_ a: NetworkAnalysis, bits: Int) -> JSONValue {
         .obj([
             "name": .string(a.network.name),
             "batch": .int(a.network.batch),
@@ -115,7 +153,8 @@ enum NetworkReport {
                           csv ? String(l.macs) : NumberFormat.grouped(l.macs), csv ? String(l.params) : NumberFormat.grouped(l.params)] + loopCells)
             }
             if csv { return t.csv() }
-            return t.rendered() + """
+            let notes = a.network.notes.map { "note: \($0)\n" }.joined()
+            return t.rendered() + notes + """
                 \(a.network.name): \(a.layers.count) layers, \(NumberFormat.grouped(a.totalMACs)) MACs (\(NumberFormat.si(Double(a.totalMACs)))), \
                 \(NumberFormat.grouped(a.totalParams)) params (\(NumberFormat.si(Double(a.totalParams)))), \
                 weights \(NumberFormat.si(Double(a.totalWeightBytes(bits: bits))))B, activations \(NumberFormat.si(Double(a.totalActivationBytes(bits: bits))))B at \(bits)-bit
