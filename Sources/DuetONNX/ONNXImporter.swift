@@ -152,7 +152,9 @@ struct ONNXImporter {
         try issues.throwIfAny()
         let kept = layers.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
         if outputs.count == 1 && outputs[0] == kept.last?.name { outputs = [] }
-        let name = g.name.isEmpty ? (file.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "onnx") : g.name
+        // Exporters' generic graph names say nothing; the file name does.
+        let generic = ["", "torch_jit", "torch-jit-export", "main_graph", "tf2onnx"]
+        let name = !generic.contains(g.name) ? g.name : (file.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "onnx")
         var net = Network(name: name, batch: batch, inputs: inputs, layers: kept, outputs: outputs)
         net.notes = notes
         _ = try net.analyze(file: file)

@@ -1,0 +1,189 @@
+import DuetCore
+import DuetWorkload
+import Foundation
+import Testing
+@testable import DuetONNX
+
+/// Builds small ONNX models in code, the way a framework's exporter would.
+struct GraphBuilder {
+    var model = Onnx_ModelProto()
+    init(opset: Int = 17, inputs: [(String, [Int?])]) {
+        model.irVersion = 8
+        var os = Onnx_OperatorSetIdProto(); os.version = Int64(opset)
+        model.opsetImport = [os]
+        model.graph.name = "test"
+        for (name, dims) in inputs {
+            var v = Onnx_ValueInfoProto.tensor(name, elemType: 1, dims: dims.map { $0 ?? 1 })
+            for (k, d) in dims.enumerated() where d == nil {
+                v.type.tensorType.shape.dim[k].dimParam = "N"
+            }
+            model.graph.input.append(v)
+        }
+    }
+    mutating func weight(_ name: String, _ dims: [Int]) {
+        var t = Onnx_TensorProto(); t.name = name; t.dataType = 1; t.dims = dims.map { Int64($0) }
+        t.rawData = Data(count: 4 * dims.reduce(1, *))
+        model.graph.initializer.append(t)
+    }
+    mutating func ints(_ name: String, _ v: [Int]) { model.graph.initializer.append(.int64(name, v)) }
+    mutating func scalar(_ name: String, _ v: Float) { model.graph.initializer.append(.float(name, [v], dims: [])) }
+    mutating func node(_ op: String, _ name: String, _ inputs: [String], _ outputs: [String], _ attrs: [Onnx_AttributeProto] = []) {
+        var n = Onnx_NodeProto(); n.opType = op; n.name = name; n.input = inputs; n.output = outputs; n.attribute = attrs
+        model.graph.node.append(n)
+    }
+    mutating func output(_ name: String) { model.graph.output.append(.tensor(name, elemType: 1, dims: [])) }
+    func data() throws -> Data { try model.serializedBytes() }
+}
+
+@Suite struct ONNXImportTests {
+    /// A PyTorch-style CNN: Conv → BatchNormalization → Relu (folded), Clip(0, 6), SAME_LOWER and
+    /// ceil-mode pooling, a dynamic batch, Flatten and Gemm with transB.
+    static func cnn(opset: Int = 13) -> GraphBuilder {
+        var g = GraphBuilder(opset: opset, inputs: [("x", [nil, 3, 32, 32])])
+        g.weight("w1", [16, 3, 3, 3]); g.weight("b1", [16])
+        for p in ["s", "b", "m", "v"] { g.weight("bn." + p, [16]) }
+        g.node("Conv", "conv1", ["x", "w1", "b1"], ["c1"], [.ints("pads", [1, 1, 1, 1]), .ints("strides", [2, 2])])
+        g.node("BatchNormalization", "bn1", ["c1", "bn.s", "bn.b", "bn.m", "bn.v"], ["n1"])
+        g.node("Relu", "relu1", ["n1"], ["r1"])
+        g.node("MaxPool", "pool", ["r1"], ["p1"], [.ints("kernel_shape", [3, 3]), .ints("strides", [2, 2]), .int("ceil_mode", 1)])
+        g.weight("w2", [16, 1, 3, 3])
+        g.node("Conv", "dw", ["p1", "w2"], ["c2"], [.int("group", 16), .string("auto_pad", "SAME_LOWER")])
+        g.scalar("zero", 0); g.scalar("six", 6)
+        g.node("Clip", "relu6", ["c2", "zero", "six"], ["r2"])
+        g.node("GlobalAveragePool", "gap", ["r2"], ["g"])
+        g.node("Flatten", "flat", ["g"], ["f"])
+        g.weight("fc.w", [10, 16]); g.weight("fc.b", [10])
+        g.node("Gemm", "fc", ["f", "fc.w", "fc.b"], ["y"], [.int("transB", 1)])
+        g.output("y")
+        return g
+    }
+
+    @Test("a framework-style CNN imports with folded BatchNorm and activations, counted by hand")
+    func cnnImport() throws {
+        let r = try ONNX.importModel(try Self.cnn().data(), options: ONNX.ImportOptions(batch: 2))
+        let net = r.network
+        #expect(net.batch == 2)
+        #expect(net.layers.map(\.name) == ["conv1", "pool", "dw", "gap", "flat", "fc"])
+        let a = try net.analyze()
+        // conv1: 16×3×3×3 over 16×16 outputs; pool 3/2 ceil-mode: 16 → 8 (floor would give 7); dw: 16×9 over 8×8 (SAME).
+        let macs = 2 * (16 * 3 * 9 * 16 * 16 + 16 * 9 * 8 * 8 + 16 * 10)
+        let params = (16 * 27 + 16 + 2 * 16) + 16 * 9 + (160 + 10)
+        #expect(a.totalMACs == macs)
+        #expect(a.totalParams == params)
+        #expect(a.shapes["pool"] == TensorShape([16, 8, 8]))
+        #expect(net.layers[0].op.fusedActivation == .relu)
+        #expect(net.layers[2].op.fusedActivation == .relu6)
+        if case let .conv(_, _, _, bias, bn, _) = net.layers[0].op { #expect(bias && bn) } else { Issue.record("conv1 is not a conv") }
+    }
+
+    @Test("every opset from 11 to 21 is read; 10 and 22 are refused naming the opset")
+    func opsets() throws {
+        for v in 11...21 { _ = try ONNX.importModel(try Self.cnn(opset: v).data()) }
+        for v in [9, 10, 22] {
+            let e = try #require(throws: InputError.self) { try ONNX.importModel(try Self.cnn(opset: v).data(), file: "m.onnx") }
+            #expect(e.description.contains("opset \(v)"), "\(e)")
+            #expect(e.description.contains("m.onnx"))
+        }
+    }
+
+    @Test("a transformer export: dense via MatMul + Add, shapes from Shape/Gather/Concat, attention, Gelu via erf")
+    func attention() throws {
+        let (t, d, h) = (6, 8, 2)
+        var g = GraphBuilder(inputs: [("x", [nil, t, d])])
+        for p in ["q", "k", "v"] {
+            g.weight("\(p).w", [d, d]); g.weight("\(p).b", [d])
+            g.node("MatMul", "\(p)", ["x", "\(p).w"], ["\(p)0"]); g.node("Add", "\(p).bias", ["\(p)0", "\(p).b"], ["\(p)1"])
+        }
+        // Dynamic head split: shape = Concat(Shape(x)[0:1], [t, h, d/h]) as torch.onnx writes it.
+        g.node("Shape", "shape", ["x"], ["sx"])
+        g.ints("zero_i", [0]); g.ints("rest", [t, h, d / h]); g.ints("perm_dummy", [0])
+        g.node("Gather", "bdim", ["sx", "zero_i"], ["n"], [.int("axis", 0)])
+        g.node("Concat", "newshape", ["n", "rest"], ["ns"], [.int("axis", 0)])
+        for p in ["q", "k", "v"] {
+            g.node("Reshape", "\(p).heads", ["\(p)1", "ns"], ["\(p)2"])
+            g.node("Transpose", "\(p).t", ["\(p)2"], ["\(p)3"], [.ints("perm", p == "k" ? [0, 2, 3, 1] : [0, 2, 1, 3])])
+        }
+        g.node("MatMul", "scores", ["q3", "k3"], ["s0"])
+        g.scalar("scale", 2)
+        g.node("Div", "scale_div", ["s0", "scale"], ["s1"])
+        g.node("Softmax", "softmax", ["s1"], ["s2"], [.int("axis", -1)])
+        g.node("MatMul", "context", ["s2", "v3"], ["c0"])
+        g.node("Transpose", "merge_t", ["c0"], ["c1"], [.ints("perm", [0, 2, 1, 3])])
+        g.ints("merged", [0, t, d])
+        g.node("Reshape", "merge", ["c1", "merged"], ["c2"])
+        g.scalar("sqrt2", Float(2.0.squareRoot())); g.scalar("one", 1); g.scalar("half", 0.5)
+        g.node("Div", "gelu", ["c2", "sqrt2"], ["e0"]); g.node("Erf", "gelu.erf", ["e0"], ["e1"])
+        g.node("Add", "gelu.add", ["e1", "one"], ["e2"]); g.node("Mul", "gelu.mul", ["c2", "e2"], ["e3"])
+        g.node("Mul", "gelu.half", ["e3", "half"], ["y"])
+        g.output("y")
+        let net = try ONNX.importModel(try g.data()).network
+        let a = try net.analyze()
+        #expect(net.layers.filter { $0.op == .dense(outFeatures: d, bias: true, activation: nil) }.count == 3)
+        #expect(net.layers.contains { $0.op == .activation(.gelu) })
+        // 3 projections t·d·d, QKᵀ and ·V: 2·h·t·t·(d/h), by hand.
+        #expect(a.totalMACs == 3 * t * d * d + 2 * h * t * t * (d / h))
+        #expect(a.totalParams == 3 * (d * d + d))
+        #expect(a.shapes[net.layers.last!.name] == TensorShape([t, d]))
+    }
+
+    @Test("unsupported operators are all listed at once; --allow-unknown makes them zero-cost placeholders with a note")
+    func unknownOps() throws {
+        var g = GraphBuilder(inputs: [("x", [1, 4, 8, 8])])
+        g.node("LpNormalization", "norm_a", ["x"], ["a"])
+        g.node("Relu", "relu", ["a"], ["b"])
+        var n = Onnx_NodeProto(); n.opType = "FancyOp"; n.domain = "com.example"; n.name = "fancy"; n.input = ["b"]; n.output = ["y"]
+        g.model.graph.node.append(n)
+        g.output("y")
+        let e = try #require(throws: InputError.self) { try ONNX.importModel(try g.data(), file: "u.onnx") }
+        #expect(e.issues.count == 2)
+        #expect(e.description.contains("'LpNormalization' at node 'norm_a' (opset 17)"), "\(e)")
+        #expect(e.description.contains("com.example.FancyOp"))
+        #expect(e.description.contains("--allow-unknown"))
+        let r = try ONNX.importModel(try g.data(), options: ONNX.ImportOptions(allowUnknown: true))
+        #expect(r.unknownNodes.count == 2)
+        #expect(r.network.notes.count == 2)
+        #expect(r.network.notes[0].contains("LpNormalization"))
+        let a = try r.network.analyze()
+        #expect(a.totalMACs == 0 && a.totalParams == 0)
+        #expect(a.shapes[a.outputNames[0]] == TensorShape([4, 8, 8]))
+    }
+
+    @Test("bad files: truncated, not ONNX, a cycle, an initializer that contradicts its use, a dangling input")
+    func badInput() throws {
+        let good = try Self.cnn().data()
+        let truncated = good.prefix(good.count * 2 / 3)
+        let e1 = try #require(throws: InputError.self) { try ONNX.importModel(Data(truncated), file: "t.onnx") }
+        #expect(e1.description.contains("t.onnx") && e1.description.contains("not a readable ONNX file"), "\(e1)")
+
+        let e2 = try #require(throws: InputError.self) { try ONNX.importModel(Data("name: resnet\nlayers: []\n".utf8), file: "n.onnx") }
+        #expect(e2.description.contains("n.onnx") && e2.description.contains("ONNX"), "\(e2)")
+
+        var cyc = GraphBuilder(inputs: [("x", [1, 4])])
+        cyc.node("Add", "a", ["x", "b_out"], ["a_out"]); cyc.node("Relu", "b", ["a_out"], ["b_out"]); cyc.output("b_out")
+        let e3 = try #require(throws: InputError.self) { try ONNX.importModel(try cyc.data(), file: "c.onnx") }
+        #expect(e3.description.contains("cycle") && e3.description.contains("'a'"), "\(e3)")
+
+        var bad = Self.cnn()
+        bad.model.graph.initializer[0].dims = [16, 5, 3, 3]   // w1 claims 5 input channels; x has 3
+        let e4 = try #require(throws: InputError.self) { try ONNX.importModel(try bad.data(), file: "w.onnx") }
+        #expect(e4.description.contains("graph.node[0]") && e4.description.contains("'w1'") && e4.description.contains("contradicts"), "\(e4)")
+
+        var dangling = GraphBuilder(inputs: [("x", [1, 4])])
+        dangling.node("Relu", "r", ["nowhere"], ["y"]); dangling.output("y")
+        let e5 = try #require(throws: InputError.self) { try ONNX.importModel(try dangling.data(), file: "d.onnx") }
+        #expect(e5.description.contains("'nowhere'"), "\(e5)")
+    }
+
+    @Test("weights are not needed: external-data initializers import from their dims")
+    func externalData() throws {
+        var g = Self.cnn()
+        for k in g.model.graph.initializer.indices where g.model.graph.initializer[k].name == "w1" {
+            g.model.graph.initializer[k].rawData = Data()
+            g.model.graph.initializer[k].dataLocation = .external
+            var loc = Onnx_StringStringEntryProto(); loc.key = "location"; loc.value = "missing.bin"
+            g.model.graph.initializer[k].externalData = [loc]
+        }
+        let a = try ONNX.importModel(try g.data()).network.analyze()
+        #expect(a.layers[0].params == 16 * 27 + 16 + 32)
+    }
+}
