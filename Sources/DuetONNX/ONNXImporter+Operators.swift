@@ -89,7 +89,14 @@ extension ONNXImporter {
             switch node.opType {
             case "Relu": f = .relu
             case "HardSwish": f = .hswish
-            case "HardSigmoid": f = .hsigmoid
+            case "HardSigmoid":
+                f = .hsigmoid
+                // x · HardSigmoid(x): hardswish as exported before opset 14.
+                if let m = onlyConsumer(out), nodeAt(m).opType == "Mul", nodeAt(m).input.contains(node.input[0]), nodeAt(m).input.contains(out) {
+                    consumed.insert(m)
+                    try activationLayer(i, node, .hswish, input: node.input[0], output: nodeAt(m).output[0], group: [i, m])
+                    return
+                }
             case "Tanh": f = .tanh
             case "Gelu": f = .gelu
             case "Clip": f = try clipFunction(node)
