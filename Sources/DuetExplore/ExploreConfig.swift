@@ -123,7 +123,16 @@ public struct ExploreConfig: Sendable {
             if t.has("space") == t.has("network") {
                 d.add(t.path, "a task needs exactly one of 'space' (searched) or 'network' (fixed)")
             }
-            let acc = t.object("accuracy").map { AccuracySource.decode($0, base: base) } ?? .proxy("macs")
+            var acc = AccuracySource.proxy("macs")
+            if let text = t.raw("accuracy")?.scalarText {
+                // Short form: `accuracy: proxy:macs` or `accuracy: proxy:params`.
+                if text == "proxy:macs" || text == "proxy:params" { acc = .proxy(String(text.dropFirst(6))) } else {
+                    d.add(t.keyPath("accuracy"), value: text, "unknown accuracy source",
+                          hint: "use proxy:macs, proxy:params, or a mapping {table: FILE, column: C} / {command: CMD}")
+                }
+            } else if let a = t.object("accuracy") {
+                acc = AccuracySource.decode(a, base: base)
+            }
             t.finish()
             tasks.append(Task(name: tname, space: space, network: network, accuracy: acc))
         }

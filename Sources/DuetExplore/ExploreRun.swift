@@ -64,7 +64,7 @@ public struct ExploreRun {
                                  hint: "use a new --study file, or the same config and seed to resume")
             }
             try study.setSettingOnce("config", (try? String(contentsOfFile: c.file, encoding: .utf8)) ?? "")
-            try study.setSettingOnce("config_path", c.file)
+            try study.setSettingOnce("config_path", URL(fileURLWithPath: c.file).standardizedFileURL.path)
             try study.setSettingOnce("seed", String(c.seed))
             try study.setSettingOnce("objectives", exploration.objectiveNames.joined(separator: ","))
             try study.setSettingOnce("maximize", c.objectives.map { $0.maximize ? "1" : "0" }.joined(separator: ","))
