@@ -16,12 +16,12 @@ help:
 # System dependencies. Swift 6.1+ must already be installed (https://swift.org/install).
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "error: swift not found; install Swift 6.1 or newer from swift.org" >&2; exit 1; }
-	@if pkg-config --exists z3 2>/dev/null; then \
-		echo "deps: libz3-dev $$(pkg-config --modversion z3) already installed"; \
+	@if pkg-config --exists z3 sqlite3 2>/dev/null; then \
+		echo "deps: libz3-dev $$(pkg-config --modversion z3) and libsqlite3-dev $$(pkg-config --modversion sqlite3) already installed"; \
 	else \
-		echo "deps: installing libz3-dev (the Z3 solver's C library, used by duet solve) with apt-get"; \
+		echo "deps: installing libz3-dev (Z3, used by duet solve) and libsqlite3-dev (studies) with apt-get"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libz3-dev pkg-config; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libz3-dev libsqlite3-dev pkg-config; \
 	fi
 
 build: deps
@@ -31,15 +31,25 @@ test: deps
 	$(SWIFT) test 2>&1 | grep -vE '^(\[[0-9]+/[0-9]+\]|Compiling|Emitting|Write|Linking|Building|Test Case .*(started|passed))'; \
 	  exit $${PIPESTATUS[0]}
 
+# The demo: a NASAIC-style co-exploration of two NAS-Bench-201 tasks and a heterogeneous chip.
+# ACCURACY: the NAS-Bench-201 accuracy table (read from ../shared/data when present); without it
+# the demo uses a MACs proxy for accuracy, labelled as a proxy in every output.
+ACCURACY ?= ../shared/data/nb201/accuracy.csv
+DEMO_OUT ?= out/demo
 demo: deps
 	$(SWIFT) build -c release --product duet
-	@echo; echo "== Built-in networks =="; $(BIN)/duet network list
-	@echo; echo "== ResNet-50 at 224x224, last layers =="; $(BIN)/duet network show resnet50 | tail -6
-	@echo; echo "== The NAS-Bench-201 space, and one of its networks =="; \
-	  $(BIN)/duet space show nb201 | head -3; \
-	  $(BIN)/duet space show nb201 --arch '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|' | tail -2
-	@echo; echo "== Five random FBNet networks (seed 7) =="; $(BIN)/duet space sample fbnet --count 5 --seed 7
-	@echo; echo "== A network from a file (Examples/networks/tiny-cnn.yaml) =="; $(BIN)/duet network show Examples/networks/tiny-cnn.yaml
+	@mkdir -p $(DEMO_OUT); rm -f $(DEMO_OUT)/study.sqlite*
+	@if [ -f "$(ACCURACY)" ]; then \
+	  echo "== Co-exploration with the NAS-Bench-201 accuracy table $(ACCURACY) =="; \
+	  $(BIN)/duet explore Examples/nasaic-two-tasks/config.yaml --study $(DEMO_OUT)/study.sqlite \
+	    --set "tasks[0].accuracy.table=$(abspath $(ACCURACY))" --set "tasks[1].accuracy.table=$(abspath $(ACCURACY))"; \
+	else \
+	  echo "== $(ACCURACY) not found: co-exploration with a MACs proxy for accuracy =="; \
+	  $(BIN)/duet explore Examples/nasaic-two-tasks/config.yaml --study $(DEMO_OUT)/study.sqlite \
+	    --set "tasks[0].accuracy=proxy:macs" --set "tasks[1].accuracy=proxy:macs"; \
+	fi
+	$(BIN)/duet report $(DEMO_OUT)/study.sqlite --out $(DEMO_OUT)/report
+	@echo; echo "Open $(DEMO_OUT)/report/index.html for the Pareto fronts, convergence and per-layer breakdown."
 
 bench: deps
 	$(SWIFT) build -c release --product duet-bench

@@ -16,11 +16,14 @@ let package = Package(
         .library(name: "DuetHardware", targets: ["DuetHardware"]),
         .library(name: "DuetCostModel", targets: ["DuetCostModel"]),
         .library(name: "DuetONNX", targets: ["DuetONNX"]),
+        .library(name: "DuetStudy", targets: ["DuetStudy"]),
+        .library(name: "DuetExplore", targets: ["DuetExplore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -31,6 +34,9 @@ let package = Package(
         .target(name: "DuetHardware", dependencies: ["DuetCore", "DuetWorkload"]),
         .target(name: "DuetCostModel", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware"]),
         // ONNX protobuf code is generated once (`make proto`) and committed; builds never run protoc.
+        .target(name: "DuetStudy", dependencies: ["DuetCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Co-exploration: wires spaces, cost models, accuracy sources, optimizers and studies.
+        .target(name: "DuetExplore", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetStudy", "DuetReport"]),
         .target(name: "DuetONNX", dependencies: ["DuetCore", "DuetWorkload", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // MARK: - Executables (thin)
@@ -38,6 +44,7 @@ let package = Package(
             name: "duet",
             dependencies: [
                 "DuetCore", "DuetWorkload", "DuetReport", "DuetHardware", "DuetCostModel", "DuetONNX",
+                "DuetSearch", "DuetStudy", "DuetExplore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -56,6 +63,8 @@ let package = Package(
         .testTarget(name: "DuetHardwareTests", dependencies: ["DuetHardware"]),
         .testTarget(name: "DuetCostModelTests", dependencies: ["DuetCostModel"]),
         .testTarget(name: "DuetONNXTests", dependencies: ["DuetONNX"]),
+        .testTarget(name: "DuetStudyTests", dependencies: ["DuetStudy"]),
+        .testTarget(name: "DuetExploreTests", dependencies: ["DuetExplore"]),
         .testTarget(name: "duetTests", dependencies: ["duet"]),
     ],
     swiftLanguageModes: [.v6]

@@ -20,8 +20,11 @@ public enum Suggestion {
         return d[x.count][y.count]
     }
 
-    /// The closest candidate to `word`, if it is close enough to be a plausible typo.
+    /// The closest candidate to `word`, if it is close enough to be a plausible typo (or `word`
+    /// is the candidate without its unit suffix, as `latency` for `latency_ms`).
     public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        let lower = word.lowercased()
+        if !lower.isEmpty, let prefixed = candidates.first(where: { $0.lowercased().hasPrefix(lower + "_") }) { return prefixed }
         var best: (String, Int)?
         for c in candidates {
             let d = editDistance(word, c)

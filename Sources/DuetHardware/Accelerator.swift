@@ -45,6 +45,12 @@ public struct Accelerator: Sendable, Hashable {
     /// Total DRAM bandwidth of the chip, GB/s (the sub-accelerators' shares add up to at most this).
     public var dramGBps: Double
 
+    public init(name: String, subAccelerators: [SubAccelerator], dramGBps: Double) {
+        self.name = name
+        self.subAccelerators = subAccelerators
+        self.dramGBps = dramGBps
+    }
+
     /// Area of the whole chip.
     public var area: SquareMillimeters {
         SquareMillimeters(subAccelerators.reduce(0) { $0 + AreaModel.area(of: $1).total.value })

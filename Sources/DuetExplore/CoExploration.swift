@@ -1,0 +1,204 @@
+import DuetCore
+import DuetCostModel
+import DuetHardware
+import DuetSearch
+import DuetWorkload
+import Foundation
+import Synchronization
+
+/// The joint space of a configuration (network choices per task × hardware choices) and the
+/// evaluation of one point of it: networks + chip → cost model + accuracy → metrics, objectives
+/// and budget violations. Caches network analyses by architecture and mapping searches by
+/// (layer, sub-accelerator).
+public final class CoExploration: Sendable {
+    public let config: ExploreConfig
+    public let space: DesignSpace
+    let dataDir: URL
+    /// Base sub-accelerator of each template (its published defaults), loaded once.
+    let bases: [String: SubAccelerator]
+    let mappings: [String: [String: SpatialMapping]]
+    let fixedChip: Accelerator?
+    let fixedNetworks: [String: NetworkAnalysis]
+    let analyses = Mutex<[String: NetworkAnalysis]>([:])
+    let cache = MappingCache()
+    let tables = AccuracyTables()
+
+    public init(config: ExploreConfig, dataDir: URL) throws {
+        self.config = config
+        self.dataDir = dataDir
+        var vars: [Variable] = []
+        var fixed: [String: NetworkAnalysis] = [:]
+        var issues = IssueCollector(file: config.file)
+        for (i, t) in config.tasks.enumerated() {
+            if let s = t.space {
+                for d in s.dimensions { vars.append(.categorical("\(t.name).\(d.name)", d.options.map { Value.string($0) })) }
+            } else if let n = t.network {
+                do {
+                    let base = URL(fileURLWithPath: config.file).deletingLastPathComponent().path
+                    fixed[t.name] = try NetworkReference.resolve(n, baseDirectory: base).analyze()
+                } catch let e as InputError { issues.add(e.under("tasks[\(i)].network")) }
+            }
+        }
+        var bases: [String: SubAccelerator] = [:]
+        var mappings: [String: [String: SpatialMapping]] = [:]
+        var chip: Accelerator?
+        let loader = AcceleratorLoader(dataDir: dataDir)
+        switch config.target {
+        case .accelerator(let ref, let overrides):
+            do { chip = try loader.load(ref, overrides: overrides) } catch let e as InputError { issues.add(e.under("target.accelerator")) }
+        case .hardware(let h):
+            if h.minSubaccelerators < h.maxSubaccelerators {
+                vars.append(.integer("hw.count", lower: h.minSubaccelerators, upper: h.maxSubaccelerators))
+            }
+            for slot in 0..<h.maxSubaccelerators {
+                let cond: Condition? = slot < h.minSubaccelerators ? nil
+                    : Condition("hw.count", in: Set((slot + 1...h.maxSubaccelerators).map { Value.int($0) }))
+                vars.append(.categorical("hw.\(slot).template", h.templates.map { Value.string($0) }, when: cond))
+                vars.append(.powerOfTwo("hw.\(slot).pe_rows", lower: h.peRows.lowerBound, upper: h.peRows.upperBound, when: cond))
+                vars.append(.powerOfTwo("hw.\(slot).pe_cols", lower: h.peCols.lowerBound, upper: h.peCols.upperBound, when: cond))
+                vars.append(.powerOfTwo("hw.\(slot).global_buffer_kib", lower: h.globalBufferKiB.lowerBound, upper: h.globalBufferKiB.upperBound, when: cond))
+                if h.templates.contains("tpu") {
+                    vars.append(.categorical("hw.\(slot).dataflow", ["ws", "os", "is"], when: Condition("hw.\(slot).template", in: ["tpu"])))
+                }
+            }
+            for t in h.templates {
+                do {
+                    bases[t] = try loader.load(t).subAccelerators[0]
+                    mappings[t] = try DataflowTemplate.named(t, dataDir: dataDir).mappings
+                } catch let e as InputError { issues.add(e.under("target.hardware.templates")) }
+            }
+        }
+        try issues.throwIfAny()
+        if vars.isEmpty {
+            throw InputError(file: config.file, message: "nothing to explore: every task has a fixed network and the target is fixed",
+                             hint: "give a task a 'space', or the target a 'hardware' space; or use duet evaluate")
+        }
+        space = try DesignSpace(vars)
+        self.bases = bases
+        self.mappings = mappings
+        fixedChip = chip
+        fixedNetworks = fixed
+    }
+
+    /// Objective names in order and whether each is maximized.
+    public var objectiveNames: [String] { config.objectives.map(\.metric) }
+
+    /// The decoded design: each task's arch string and the chip.
+    public struct Design: Sendable {
+        public var archs: [String: String]
+        public var chip: Accelerator
+        /// JSON text: `{"tasks": {name: arch}, "hardware": [{template, dataflow, pe_rows, …}]}`.
+        public var json: String
+    }
+
+    public func decode(_ point: Point) throws -> Design {
+        var archs: [String: String] = [:]
+        for t in config.tasks {
+            guard let s = t.space else { continue }
+            let choices = s.dimensions.map { d -> Int in
+                let v = point["\(t.name).\(d.name)"]?.stringValue ?? d.options[0]
+                return d.options.firstIndex(of: v) ?? 0
+            }
+            archs[t.name] = s.format(Architecture(choices))
+        }
+        let chip: Accelerator
+        if let fixedChip { chip = fixedChip } else if case .hardware(let h) = config.target {
+            let count = point["hw.count"]?.intValue ?? h.minSubaccelerators
+            var subs: [SubAccelerator] = []
+            for slot in 0..<count {
+                let t = point["hw.\(slot).template"]?.stringValue ?? h.templates[0]
+                var s = bases[t]!
+                let rows = point["hw.\(slot).pe_rows"]?.intValue ?? s.peRows, cols = point["hw.\(slot).pe_cols"]?.intValue ?? s.peCols
+                // Array-edge bandwidths scale with the array's perimeter, as the template's default design has them.
+                let scale = Double(rows + cols) / Double(s.peRows + s.peCols)
+                s.glbWordsPerCycle *= scale
+                s.nocWordsPerCycle *= scale
+                s.peRows = rows
+                s.peCols = cols
+                s.globalBufferKiB = Double(point["hw.\(slot).global_buffer_kib"]?.intValue ?? Int(s.globalBufferKiB))
+                if let df = point["hw.\(slot).dataflow"]?.stringValue, let m = mappings[t]?[df] { s.dataflow = df; s.mapping = m }
+                s.dramGBps = h.dramGBps / Double(count)
+                s.name = "sub\(slot)-\(t)"
+                subs.append(s)
+            }
+            chip = Accelerator(name: "chip", subAccelerators: subs, dramGBps: h.dramGBps)
+        } else { preconditionFailure("no target") }
+        let hw = JSONValue.array(chip.subAccelerators.map { s in
+            .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow), "pe_rows": .int(s.peRows),
+                  "pe_cols": .int(s.peCols), "global_buffer_kib": .double(s.globalBufferKiB), "dram_gbps": .double(s.dramGBps)])
+        })
+        let json = JSONValue.obj(["tasks": .object(config.tasks.map { t in .init(t.name, .string(archs[t.name] ?? t.network ?? "")) }),
+                                  "hardware": hw])
+        return Design(archs: archs, chip: chip, json: json.serialized(pretty: false))
+    }
+
+    func analysis(task: ExploreConfig.Task, arch: String?) throws -> NetworkAnalysis {
+        guard let arch, let space = task.space else { return fixedNetworks[task.name]! }
+        let key = "\(space.name):\(arch)"
+        if let a = analyses.withLock({ $0[key] }) { return a }
+        var a = try space.network(parsing: arch).analyze()
+        a.network.name = task.name
+        analyses.withLock { $0[key] = a }
+        return a
+    }
+
+    /// Metrics of one design, or a failure message (recorded as a failed trial).
+    public func evaluate(_ point: Point) async -> (design: String, metrics: [String: Double], error: String?) {
+        let design: Design
+        do { design = try decode(point) } catch { return ("{}", [:], "cannot decode the design: \(error)") }
+        do {
+            let nets = try config.tasks.map { try analysis(task: $0, arch: design.archs[$0.name]) }
+            let r = try ChipEvaluator.evaluate(nets, on: design.chip, cache: cache)
+            var m: [String: Double] = [:]
+            m["latency_ms"] = r.makespan.milliseconds
+            m["energy_mj"] = r.energy.millijoules
+            m["area_mm2"] = r.area.value
+            m["power_mw"] = r.power.value
+            m["macs"] = Double(nets.reduce(0) { $0 + $1.totalMACs })
+            m["params"] = Double(nets.reduce(0) { $0 + $1.totalParams })
+            var accSum = 0.0
+            for (t, (n, res)) in zip(config.tasks, zip(nets, r.networks)) {
+                m["\(t.name).latency_ms"] = res.latency.milliseconds
+                m["\(t.name).energy_mj"] = res.energy.total.millijoules
+                let acc: Double
+                switch t.accuracy {
+                case .proxy(let p):
+                    acc = log10(Double(max(1, p == "params" ? n.totalParams : n.totalMACs)))
+                case .table(let path, let key, let column):
+                    let table = try tables.table(path: path, key: key, column: column)
+                    guard let v = table[design.archs[t.name] ?? ""] else {
+                        return (design.json, m, "no accuracy for '\(design.archs[t.name] ?? "")' in \(path)")
+                    }
+                    acc = v
+                case .command(let cmd, let timeout, let retries):
+                    switch await ExternalEvaluator.run(cmd, input: design.json, timeoutSeconds: timeout, retries: retries) {
+                    case .success(let out):
+                        acc = out["accuracy"]!
+                        for (k, v) in out where k != "accuracy" { m["\(t.name).\(k)"] = v }
+                    case .failure(let e): return (design.json, m, e.message)
+                    }
+                }
+                m["\(t.name).accuracy"] = acc
+                accSum += acc
+            }
+            m["accuracy"] = accSum / Double(config.tasks.count)
+            return (design.json, m, nil)
+        } catch let e as InputError {
+            return (design.json, [:], e.description)
+        } catch {
+            return (design.json, [:], "\(error)")
+        }
+    }
+
+    /// Objective values in the config's order (as reported, not negated).
+    public func objectives(_ metrics: [String: Double]) -> [Double] {
+        config.objectives.map { metrics[$0.metric] ?? .nan }
+    }
+
+    /// Budget name → (value − limit) / limit.
+    public func constraints(_ metrics: [String: Double]) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for b in config.budgets { out[b.name] = ((metrics[b.name] ?? .infinity) - b.limit) / b.limit }
+        return out
+    }
+}

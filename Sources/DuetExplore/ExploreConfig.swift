@@ -1,0 +1,232 @@
+import DuetCore
+import DuetHardware
+import DuetWorkload
+import Foundation
+
+/// A co-exploration (and `duet solve`) configuration, decoded and validated from YAML/JSON.
+/// See docs/FORMATS.md ("Exploration configs") for every key.
+public struct ExploreConfig: Sendable {
+    /// One task: a network space (or a fixed network) and where its accuracy comes from.
+    public struct Task: Sendable {
+        public var name: String
+        /// The searched space, or nil for a fixed network.
+        public var space: (any NetworkSpace)?
+        /// A fixed network reference (built-in, file, SPACE:ARCH), when no space is searched.
+        public var network: String?
+        public var accuracy: AccuracySource
+    }
+
+    /// The hardware searched: sub-accelerator count, template per slot, array and buffer sizes.
+    public struct HardwareSpaceSpec: Sendable {
+        public var minSubaccelerators: Int
+        public var maxSubaccelerators: Int
+        public var templates: [String]
+        public var peRows: ClosedRange<Int>
+        public var peCols: ClosedRange<Int>
+        public var globalBufferKiB: ClosedRange<Int>
+        /// Chip DRAM bandwidth, GB/s, shared equally by the sub-accelerators.
+        public var dramGBps: Double
+    }
+
+    public enum Target: Sendable {
+        /// A fixed accelerator (template or file, with overrides).
+        case accelerator(String, overrides: [String])
+        /// A hardware space searched together with the networks.
+        case hardware(HardwareSpaceSpec)
+    }
+
+    public var name: String
+    public var file: String
+    public var tasks: [Task]
+    public var target: Target
+    /// Budget name (`latency_ms`, `energy_mj`, `area_mm2`, `power_mw`, or `TASK.latency_ms`) → limit.
+    public var budgets: [(name: String, limit: Double)]
+    /// (metric, maximize?) in order.
+    public var objectives: [(metric: String, maximize: Bool)]
+    public var optimizer: String
+    public var evaluations: Int
+    public var population: Int
+    public var seed: UInt64
+    public var workers: Int
+
+    public static let metrics = ["accuracy", "latency_ms", "energy_mj", "area_mm2", "power_mw", "macs", "params"]
+    public static let budgetMetrics = ["latency_ms", "energy_mj", "area_mm2", "power_mw"]
+    public static let optimizers = ["nsga2", "random", "evolution"]
+
+    /// Loads `path`, applying `overrides` (`key.path=value`, scalars only) before validation.
+    public static func load(path: String, overrides: [String] = [], dataDir: URL) throws -> ExploreConfig {
+        var node = try ConfigNode.load(path: path)
+        for o in overrides { node = try apply(o, to: node, file: path) }
+        return try decode(node, file: path, dataDir: dataDir)
+    }
+
+    /// Decodes configuration `text` as if it were the file at `path` (relative paths resolve
+    /// against its folder); used to rebuild a study's configuration from the copy it stores.
+    public static func load(text: String, path: String, dataDir: URL) throws -> ExploreConfig {
+        try decode(try ConfigNode.parse(yaml: text, file: path), file: path, dataDir: dataDir)
+    }
+
+    /// Sets the scalar at a dotted key path (`budgets.latency_ms=4.2`, `tasks[0].name=x`).
+    static func apply(_ override: String, to node: ConfigNode, file: String) throws -> ConfigNode {
+        let kv = override.split(separator: "=", maxSplits: 1).map(String.init)
+        guard kv.count == 2, !kv[0].isEmpty else {
+            throw InputError(keyPath: "--set", value: override, message: "expected key.path=value", hint: "e.g. --set budgets.latency_ms=4.2")
+        }
+        var parts: [String] = []
+        for p in kv[0].split(separator: ".") {
+            var s = String(p)
+            while let open = s.firstIndex(of: "[") {
+                if open > s.startIndex { parts.append(String(s[..<open])) }
+                guard let close = s.firstIndex(of: "]") else { break }
+                parts.append(String(s[open...close])); s = String(s[s.index(after: close)...])
+            }
+            if !s.isEmpty { parts.append(s) }
+        }
+        func set(_ n: ConfigNode, _ path: ArraySlice<String>) throws -> ConfigNode {
+            guard let head = path.first else { return ConfigNode(.scalar(kv[1], quoted: false)) }
+            if head.hasPrefix("[") {
+                guard case .sequence(var items) = n.value, let i = Int(head.dropFirst().dropLast()), items.indices.contains(i) else {
+                    throw InputError(file: file, keyPath: kv[0], value: override, message: "no list element \(head) here")
+                }
+                items[i] = try set(items[i], path.dropFirst())
+                return ConfigNode(.sequence(items), line: n.line)
+            }
+            var entries: [(key: String, value: ConfigNode)] = []
+            if case .mapping(let m) = n.value { entries = m } else if case .null = n.value {} else {
+                throw InputError(file: file, keyPath: kv[0], value: override, message: "'\(head)' is not inside a mapping")
+            }
+            if let i = entries.firstIndex(where: { $0.key == head }) {
+                entries[i].value = try set(entries[i].value, path.dropFirst())
+            } else {
+                entries.append((head, try set(ConfigNode(.null), path.dropFirst())))
+            }
+            return ConfigNode(.mapping(entries), line: n.line)
+        }
+        return try set(node, parts[...])
+    }
+
+    static func decode(_ node: ConfigNode, file: String, dataDir: URL) throws -> ExploreConfig {
+        let d = Diagnostics(file: file)
+        let r = ConfigReader(node, diagnostics: d)
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+        let name = r.string("name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        var tasks: [Task] = []
+        for t in r.objects("tasks", required: true) ?? [] {
+            let tname = t.string("name") ?? "task\(tasks.count)"
+            var space: (any NetworkSpace)?
+            if let s = t.string("space") {
+                if let found = NetworkSpaces.named(s) { space = found } else {
+                    d.add(t.keyPath("space"), value: s, "unknown network space", hint: Suggestion.hint(for: s, in: NetworkSpaces.names))
+                }
+            }
+            let network = t.string("network")
+            if t.has("space") == t.has("network") {
+                d.add(t.path, "a task needs exactly one of 'space' (searched) or 'network' (fixed)")
+            }
+            var acc = AccuracySource.proxy("macs")
+            if let text = t.raw("accuracy")?.scalarText {
+                // Short form: `accuracy: proxy:macs` or `accuracy: proxy:params`.
+                if text == "proxy:macs" || text == "proxy:params" { acc = .proxy(String(text.dropFirst(6))) } else {
+                    d.add(t.keyPath("accuracy"), value: text, "unknown accuracy source",
+                          hint: "use proxy:macs, proxy:params, or a mapping {table: FILE, column: C} / {command: CMD}")
+                }
+            } else if let a = t.object("accuracy") {
+                acc = AccuracySource.decode(a, base: base)
+            }
+            t.finish()
+            tasks.append(Task(name: tname, space: space, network: network, accuracy: acc))
+        }
+        if Set(tasks.map(\.name)).count != tasks.count { d.add("tasks", "task names must be unique") }
+        var target: Target = .accelerator("eyeriss", overrides: [])
+        if let tr = r.object("target", required: true) {
+            let hasAcc = tr.has("accelerator"), hasHW = tr.has("hardware"), hasTable = tr.has("table")
+            if [hasAcc, hasHW, hasTable].filter({ $0 }).count != 1 {
+                d.add(tr.path, "the target needs exactly one of 'accelerator', 'hardware' or 'table'")
+            }
+            if hasTable {
+                _ = tr.string("table")
+                d.add(tr.keyPath("table"), "lookup-table targets are not supported by explore yet", hint: "use 'accelerator:' or 'hardware:'")
+            }
+            if let a = tr.string("accelerator") {
+                let lower = a.lowercased()
+                let ref = (lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json")) && !a.hasPrefix("/")
+                    ? base.appendingPathComponent(a).path : a
+                target = .accelerator(ref, overrides: tr.strings("set") ?? [])
+            }
+            if let h = tr.object("hardware") {
+                func range(_ key: String, _ def: ClosedRange<Int>) -> ClosedRange<Int> {
+                    guard let v = h.ints(key, min: 1) else { return def }
+                    if v.count == 1 { return v[0]...v[0] }
+                    if v.count != 2 { d.add(h.keyPath(key), value: "\(v)", "expected [low, high]"); return def }
+                    if v[0] > v[1] {
+                        d.add(h.keyPath(key), value: "\(v)", "lower bound \(v[0]) > upper bound \(v[1]) for \(key)", hint: "did you swap them?")
+                        return def
+                    }
+                    return v[0]...v[1]
+                }
+                let subs = range("subaccelerators", 1...1)
+                let known = DataflowTemplate.names(dataDir: dataDir)
+                let templates = h.strings("templates") ?? ["tpu"]
+                for (i, t) in templates.enumerated() where !known.contains(t) {
+                    d.add(h.keyPath("templates") + "[\(i)]", value: t, "unknown template", hint: Suggestion.hint(for: t, in: known))
+                }
+                let spec = HardwareSpaceSpec(minSubaccelerators: subs.lowerBound, maxSubaccelerators: subs.upperBound, templates: templates,
+                                             peRows: range("pe_rows", 8...64), peCols: range("pe_cols", 8...64),
+                                             globalBufferKiB: range("global_buffer_kib", 64...1024),
+                                             dramGBps: h.double("dram_gbps", min: 0.001) ?? 16)
+                for (key, rg) in [("pe_rows", spec.peRows), ("pe_cols", spec.peCols), ("global_buffer_kib", spec.globalBufferKiB)] {
+                    for v in [rg.lowerBound, rg.upperBound] where v & (v - 1) != 0 {
+                        d.add(h.keyPath(key), value: "\(v)", "bounds of \(key) must be powers of two", hint: "the search varies it in powers of two")
+                    }
+                }
+                h.finish()
+                target = .hardware(spec)
+            }
+            tr.finish()
+        }
+        var budgets: [(String, Double)] = []
+        if let b = r.object("budgets") {
+            for key in b.keys {
+                let metric = key.split(separator: ".").last.map(String.init) ?? key
+                let task = key.contains(".") ? String(key.split(separator: ".")[0]) : nil
+                guard budgetMetrics.contains(metric) else {
+                    _ = b.raw(key)
+                    d.add(b.keyPath(key), "unknown budget '\(key)'",
+                          hint: Suggestion.closest(to: metric, in: budgetMetrics).map { "did you mean '\($0)'? budgets carry their unit in the name" }
+                            ?? "budgets are latency_ms, energy_mj, area_mm2, power_mw (or TASK.latency_ms)")
+                    continue
+                }
+                if let task, !tasks.contains(where: { $0.name == task }) {
+                    d.add(b.keyPath(key), value: task, "no task has this name", hint: Suggestion.hint(for: task, in: tasks.map(\.name)))
+                }
+                guard let v = b.double(key) else { continue }
+                if v <= 0 { d.add(b.keyPath(key), value: "\(v)", "a budget must be positive", hint: v < 0 ? "remove the minus sign" : nil); continue }
+                budgets.append((key, v))
+            }
+            b.finish()
+        }
+        var objectives: [(String, Bool)] = []
+        for (i, o) in (r.objects("objectives") ?? []).enumerated() {
+            let maxi = o.string("maximize"), mini = o.string("minimize")
+            o.finish()
+            guard (maxi == nil) != (mini == nil), let m = maxi ?? mini else {
+                d.add("objectives[\(i)]", "each objective is 'maximize: METRIC' or 'minimize: METRIC'"); continue
+            }
+            let metric = m.split(separator: ".").last.map(String.init) ?? m
+            guard metrics.contains(metric) else {
+                d.add("objectives[\(i)]", value: m, "unknown metric", hint: Suggestion.hint(for: metric, in: metrics)); continue
+            }
+            objectives.append((m, maxi != nil))
+        }
+        if objectives.isEmpty { objectives = [("accuracy", true), ("latency_ms", false)] }
+        let optimizer = r.choice("optimizer", in: optimizers) ?? "nsga2"
+        let evaluations = r.int("evaluations", min: 1) ?? 2000
+        let population = r.int("population", min: 2) ?? 50
+        let seed = r.int("seed", min: 0).map { UInt64($0) } ?? 1
+        let workers = r.int("workers", min: 1) ?? ProcessInfo.processInfo.activeProcessorCount
+        r.finish()
+        try d.throwIfAny()
+        return ExploreConfig(name: name, file: file, tasks: tasks, target: target, budgets: budgets, objectives: objectives,
+                             optimizer: optimizer, evaluations: evaluations, population: population, seed: seed, workers: workers)
+    }
+}

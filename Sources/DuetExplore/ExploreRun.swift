@@ -1,0 +1,155 @@
+import DuetCore
+import DuetSearch
+import DuetStudy
+import Foundation
+
+/// Progress of a running exploration (for a progress line).
+public struct ExploreProgress: Sendable {
+    public var evaluations: Int
+    public var total: Int
+    public var feasible: Int
+    /// Best value of the first objective among feasible trials so far.
+    public var best: Double?
+    public var seconds: Double
+    /// Trials taken from the study instead of evaluated (resume).
+    public var reused: Int
+}
+
+/// The outcome of `duet explore`.
+public struct ExploreResult: Sendable {
+    public var trials: [TrialRecord]
+    /// Non-dominated feasible trials (or, while none is feasible, the least-violating ones).
+    public var pareto: [TrialRecord]
+    /// The feasible trial best in the first objective, if any.
+    public var best: TrialRecord?
+    public var evaluations: Int
+    public var reused: Int
+    public var seconds: Double
+    public var seed: UInt64
+    public var study: String?
+}
+
+/// Runs an exploration: the seeded optimizer proposes, designs are evaluated concurrently by
+/// `workers` tasks, each finished trial is written to the study at once, and the optimizer is
+/// told. With an existing study the same seeded ask/tell sequence is replayed and trials already
+/// stored at (generation, slot) are reused, so an interrupted study resumes without losing or
+/// repeating a trial.
+public struct ExploreRun {
+    public static let version = "0.1.0"
+    public var exploration: CoExploration
+    public var study: Study?
+
+    public init(exploration: CoExploration, study: Study?) {
+        self.exploration = exploration
+        self.study = study
+    }
+
+    func makeOptimizer() -> any Optimizer {
+        let c = exploration.config
+        switch c.optimizer {
+        case "random": return RandomSearch(space: exploration.space, batchSize: c.population, seed: c.seed)
+        case "evolution": return RegularizedEvolution(space: exploration.space, populationSize: c.population, seed: c.seed)
+        default: return NSGA2(space: exploration.space, populationSize: c.population, seed: c.seed)
+        }
+    }
+
+    public func run(progress: (@Sendable (ExploreProgress) -> Void)? = nil) async throws -> ExploreResult {
+        let c = exploration.config
+        if let study {
+            // A study belongs to one configuration and seed: refuse to mix.
+            let signature = "\(c.optimizer) seed=\(c.seed) population=\(c.population) objectives=\(exploration.objectiveNames) space=\(exploration.space.variables.map(\.name))"
+            let stored = try study.setSettingOnce("signature", signature)
+            if stored != signature {
+                throw InputError(file: study.path, message: "this study was made by a different configuration or seed",
+                                 hint: "use a new --study file, or the same config and seed to resume")
+            }
+            try study.setSettingOnce("config", (try? String(contentsOfFile: c.file, encoding: .utf8)) ?? "")
+            try study.setSettingOnce("config_path", URL(fileURLWithPath: c.file).standardizedFileURL.path)
+            try study.setSettingOnce("seed", String(c.seed))
+            try study.setSettingOnce("objectives", exploration.objectiveNames.joined(separator: ","))
+            try study.setSettingOnce("maximize", c.objectives.map { $0.maximize ? "1" : "0" }.joined(separator: ","))
+            try study.setSettingOnce("budgets", c.budgets.map { "\($0.name)=\($0.limit)" }.joined(separator: ","))
+            try study.setSettingOnce("accuracy", c.tasks.map { "\($0.name)=\($0.accuracy.label)" }.joined(separator: ","))
+            try study.setSettingOnce("duet_version", Self.version)
+        }
+        var optimizer = makeOptimizer()
+        let start = Date()
+        var trials: [TrialRecord] = []
+        var reused = 0
+        let maximize = c.objectives.map(\.maximize)
+        var generation = 0
+        while trials.count < c.evaluations {
+            var batch = optimizer.ask()
+            if batch.isEmpty { break }
+            if batch.count > c.evaluations - trials.count { batch.removeLast(batch.count - (c.evaluations - trials.count)) }
+            let stored = try study?.trials(generation: generation) ?? [:]
+            var results = [TrialRecord?](repeating: nil, count: batch.count)
+            for (slot, cand) in batch.enumerated() {
+                if let t = stored[slot], t.genome == cand.genome { results[slot] = t; reused += 1 }
+            }
+            let todo = batch.indices.filter { results[$0] == nil }
+            let gen = generation
+            let exploration = self.exploration, study = self.study
+            try await withThrowingTaskGroup(of: (Int, TrialRecord).self) { group in
+                var next = 0
+                func launch() {
+                    guard next < todo.count else { return }
+                    let slot = todo[next], cand = batch[slot]
+                    next += 1
+                    group.addTask {
+                        let t0 = Date()
+                        let (design, metrics, error) = await exploration.evaluate(cand.point)
+                        let objectives = error == nil ? exploration.objectives(metrics) : []
+                        let cons = error == nil ? exploration.constraints(metrics) : [:]
+                        let violation = error == nil ? cons.values.reduce(0) { $0 + max(0, $1) } : .infinity
+                        let t = TrialRecord(generation: gen, slot: slot, genome: cand.genome, design: design, metrics: metrics,
+                                            objectives: objectives, constraints: cons, violation: violation,
+                                            status: error == nil ? "complete" : "failed", error: error,
+                                            seconds: Date().timeIntervalSince(t0), seed: c.seed, version: ExploreRun.version)
+                        try study?.record(t)
+                        return (slot, t)
+                    }
+                }
+                for _ in 0..<max(1, c.workers) { launch() }
+                while let (slot, t) = try await group.next() {
+                    results[slot] = t
+                    launch()
+                }
+            }
+            let done = results.map { $0! }
+            optimizer.tell(zip(batch, done).map { cand, t in
+                let fitness = t.status == "complete" ? zip(t.objectives, maximize).map { $1 ? -$0 : $0 }
+                    : [Double](repeating: .infinity, count: maximize.count)
+                return Individual(genome: cand.genome, point: cand.point, fitness: fitness.map { $0.isNaN ? .infinity : $0 }, violation: t.violation)
+            })
+            trials += done
+            generation += 1
+            if let progress {
+                let feasible = trials.filter(\.isFeasible)
+                let best = feasible.map { $0.objectives[0] }.max { maximize[0] ? $0 < $1 : $0 > $1 }
+                progress(ExploreProgress(evaluations: trials.count, total: c.evaluations, feasible: feasible.count, best: best,
+                                         seconds: Date().timeIntervalSince(start), reused: reused))
+            }
+        }
+        let pareto = Self.pareto(trials, maximize: maximize)
+        let best = trials.filter(\.isFeasible).max { a, b in maximize[0] ? a.objectives[0] < b.objectives[0] : a.objectives[0] > b.objectives[0] }
+        return ExploreResult(trials: trials, pareto: pareto, best: best, evaluations: trials.count, reused: reused,
+                             seconds: Date().timeIntervalSince(start), seed: c.seed, study: study?.path)
+    }
+
+    /// Non-dominated feasible trials, distinct by design; least-violating ones when none is feasible.
+    public static func pareto(_ trials: [TrialRecord], maximize: [Bool]) -> [TrialRecord] {
+        var seen = Set<String>()
+        let feasible = trials.filter { $0.isFeasible && seen.insert($0.design).inserted }
+        if feasible.isEmpty {
+            let done = trials.filter { $0.status == "complete" }
+            guard let least = done.map(\.violation).min() else { return [] }
+            return Array(done.filter { $0.violation == least }.prefix(10))
+        }
+        let m = maximize.count
+        var flat: [Double] = []
+        for t in feasible { for (v, mx) in zip(t.objectives, maximize) { flat.append(mx ? -v : v) } }
+        return NonDominatedSort.nonDominated(flat, objectiveCount: m).map { feasible[$0] }
+            .sorted { $0.objectives[0] > $1.objectives[0] }
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import DuetCore
+import DuetExplore
+import DuetHardware
+import DuetStudy
+import Foundation
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Write a study's report: HTML with SVG plots, Markdown and CSV.")
+    @Argument(help: "Study file.") var study: String
+    @Option(help: "Output folder.") var out: String
+
+    func run() async throws {
+        let s = try StudyCommand.open(study)
+        let report = try ExploreReport(study: s, dataDir: try DataDirectory.locate())
+        try report.write(to: out)
+        // trials.csv: the same as duet study export.
+        var export = try StudyCommand.Export.parse([study, "--out", URL(fileURLWithPath: out).appendingPathComponent("trials.csv").path])
+        try await export.run()
+        emit("wrote \(out)/index.html, report.md, pareto.csv, trials.csv and \(report.files.keys.filter { $0.hasPrefix("plots/") }.count) plots\n")
+    }
+}

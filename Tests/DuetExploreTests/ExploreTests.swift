@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+@testable import DuetCore
+@testable import DuetExplore
+@testable import DuetStudy
+
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func tempDir() throws -> URL {
+    let u = FileManager.default.temporaryDirectory.appendingPathComponent("duet-explore-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+    return u
+}
+
+func writeConfig(_ dir: URL, _ text: String) throws -> String {
+    let p = dir.appendingPathComponent("config.yaml").path
+    try text.write(toFile: p, atomically: true, encoding: .utf8)
+    return p
+}
+
+let smallConfig = """
+    name: small
+    tasks:
+      - name: cifar10
+        space: nb201
+        accuracy: proxy:macs
+    target:
+      hardware:
+        subaccelerators: [1, 2]
+        templates: [tpu, nvdla]
+        pe_rows: [8, 32]
+        pe_cols: [8, 32]
+        global_buffer_kib: [64, 256]
+    budgets:
+      latency_ms: 1.0
+      area_mm2: 4
+    objectives:
+      - maximize: accuracy
+      - minimize: latency_ms
+    evaluations: 120
+    population: 20
+    seed: 3
+    workers: 2
+    """
+
+@Suite struct ExploreConfigTests {
+    @Test func everyProblemIsReportedWithItsKeyPath() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try writeConfig(dir, """
+            tasks:
+              - {name: a, space: nb210}
+            target:
+              hardware: {templates: [tpu, eyriss], pe_rows: [64, 8]}
+            budgets: {latency: 3, energy_mj: -1}
+            objectives: [{maximize: acuracy}]
+            optimizer: nsga3
+            """)
+        let e = #expect(throws: InputError.self) { try ExploreConfig.load(path: path, dataDir: root) }
+        let text = e?.issues.map(\.description) ?? []
+        #expect(text.contains { $0.contains("tasks[0].space: unknown network space (got 'nb210'); did you mean 'nb201'?") })
+        #expect(text.contains { $0.contains("target.hardware.templates[1]: unknown template (got 'eyriss'); did you mean 'eyeriss'?") })
+        #expect(text.contains { $0.contains("target.hardware.pe_rows: lower bound 64 > upper bound 8 for pe_rows (got '[64, 8]'); did you swap them?") })
+        #expect(text.contains { $0.contains("budgets.latency: unknown budget 'latency'; did you mean 'latency_ms'? budgets carry their unit in the name") })
+        #expect(text.contains { $0.contains("budgets.energy_mj: a budget must be positive") })
+        #expect(text.contains { $0.contains("objectives[0]: unknown metric (got 'acuracy'); did you mean 'accuracy'?") })
+        #expect(text.contains { $0.contains("optimizer: unknown value (got 'nsga3'); did you mean 'nsga2'?") })
+    }
+
+    @Test func setOverridesScalars() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try writeConfig(dir, smallConfig)
+        let c = try ExploreConfig.load(path: path, overrides: ["budgets.latency_ms=4.2", "seed=9", "tasks[0].name=c10"], dataDir: root)
+        #expect(c.budgets.first { $0.name == "latency_ms" }?.limit == 4.2)
+        #expect(c.seed == 9)
+        #expect(c.tasks[0].name == "c10")
+    }
+}
+
+@Suite struct ExploreRunTests {
+    func run(_ path: String, study: Study?, overrides: [String] = []) async throws -> ExploreResult {
+        let cfg = try ExploreConfig.load(path: path, overrides: overrides, dataDir: root)
+        return try await ExploreRun(exploration: try CoExploration(config: cfg, dataDir: root), study: study).run()
+    }
+
+    @Test func sameSeedSameResult() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try writeConfig(dir, smallConfig)
+        let a = try await run(path, study: nil), b = try await run(path, study: nil)
+        #expect(a.trials.map(\.design) == b.trials.map(\.design))
+        #expect(a.trials.map(\.objectives) == b.trials.map(\.objectives))
+        #expect(a.evaluations == 120)
+        #expect(a.best != nil)
+        // Every Pareto design is feasible and no other feasible trial dominates it.
+        for p in a.pareto {
+            #expect(p.isFeasible)
+            #expect(!a.trials.contains { $0.isFeasible && $0.objectives[0] >= p.objectives[0] && $0.objectives[1] <= p.objectives[1]
+                && ($0.objectives[0] > p.objectives[0] || $0.objectives[1] < p.objectives[1]) })
+        }
+    }
+
+    @Test func resumeLosesAndRepeatsNothing() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try writeConfig(dir, smallConfig)
+        let full = try await run(path, study: nil)
+        // An interrupted study: 50 trials stored — two generations of 20 and half of the third,
+        // as a run killed in the middle of a generation leaves it — then a resumed run to 120.
+        let studyPath = dir.appendingPathComponent("s.sqlite").path
+        _ = try await run(path, study: try Study(path: studyPath), overrides: ["evaluations=50"])
+        let resumed = try await run(path, study: try Study(path: studyPath))
+        #expect(resumed.reused == 50)
+        #expect(resumed.trials.map(\.design) == full.trials.map(\.design))
+        let stored = try Study(path: studyPath).trials()
+        #expect(stored.count == 120)
+        #expect(Set(stored.map { "\($0.generation)/\($0.slot)" }).count == 120)
+    }
+
+    @Test func aStudyRefusesAnotherSeed() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try writeConfig(dir, smallConfig)
+        let studyPath = dir.appendingPathComponent("s.sqlite").path
+        _ = try await run(path, study: try Study(path: studyPath), overrides: ["evaluations=20"])
+        await #expect(throws: InputError.self) { _ = try await run(path, study: try Study(path: studyPath), overrides: ["seed=4"]) }
+    }
+
+    @Test(arguments: ["crash", "hang", "garbage"])
+    func externalEvaluatorFailuresAreRecordedNotFatal(mode: String) async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = root.appendingPathComponent("Tests/DuetExploreTests/Fixtures/evaluator.sh").path
+        let path = try writeConfig(dir, smallConfig.replacingOccurrences(of: "accuracy: proxy:macs",
+            with: "accuracy: {command: \"DUET_TEST_MODE=\(mode) \(script)\", timeout_s: 0.5, retries: 0}")
+            .replacingOccurrences(of: "evaluations: 120", with: "evaluations: 4").replacingOccurrences(of: "population: 20", with: "population: 4"))
+        let studyPath = dir.appendingPathComponent("s.sqlite").path
+        let r = try await run(path, study: try Study(path: studyPath))
+        #expect(r.trials.count == 4)
+        #expect(r.trials.allSatisfy { $0.status == "failed" && $0.error != nil })
+        let expected = ["crash": "exited with status 3", "hang": "timed out after 0.5 s", "garbage": "printed no JSON object"][mode]!
+        #expect(r.trials[0].error?.contains(expected) == true, "\(r.trials[0].error ?? "")")
+        #expect(try Study(path: studyPath).trialCount() == 4)   // failures are stored, not lost
+    }
+
+    @Test func externalEvaluatorResultsAreUsed() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = root.appendingPathComponent("Tests/DuetExploreTests/Fixtures/evaluator.sh").path
+        let path = try writeConfig(dir, smallConfig.replacingOccurrences(of: "accuracy: proxy:macs", with: "accuracy: {command: \"\(script)\"}")
+            .replacingOccurrences(of: "evaluations: 120", with: "evaluations: 6").replacingOccurrences(of: "population: 20", with: "population: 6"))
+        let r = try await run(path, study: nil)
+        #expect(r.trials.allSatisfy { $0.status == "complete" && $0.metrics["cifar10.train_hours"] == 0.5 })
+    }
+
+    @Test func reportHasItsPlots() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try writeConfig(dir, smallConfig)
+        let studyPath = dir.appendingPathComponent("s.sqlite").path
+        _ = try await run(path, study: try Study(path: studyPath))
+        let report = try ExploreReport(study: try Study(path: studyPath), dataDir: root)
+        let html = try #require(report.files["index.html"])
+        #expect(html.contains("<svg"))
+        #expect(html.components(separatedBy: "<svg").count - 1 >= 4)   // Pareto, convergence, 2 per-layer charts
+        #expect(html.contains("class=\"budget\""))                      // the latency budget line
+        #expect(html.contains("Accuracy is a proxy"))
+        #expect(!html.contains("http://") || !html.contains("<script"))  // nothing fetched from the network
+        #expect(!html.contains("<script"))
+        #expect(report.files.keys.contains("plots/convergence.svg"))
+        #expect(report.files["report.md"]?.contains("## Pareto set") == true)
+    }
+}
