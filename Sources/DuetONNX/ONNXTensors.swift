@@ -6,8 +6,8 @@ enum ONNXType {
 }
 
 extension Onnx_TensorProto {
-    /// Integer values of a small tensor (int64, int32, or integral floats); nil when the data is
-    /// not stored here (external or dropped because large) or not integral.
+    /// Integer values of a small int64/int32 tensor; nil for other types and when the data is not
+    /// stored here (external, or dropped because large).
     var intValues: [Int]? {
         switch dataType {
         case ONNXType.int64:
@@ -17,8 +17,7 @@ extension Onnx_TensorProto {
             if !int32Data.isEmpty { return int32Data.map { Int($0) } }
             return Self.decode(rawData, Int32.self).map { $0.map { Int($0) } }
         default:
-            guard let d = doubleValues, d.allSatisfy({ $0.rounded() == $0 && abs($0) < 1e15 }) else { return nil }
-            return d.map { Int($0) }
+            return nil  // float tensors are data (weights, scales), never shapes
         }
     }
 

@@ -74,6 +74,20 @@ import Testing
         #expect(try Self.compare(net, back) == nil)
     }
 
+    @Test("small learned tensors whose values stay in the file (positional embedding, class token) still round-trip")
+    func smallWeights() throws {
+        var b = NetworkBuilder(name: "tiny-seq", input: TensorShape([4, 8]))
+        b.add("cls", .prependToken(count: 1))
+        b.add("pos", .positionalEmbedding)
+        b.add("norm", .layerNorm)
+        b.add("zero", .zero)
+        let net = b.network
+        for w in [ONNX.Weights.random(seed: 1), .none] {
+            let failure = try Self.compare(net, try Self.roundTrip(net, weights: w))
+            #expect(failure == nil, "\(w): \(failure ?? "")")
+        }
+    }
+
     @Test("special layers round-trip: transposed matmul, gelu and swish, zero, crop, resize, channel shuffle")
     func specialLayers() throws {
         var b = NetworkBuilder(name: "special", input: TensorShape([8, 16, 16]), batch: 2)
