@@ -136,7 +136,8 @@ public struct TableSumSolver {
         Architecture(try e.choice.map { Int(try s.value($0)) })
     }
 
-    func metrics(_ arch: Architecture) -> [String: Int64] {
+    /// The decomposed metrics of `arch` (latency_cycles, energy_fj, macs).
+    public func metrics(_ arch: Architecture) -> [String: Int64] {
         Dictionary(uniqueKeysWithValues: decomposition.metrics.map { ($0, decomposition.value($0, arch)) })
     }
 
