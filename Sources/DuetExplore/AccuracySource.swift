@@ -42,13 +42,6 @@ public enum AccuracySource: Sendable {
     }
 }
 
-/// Reads one accuracy column of a CSV table keyed by arch string.
-public enum AccuracyTable {
-    public static func load(path: String, key: String, column: String) throws -> [String: Double] {
-        try AccuracyTables().table(path: path, key: key, column: column)
-    }
-}
-
 /// Loaded accuracy tables (arch string → percent), read once per file and column.
 final class AccuracyTables: Sendable {
     private let tables = Mutex<[String: [String: Double]]>([:])
