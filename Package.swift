@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "DuetONNX", targets: ["DuetONNX"]),
         .library(name: "DuetStudy", targets: ["DuetStudy"]),
         .library(name: "DuetExplore", targets: ["DuetExplore"]),
+        .library(name: "DuetSolver", targets: ["DuetSolver"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,6 +38,9 @@ let package = Package(
         .target(name: "DuetStudy", dependencies: ["DuetCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // Co-exploration: wires spaces, cost models, accuracy sources, optimizers and studies.
         .target(name: "DuetExplore", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetStudy", "DuetReport"]),
+        // The Z3 C API (Debian's libz3-dev) and the solver built on it.
+        .systemLibrary(name: "CZ3", path: "Sources/CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"]), .brew(["z3"])]),
+        .target(name: "DuetSolver", dependencies: ["CZ3", "DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetExplore"]),
         .target(name: "DuetONNX", dependencies: ["DuetCore", "DuetWorkload", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // MARK: - Executables (thin)
@@ -44,7 +48,7 @@ let package = Package(
             name: "duet",
             dependencies: [
                 "DuetCore", "DuetWorkload", "DuetReport", "DuetHardware", "DuetCostModel", "DuetONNX",
-                "DuetSearch", "DuetStudy", "DuetExplore",
+                "DuetSearch", "DuetStudy", "DuetExplore", "DuetSolver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -65,6 +69,7 @@ let package = Package(
         .testTarget(name: "DuetONNXTests", dependencies: ["DuetONNX"]),
         .testTarget(name: "DuetStudyTests", dependencies: ["DuetStudy"]),
         .testTarget(name: "DuetExploreTests", dependencies: ["DuetExplore"]),
+        .testTarget(name: "DuetSolverTests", dependencies: ["DuetSolver"]),
         .testTarget(name: "duetTests", dependencies: ["duet"]),
     ],
     swiftLanguageModes: [.v6]
