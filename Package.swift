@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "duet-bench",
             dependencies: [
-                "DuetCore", "DuetWorkload", "DuetSearch", "DuetHardware", "DuetCostModel",
+                "DuetCore", "DuetWorkload", "DuetSearch", "DuetHardware", "DuetCostModel", "DuetExplore", "DuetSolver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
