@@ -38,13 +38,13 @@ public enum ONNX {
 
     /// Imports the model in the file at `path`.
     public static func load(path: String, options: ImportOptions = ImportOptions()) throws -> ImportResult {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw InputError(file: path, message: "cannot read the ONNX file: \(error.localizedDescription)", hint: "check the path")
+        guard options.batch >= 1 else { throw InputError(keyPath: "batch", value: "\(options.batch)", message: "batch must be at least 1") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw InputError(file: path, message: "cannot read the ONNX file", hint: "check the path")
         }
-        return try importModel(data, file: path, options: options)
+        let model = try ONNXWire.decodeModel(path: path)
+        var importer = try ONNXImporter(model: model, file: path, options: options)
+        return try importer.run()
     }
 
     /// Imports a serialized ModelProto; `file` names it in error messages.
