@@ -12,6 +12,9 @@ public enum AccuracySource: Sendable {
     case proxy(String)
     /// An external evaluator: JSON design on stdin, JSON metrics on stdout (`{"accuracy": …}`).
     case command(String, timeoutSeconds: Double, retries: Int)
+    /// No accuracy: the default of a fixed network (`network:`), which has nothing to vary.
+    /// Such a task contributes no `TASK.accuracy` and is left out of the mean `accuracy`.
+    case none
 
     /// The label written next to every accuracy value: `table`, `proxy:macs`, `command`.
     public var label: String {
@@ -19,10 +22,13 @@ public enum AccuracySource: Sendable {
         case .table: return "table"
         case .proxy(let p): return "proxy:\(p)"
         case .command: return "command"
+        case .none: return "none"
         }
     }
 
     public var isProxy: Bool { if case .proxy = self { return true }; return false }
+
+    public var isNone: Bool { if case .none = self { return true }; return false }
 
     static func decode(_ r: ConfigReader, base: URL) -> AccuracySource {
         if let t = r.string("table") {

@@ -19,15 +19,20 @@ public final class CoExploration: Sendable {
     let mappings: [String: [String: SpatialMapping]]
     let fixedChip: Accelerator?
     let fixedNetworks: [String: NetworkAnalysis]
+    /// For fixed networks named `SPACE:ARCH`: the canonical arch string, the key of a table lookup.
+    let fixedArchs: [String: String]
     let analyses = Mutex<[String: NetworkAnalysis]>([:])
     let cache = MappingCache()
     let tables = AccuracyTables()
 
-    public init(config: ExploreConfig, dataDir: URL) throws {
+    /// - Parameter allowFixed: accept a configuration with nothing to vary (the successive
+    ///   baseline evaluates its fixed networks on a fixed accelerator this way).
+    public init(config: ExploreConfig, dataDir: URL, allowFixed: Bool = false) throws {
         self.config = config
         self.dataDir = dataDir
         var vars: [Variable] = []
         var fixed: [String: NetworkAnalysis] = [:]
+        var fixedArchs: [String: String] = [:]
         var issues = IssueCollector(file: config.file)
         for (i, t) in config.tasks.enumerated() {
             if let s = t.space {
@@ -35,7 +40,13 @@ public final class CoExploration: Sendable {
             } else if let n = t.network {
                 do {
                     let base = URL(fileURLWithPath: config.file).deletingLastPathComponent().path
-                    fixed[t.name] = try NetworkReference.resolve(n, baseDirectory: base).analyze()
+                    var a = try NetworkReference.resolve(n, baseDirectory: base).analyze()
+                    a.network.name = t.name
+                    fixed[t.name] = a
+                    if let colon = n.firstIndex(of: ":"), let s = NetworkSpaces.named(String(n[..<colon])),
+                       let arch = try? s.parse(String(n[n.index(after: colon)...])) {
+                        fixedArchs[t.name] = s.format(arch)
+                    }
                 } catch let e as InputError { issues.add(e.under("tasks[\(i)].network")) }
             }
         }
@@ -69,15 +80,18 @@ public final class CoExploration: Sendable {
             }
         }
         try issues.throwIfAny()
-        if vars.isEmpty {
+        if vars.isEmpty && !allowFixed {
             throw InputError(file: config.file, message: "nothing to explore: every task has a fixed network and the target is fixed",
                              hint: "give a task a 'space', or the target a 'hardware' space; or use duet evaluate")
         }
+        // Nothing varies (allowed for the baseline): one single-valued placeholder variable.
+        if vars.isEmpty { vars = [.categorical("fixed", [Value.string("fixed")])] }
         space = try DesignSpace(vars)
         self.bases = bases
         self.mappings = mappings
         fixedChip = chip
         fixedNetworks = fixed
+        self.fixedArchs = fixedArchs
     }
 
     /// Objective names in order and whether each is maximized.
@@ -156,37 +170,47 @@ public final class CoExploration: Sendable {
             m["power_mw"] = r.power.value
             m["macs"] = Double(nets.reduce(0) { $0 + $1.totalMACs })
             m["params"] = Double(nets.reduce(0) { $0 + $1.totalParams })
-            var accSum = 0.0
+            var accSum = 0.0, accCount = 0
             for (t, (n, res)) in zip(config.tasks, zip(nets, r.networks)) {
                 m["\(t.name).latency_ms"] = res.latency.milliseconds
                 m["\(t.name).energy_mj"] = res.energy.total.millijoules
-                let acc: Double
-                switch t.accuracy {
-                case .proxy(let p):
-                    acc = log10(Double(max(1, p == "params" ? n.totalParams : n.totalMACs)))
-                case .table(let path, let key, let column):
-                    let table = try tables.table(path: path, key: key, column: column)
-                    guard let v = table[design.archs[t.name] ?? ""] else {
-                        return (design.json, m, "no accuracy for '\(design.archs[t.name] ?? "")' in \(path)")
-                    }
-                    acc = v
-                case .command(let cmd, let timeout, let retries):
-                    switch await ExternalEvaluator.run(cmd, input: design.json, timeoutSeconds: timeout, retries: retries) {
-                    case .success(let out):
-                        acc = out["accuracy"]!
-                        for (k, v) in out where k != "accuracy" { m["\(t.name).\(k)"] = v }
-                    case .failure(let e): return (design.json, m, e.message)
-                    }
+                switch await accuracy(of: t, arch: design.archs[t.name] ?? fixedArchs[t.name], network: n, designJSON: design.json) {
+                case .failure(let e): return (design.json, m, e.message)
+                case .success(let out):
+                    guard let acc = out["accuracy"] else { continue }
+                    for (k, v) in out where k != "accuracy" { m["\(t.name).\(k)"] = v }
+                    m["\(t.name).accuracy"] = acc
+                    accSum += acc
+                    accCount += 1
                 }
-                m["\(t.name).accuracy"] = acc
-                accSum += acc
             }
-            m["accuracy"] = accSum / Double(config.tasks.count)
+            if accCount > 0 { m["accuracy"] = accSum / Double(accCount) }
             return (design.json, m, nil)
         } catch let e as InputError {
             return (design.json, [:], e.description)
         } catch {
             return (design.json, [:], "\(error)")
+        }
+    }
+
+    /// A task's accuracy (`accuracy`, plus any other metrics an external evaluator returns) from
+    /// its source; empty for a task without one. `arch` is the space's string form, the table key.
+    func accuracy(of t: ExploreConfig.Task, arch: String?, network n: NetworkAnalysis, designJSON: String) async
+        -> Result<[String: Double], ExternalEvaluator.ExternalError> {
+        switch t.accuracy {
+        case .none:
+            return .success([:])
+        case .proxy(let p):
+            return .success(["accuracy": log10(Double(max(1, p == "params" ? n.totalParams : n.totalMACs)))])
+        case .table(let path, let key, let column):
+            let table: [String: Double]
+            do { table = try tables.table(path: path, key: key, column: column) } catch {
+                return .failure(.init(message: "\(error)"))
+            }
+            guard let v = table[arch ?? ""] else { return .failure(.init(message: "no accuracy for '\(arch ?? t.network ?? "")' in \(path)")) }
+            return .success(["accuracy": v])
+        case .command(let cmd, let timeout, let retries):
+            return await ExternalEvaluator.run(cmd, input: designJSON, timeoutSeconds: timeout, retries: retries)
         }
     }
 

@@ -82,23 +82,34 @@ public struct ExploreConfig: Sendable {
             }
             if !s.isEmpty { parts.append(s) }
         }
-        func set(_ n: ConfigNode, _ path: ArraySlice<String>) throws -> ConfigNode {
-            guard let head = path.first else { return ConfigNode(.scalar(kv[1], quoted: false)) }
+        func set(_ n: ConfigNode, _ path: ArraySlice<String>, parent: String? = nil) throws -> ConfigNode {
+            guard var head = path.first else { return ConfigNode(.scalar(kv[1], quoted: false)) }
+            var path = path
             if head.hasPrefix("[") {
                 guard case .sequence(var items) = n.value, let i = Int(head.dropFirst().dropLast()), items.indices.contains(i) else {
                     throw InputError(file: file, keyPath: kv[0], value: override, message: "no list element \(head) here")
                 }
-                items[i] = try set(items[i], path.dropFirst())
+                items[i] = try set(items[i], path.dropFirst(), parent: head)
                 return ConfigNode(.sequence(items), line: n.line)
             }
             var entries: [(key: String, value: ConfigNode)] = []
             if case .mapping(let m) = n.value { entries = m } else if case .null = n.value {} else {
                 throw InputError(file: file, keyPath: kv[0], value: override, message: "'\(head)' is not inside a mapping")
             }
+            // Keys may contain dots (`budgets: {cifar10.latency_ms: 1}`): the longest existing key
+            // made of the next parts wins; under `budgets` the whole rest is one key.
+            let plain = path.prefix { !$0.hasPrefix("[") }
+            if plain.count > 1 {
+                let joined = (1...plain.count).reversed().map { plain.prefix($0).joined(separator: ".") }
+                if let k = joined.first(where: { j in entries.contains { $0.key == j } }) ?? (parent == "budgets" ? joined.first : nil) {
+                    head = k
+                    path = path.dropFirst(k.split(separator: ".").count - 1)
+                }
+            }
             if let i = entries.firstIndex(where: { $0.key == head }) {
-                entries[i].value = try set(entries[i].value, path.dropFirst())
+                entries[i].value = try set(entries[i].value, path.dropFirst(), parent: head)
             } else {
-                entries.append((head, try set(ConfigNode(.null), path.dropFirst())))
+                entries.append((head, try set(ConfigNode(.null), path.dropFirst(), parent: head)))
             }
             return ConfigNode(.mapping(entries), line: n.line)
         }
@@ -123,12 +134,13 @@ public struct ExploreConfig: Sendable {
             if t.has("space") == t.has("network") {
                 d.add(t.path, "a task needs exactly one of 'space' (searched) or 'network' (fixed)")
             }
-            var acc = AccuracySource.proxy("macs")
+            // A searched space defaults to the MACs proxy (labelled as such); a fixed network has no accuracy.
+            var acc = t.has("space") ? AccuracySource.proxy("macs") : AccuracySource.none
             if let text = t.raw("accuracy")?.scalarText {
                 // Short form: `accuracy: proxy:macs` or `accuracy: proxy:params`.
                 if text == "proxy:macs" || text == "proxy:params" { acc = .proxy(String(text.dropFirst(6))) } else {
                     d.add(t.keyPath("accuracy"), value: text, "unknown accuracy source",
-                          hint: "use proxy:macs, proxy:params, or a mapping {table: FILE, column: C} / {command: CMD}")
+                          hint: "use proxy:macs, proxy:params, none, or a mapping {table: FILE, column: C} / {command: CMD}")
                 }
             } else if let a = t.object("accuracy") {
                 acc = AccuracySource.decode(a, base: base)
@@ -216,9 +228,19 @@ public struct ExploreConfig: Sendable {
             guard metrics.contains(metric) else {
                 d.add("objectives[\(i)]", value: m, "unknown metric", hint: Suggestion.hint(for: metric, in: metrics)); continue
             }
+            if metric == "accuracy" {
+                let owners = m.contains(".") ? tasks.filter { $0.name == String(m.split(separator: ".")[0]) } : tasks
+                if !owners.isEmpty && owners.allSatisfy({ $0.accuracy.isNone }) {
+                    d.add("objectives[\(i)]", value: m, "no accuracy to optimize: fixed networks have none unless their task gives an 'accuracy:' source",
+                          hint: "minimize latency_ms, energy_mj or area_mm2 instead, or add accuracy: {table: …} / {command: …} to the task")
+                    continue
+                }
+            }
             objectives.append((m, maxi != nil))
         }
-        if objectives.isEmpty { objectives = [("accuracy", true), ("latency_ms", false)] }
+        if objectives.isEmpty && !r.has("objectives") {
+            objectives = tasks.allSatisfy({ $0.accuracy.isNone }) ? [("latency_ms", false), ("energy_mj", false)] : [("accuracy", true), ("latency_ms", false)]
+        }
         let optimizer = r.choice("optimizer", in: optimizers) ?? "nsga2"
         let evaluations = r.int("evaluations", min: 1) ?? 2000
         let population = r.int("population", min: 2) ?? 50

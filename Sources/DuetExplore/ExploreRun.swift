@@ -97,15 +97,7 @@ public struct ExploreRun {
                     let slot = todo[next], cand = batch[slot]
                     next += 1
                     group.addTask {
-                        let t0 = Date()
-                        let (design, metrics, error) = await exploration.evaluate(cand.point)
-                        let objectives = error == nil ? exploration.objectives(metrics) : []
-                        let cons = error == nil ? exploration.constraints(metrics) : [:]
-                        let violation = error == nil ? cons.values.reduce(0) { $0 + max(0, $1) } : .infinity
-                        let t = TrialRecord(generation: gen, slot: slot, genome: cand.genome, design: design, metrics: metrics,
-                                            objectives: objectives, constraints: cons, violation: violation,
-                                            status: error == nil ? "complete" : "failed", error: error,
-                                            seconds: Date().timeIntervalSince(t0), seed: c.seed, version: ExploreRun.version)
+                        let t = await ExploreRun.trial(exploration, point: cand.point, genome: cand.genome, generation: gen, slot: slot)
                         try study?.record(t)
                         return (slot, t)
                     }
@@ -135,6 +127,19 @@ public struct ExploreRun {
         let best = trials.filter(\.isFeasible).max { a, b in maximize[0] ? a.objectives[0] < b.objectives[0] : a.objectives[0] > b.objectives[0] }
         return ExploreResult(trials: trials, pareto: pareto, best: best, evaluations: trials.count, reused: reused,
                              seconds: Date().timeIntervalSince(start), seed: c.seed, study: study?.path)
+    }
+
+    /// Evaluates one design into a trial record (failures are records too, with an infinite violation).
+    static func trial(_ exploration: CoExploration, point: Point, genome: [Double], generation: Int, slot: Int) async -> TrialRecord {
+        let t0 = Date()
+        let (design, metrics, error) = await exploration.evaluate(point)
+        let objectives = error == nil ? exploration.objectives(metrics) : []
+        let cons = error == nil ? exploration.constraints(metrics) : [:]
+        let violation = error == nil ? cons.values.reduce(0) { $0 + max(0, $1) } : .infinity
+        return TrialRecord(generation: generation, slot: slot, genome: genome, design: design, metrics: metrics,
+                           objectives: objectives, constraints: cons, violation: violation,
+                           status: error == nil ? "complete" : "failed", error: error,
+                           seconds: Date().timeIntervalSince(t0), seed: exploration.config.seed, version: ExploreRun.version)
     }
 
     /// Non-dominated feasible trials, distinct by design; least-violating ones when none is feasible.

@@ -20,6 +20,8 @@ struct ExploreCommand: AsyncParsableCommand {
     @Option(help: "Concurrent evaluations (overrides the config).") var workers: Int?
     @Option(name: .customLong("set"), help: "Override a config scalar: key.path=value (repeatable).") var overrides: [String] = []
     @Option(help: "table or json.") var format: OutputFormat = .table
+    @Option(help: ArgumentHelp("Also run a baseline and compare: 'successive' (NASAIC's: best-accuracy networks first, then the hardware for them, same optimizer and budget).",
+                               valueName: "successive")) var baseline: String?
 
     func validate() throws {
         if let optimizer, !ExploreConfig.optimizers.contains(optimizer) {
@@ -27,6 +29,8 @@ struct ExploreCommand: AsyncParsableCommand {
         }
         if let evaluations, evaluations < 1 { throw ValidationError("--evaluations must be at least 1") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if let baseline, baseline != "successive" { throw ValidationError("--baseline must be 'successive' (got '\(baseline)')") }
+        if format == .csv { throw ValidationError("--format must be table or json (csv: duet study export)") }
     }
 
     func run() async throws {
@@ -49,7 +53,13 @@ struct ExploreCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data(line.utf8))
         })
         if tty { FileHandle.standardError.write(Data("\n".utf8)) }
-        emit(ExploreOutput.render(result, config: cfg, format: format))
+        var comparison: (SuccessiveBaseline, BaselineComparison)?
+        if baseline != nil {
+            if tty { FileHandle.standardError.write(Data("baseline: successive design…\n".utf8)) }
+            let b = try await SuccessiveBaseline.run(config: cfg, dataDir: dataDir)
+            comparison = (b, BaselineComparison(coExploration: result, successive: b))
+        }
+        emit(ExploreOutput.render(result, config: cfg, format: format, baseline: comparison))
     }
 }
 
@@ -92,10 +102,12 @@ enum ExploreOutput {
               "feasible": .bool(t.isFeasible)])
     }
 
-    static func render(_ r: ExploreResult, config cfg: ExploreConfig, format: OutputFormat) -> String {
+    static func render(_ r: ExploreResult, config cfg: ExploreConfig, format: OutputFormat,
+                       baseline: (SuccessiveBaseline, BaselineComparison)? = nil) -> String {
         let accuracy = JSONValue.object(cfg.tasks.map { .init($0.name, .string($0.accuracy.label)) })
         if format == .json {
             return JSONValue.obj([
+                "baseline": baseline.map { baselineJSON($0.0, $0.1, cfg) } ?? .null,
                 "pareto": .array(r.pareto.map { trialJSON($0, cfg) }),
                 "best": r.best.map { trialJSON($0, cfg) } ?? .null,
                 "evaluations": .int(r.evaluations), "resumed": .int(r.reused), "seconds": .double(r.seconds),
@@ -124,6 +136,65 @@ enum ExploreOutput {
             out += "\nno design met every budget\n"
         }
         if let s = r.study { out += "study: \(s) (duet report \(s) --out DIR)\n" }
+        if let (b, c) = baseline { out += "\n" + baselineText(b, c, cfg) }
         return out
+    }
+
+    static func accuracyText(_ v: Double?) -> String { v.map { String(format: "%.4g", $0) } ?? "infeasible" }
+
+    /// The budgets a trial misses, with how far: "latency_ms +35%, area_mm2 +4%".
+    static func missed(_ t: TrialRecord) -> String {
+        t.constraints.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) +\(String(format: "%.0f", $0.value * 100))%" }.joined(separator: ", ")
+    }
+
+    static func baselineText(_ b: SuccessiveBaseline, _ c: BaselineComparison, _ cfg: ExploreConfig) -> String {
+        var out = "Baseline: successive design (best-accuracy networks first, then the hardware for them; \(String(format: "%.1f", b.seconds)) s)\n"
+        for ch in b.choices {
+            out += "  \(ch.task): \(ch.network)  accuracy \(String(format: "%.4g", ch.accuracy)), \(ch.method)\n"
+        }
+        let proxies = cfg.tasks.filter { $0.accuracy.isProxy }
+        if !proxies.isEmpty { out += "  (accuracy of " + proxies.map(\.name).joined(separator: ", ") + " is a PROXY)\n" }
+        var t = TextTable(columns: ["", "successive", "co-exploration"])
+        func row(_ label: String, _ f: (BaselineComparison.Side) -> String) { t.append([label, f(c.successive), f(c.coExploration)]) }
+        row("evaluations") { String($0.evaluations) }
+        row("meets every budget") { $0.best != nil ? "yes" : "no" }
+        row("feasible designs") { String($0.feasible) }
+        row("best feasible accuracy") { accuracyText($0.bestAccuracy) }
+        for task in cfg.tasks where !task.accuracy.isNone {
+            row("  \(task.name).accuracy") { s in s.best.map { accuracyText($0.metrics["\(task.name).accuracy"]) } ?? "-" }
+        }
+        for m in ["latency_ms", "energy_mj", "area_mm2"] {
+            row("  \(m)") { s in (s.best ?? s.leastViolating).map { String(format: "%.4g", $0.metrics[m] ?? .nan) } ?? "-" }
+        }
+        row("least violation (none feasible)") { s in s.leastViolating.map { missed($0) } ?? "-" }
+        out += t.rendered()
+        out += "  successive: " + ((c.successive.best ?? c.successive.leastViolating).map(compact) ?? "-") + "\n"
+        out += "  co-exploration: " + ((c.coExploration.best ?? c.coExploration.leastViolating).map(compact) ?? "-") + "\n"
+        if let g = c.accuracyGain {
+            out += "co-exploration gains \(String(format: "%+.3g", g)) accuracy points over successive design\n"
+        } else if c.successive.best == nil && c.coExploration.best != nil {
+            out += "successive design meets no budget set; co-exploration finds feasible designs (best accuracy \(accuracyText(c.coExploration.bestAccuracy)))\n"
+        } else if c.coExploration.best == nil {
+            out += "co-exploration found no feasible design" + (c.successive.best != nil ? " (successive did)\n" : "; neither did successive design\n")
+        }
+        return out
+    }
+
+    static func baselineJSON(_ b: SuccessiveBaseline, _ c: BaselineComparison, _ cfg: ExploreConfig) -> JSONValue {
+        func side(_ s: BaselineComparison.Side) -> JSONValue {
+            .obj(["evaluations": .int(s.evaluations), "feasible": .int(s.feasible), "meets_budgets": .bool(s.best != nil),
+                  "best_accuracy": s.bestAccuracy.map { .double($0) } ?? .string("infeasible"),
+                  "best": s.best.map { trialJSON($0, cfg) } ?? .null,
+                  "least_violating": s.leastViolating.map { trialJSON($0, cfg) } ?? .null])
+        }
+        return .obj([
+            "method": .string("successive"),
+            "networks": .object(b.choices.map { ch in .init(ch.task, .obj(["network": .string(ch.network), "accuracy": .double(ch.accuracy),
+                                                                               "method": .string(ch.method), "evaluations": .int(ch.evaluations)])) }),
+            "seconds": .double(b.seconds),
+            "successive": side(c.successive),
+            "co_exploration": side(c.coExploration),
+            "accuracy_gain": c.accuracyGain.map { .double($0) } ?? .null,
+        ])
     }
 }

@@ -75,6 +75,11 @@ let smallConfig = """
         #expect(c.budgets.first { $0.name == "latency_ms" }?.limit == 4.2)
         #expect(c.seed == 9)
         #expect(c.tasks[0].name == "c10")
+        // A budget key with a dot (TASK.latency_ms) is one key, new or existing.
+        let d = try ExploreConfig.load(path: path, overrides: ["budgets.c10.latency_ms=0.5", "tasks[0].name=c10"], dataDir: root)
+        #expect(d.budgets.first { $0.name == "c10.latency_ms" }?.limit == 0.5)
+        let e = try ExploreConfig.load(path: path, overrides: ["budgets.c10.latency_ms=0.5", "budgets.c10.latency_ms=0.7", "tasks[0].name=c10"], dataDir: root)
+        #expect(e.budgets.filter { $0.name == "c10.latency_ms" }.map(\.limit) == [0.7])
     }
 }
 
