@@ -116,8 +116,15 @@ struct ONNXImporter {
         for (i, node) in g.node.enumerated() { for t in node.input where !t.isEmpty { consumers[t, default: []].append(i) } }
         for o in g.output { graphOutputs.insert(o.name) }
 
+        // Tensors downstream of a node that failed: their nodes are skipped, so one bad
+        // initializer is reported once, not again at every layer after it.
+        var failed = Set<String>()
         for i in order where !consumed.contains(i) {
             let node = g.node[i]
+            if node.input.contains(where: { failed.contains($0) }) {
+                failed.formUnion(node.output)
+                continue
+            }
             do {
                 try convert(i, node)
             } catch let u as Unsupported {
@@ -125,8 +132,7 @@ struct ONNXImporter {
                 try placeholder(i, node)
             } catch let e as InputError {
                 issues.add(e.under(nodePath(i)))
-                // Keep going so later problems are reported too: pass the first activation through.
-                try? placeholder(i, node)
+                failed.formUnion(node.output)
             }
         }
         if !unsupported.isEmpty && !options.allowUnknown {
@@ -213,7 +219,7 @@ struct ONNXImporter {
         }
         if order.count < g.node.count {
             let left = (0..<g.node.count).filter { indegree[$0] > 0 }
-            let names = left.prefix(8).map { "'\(g.node[$0].name.isEmpty ? g.node[$0].opType : g.node[$0].name)'" }.joined(separator: ", ")
+            let names = left.prefix(8).map { g.node[$0].name.isEmpty ? g.node[$0].opType : g.node[$0].name }.joined(separator: ", ")
             throw InputError(file: file, keyPath: "graph.node", value: names,
                              message: "the graph has a cycle: \(left.count) node(s) depend on each other's outputs",
                              hint: "an ONNX graph must be acyclic; re-export the model")

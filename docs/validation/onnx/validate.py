@@ -28,7 +28,7 @@ import onnx
 import onnxruntime as ort
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onnx_models import hand_counts, materialize, mbv3_block, vit_block  # noqa: E402
+from onnx_models import hand_counts, materialize, mbv3_block, prod, vit_block  # noqa: E402
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.abspath(os.path.join(here, "../../.."))
@@ -84,20 +84,25 @@ def zigzag_models(duet_bin):
             m.graph.profile()
             tool = {k: (int(np.sum(n.macs)), int(n.params)) for k, n in m.graph.nodemap.items()}
             tool_total_params = int(m.graph.params)
-        layer_mismatch, tool_mac_mismatch = [], []
+        layer_mismatch, tool_mac_mismatch, tool_compared = [], [], 0
         for l in rep["layers"]:
             if l["name"] in hand and (hand[l["name"]][0] or hand[l["name"]][1]):
                 hm, hp = hand[l["name"]]
                 if (l["macs"], l["params"]) != (hm, hp):
                     layer_mismatch.append((l["name"], l["macs"], l["params"], hm, hp))
                 if l["kind"] in ("conv", "pointwise", "depthwise", "group_conv", "dense") and l["name"] in tool:
-                    if tool[l["name"]][0] != l["macs"]:
+                    # onnx-tool counts a bias add as one more MAC per output element.
+                    node = next(n for n in full.graph.node if n.name == l["name"])
+                    bias = prod([rep["batch"]] + l["output_shape"]) if len(node.input) > 2 and node.input[2] else 0
+                    if tool[l["name"]][0] - bias != l["macs"]:
                         tool_mac_mismatch.append((l["name"], l["macs"], tool[l["name"]][0]))
+                    tool_compared += 1
         row = {"model": name, "layers": len(rep["layers"]), "duet_macs": rep["totals"]["macs"], "duet_params": rep["totals"]["params"],
                "hand_macs": sum(m for m, _ in hand.values()), "hand_params": sum(p for _, p in hand.values()),
                "per_layer_mismatches_vs_hand": layer_mismatch,
                "onnx_tool_params_all_initializers": tool_total_params,
-               "onnx_tool_conv_gemm_mac_mismatches": tool_mac_mismatch[:5], "onnx_tool_conv_gemm_mac_mismatch_count": len(tool_mac_mismatch),
+               "onnx_tool_layers_compared": tool_compared, "onnx_tool_onnx_tool_total_macs": int(m.graph.macs[0]) if hasattr(m.graph.macs, "__len__") else int(m.graph.macs),
+               "onnx_tool_mac_mismatches_after_bias": tool_mac_mismatch[:5], "onnx_tool_mac_mismatch_count": len(tool_mac_mismatch),
                "notes": rep.get("notes", [])}
         if b:
             bi = show(b, duet_bin)
@@ -177,15 +182,60 @@ def speed(duet_bin, repeats=5):
                 "show_builtin_max_rss_kib": int(r0.stderr.strip().splitlines()[-1])}
 
 
+def bad_inputs(duet_bin):
+    """Exit code and message of `duet network show` for each kind of bad file."""
+    from onnx import helper
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        good = mbv3_block(opset=14)
+        files = {}
+        data = good.SerializeToString()
+        files["truncated"] = data[: len(data) * 2 // 3]
+        files["not_onnx"] = b"name: resnet\nlayers: []\n"
+        old = onnx.ModelProto(); old.CopyFrom(good); old.opset_import[0].version = 9
+        files["opset_9"] = old.SerializeToString()
+        cyc = helper.make_model(helper.make_graph(
+            [helper.make_node("Add", ["x", "b"], ["a"], name="add"), helper.make_node("Relu", ["a"], ["b"], name="relu")],
+            "cycle", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 4])],
+            [helper.make_tensor_value_info("b", onnx.TensorProto.FLOAT, [1, 4])]), opset_imports=[helper.make_opsetid("", 17)])
+        files["cycle"] = cyc.SerializeToString()
+        bad = onnx.ModelProto(); bad.CopyFrom(good)
+        w = next(t for t in bad.graph.initializer if t.name == "expand.weight")
+        w.CopyFrom(onnx.numpy_helper.from_array(np.zeros([64, 24, 1, 1], dtype=np.float32), "expand.weight"))
+        files["initializer_contradicts_use"] = bad.SerializeToString()
+        for name, content in files.items():
+            path = os.path.join(d, name + ".onnx")
+            with open(path, "wb") as f:
+                f.write(content)
+            r = subprocess.run([duet_bin, "network", "show", path], capture_output=True, text=True)
+            rows.append({"case": name, "exit": r.returncode, "stderr": r.stderr.strip().replace(d + "/", "")})
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duet", default=os.path.join(root, ".build/release/duet"))
     ap.add_argument("--samples", type=int, default=100)
+    ap.add_argument("--parts", default="zigzag,own,speed,exports", help="comma-separated subset to run")
     args = ap.parse_args()
-    res = {"onnx": onnx.__version__, "onnxruntime": ort.__version__, "duet": args.duet}
-    res["zigzag"] = zigzag_models(args.duet)
-    res["own_models"] = own_models(args.duet)
-    res["speed"] = speed(args.duet)
+    parts = set(args.parts.split(","))
+    path = os.path.join(here, "results.json")
+    res = json.load(open(path)) if os.path.exists(path) and parts != {"zigzag", "own", "speed", "exports"} else {}
+    res.update({"onnx": onnx.__version__, "onnxruntime": ort.__version__, "duet": os.path.relpath(args.duet, root)})
+    if "zigzag" in parts:
+        res["zigzag"] = zigzag_models(args.duet)
+    if "own" in parts:
+        res["own_models"] = own_models(args.duet)
+    if "speed" in parts:
+        res["speed"] = speed(args.duet)
+    if "bad" in parts or "zigzag" in parts:
+        res["bad_inputs"] = bad_inputs(args.duet)
+    if "exports" not in parts:
+        with open(path, "w") as f:
+            json.dump(res, f, indent=1)
+            f.write("\n")
+        print(json.dumps({k: v for k, v in res.items() if k != "exports"}, indent=1))
+        return 0
     rows, failures = exports(args.duet, args.samples)
     res["exports"] = {"count": len(rows), "failures": failures, "roundtrip_equal": sum(r["roundtrip_equal"] for r in rows),
                       "ort_ok": sum(r["ort_output_shape_ok"] for r in rows),
