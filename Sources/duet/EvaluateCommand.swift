@@ -19,7 +19,11 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .customLong("network"), help: "A network: built-in, SPACE:ARCH, layer:KIND,k=…, or a .yaml/.json file (repeatable).")
     var networks: [String] = []
     @Option(help: "A template (tpu, tpu:edge, nvdla:nv_small, eyeriss, …) or an accelerator .yaml/.json file.")
-    var accelerator: String
+    var accelerator: String?
+    @Option(help: "A latency table (.csv, .json, .yaml) of a table-driven device, in place of --accelerator.")
+    var table: String?
+    @Option(help: "A device model (HardwareModels/devices name or .yaml), in place of --accelerator.")
+    var device: String?
     @Option(name: .customLong("set"), help: "Override a parameter: key=value, NAME.key=value or subaccelerators[i].key=value (repeatable).")
     var overrides: [String] = []
     @Option(help: "A spec file with budgets.") var spec: String?
@@ -31,6 +35,7 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     func validate() throws {
         if networks.isEmpty { throw ValidationError("give at least one --network") }
+        if [accelerator, table, device].compactMap({ $0 }).count != 1 { throw ValidationError("give exactly one of --accelerator, --table and --device") }
         if MappingObjective(rawValue: objective) == nil { throw ValidationError("--objective must be latency, energy or edp (got '\(objective)')") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch))") }
     }
@@ -43,8 +48,12 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     /// The report and whether every budget is met.
     func render() throws -> (String, Bool) {
+        if table != nil || device != nil {
+            return try TableEvaluation.render(networks: networks, table: table, device: device, spec: spec,
+                                              options: BuildOptions(input: input, width: width, batch: batch ?? 1), format: format)
+        }
         let dataDir = try DataDirectory.locate()
-        let chip = try AcceleratorLoader(dataDir: dataDir).load(accelerator, overrides: overrides)
+        let chip = try AcceleratorLoader(dataDir: dataDir).load(accelerator!, overrides: overrides)
         var analyses: [NetworkAnalysis] = []
         var issues = IssueCollector()
         for (i, n) in networks.enumerated() {

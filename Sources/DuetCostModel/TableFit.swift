@@ -1,0 +1,164 @@
+import DuetCore
+import DuetHardware
+import Foundation
+
+/// Fitting per-operator latencies from end-to-end network measurements, and the error metrics
+/// used to judge a table (Kendall τ-b, absolute percentage error).
+public enum TableFit {
+    /// One measured network: its device operators and its measured latency in milliseconds.
+    public struct Sample: Sendable, Hashable {
+        public var signatures: [OperatorSignature]
+        public var latencyMs: Double
+        public init(signatures: [OperatorSignature], latencyMs: Double) { self.signatures = signatures; self.latencyMs = latencyMs }
+    }
+
+    /// Solves min ‖W(Ax − b)‖² subject to x ≥ 0 with W = diag(1/b) when `relative` (so each
+    /// network's error counts in percent) or W = I, by cyclic coordinate descent on the normal
+    /// equations (exact for this convex problem; stops when no coordinate moves by more than
+    /// `tolerance` relative to its value, or after `maxSweeps`). Deterministic.
+    public static func nnls(rows: [[Double]], targets: [Double], relative: Bool = true, maxSweeps: Int = 20_000, tolerance: Double = 1e-10) -> [Double] {
+        guard let p = rows.first?.count else { return [] }
+        var g = [Double](repeating: 0, count: p * p), h = [Double](repeating: 0, count: p)
+        for (r, y) in zip(rows, targets) {
+            let w = relative && y > 0 ? 1 / (y * y) : 1
+            for i in 0..<p where r[i] != 0 {
+                h[i] += w * r[i] * y
+                for j in 0..<p where r[j] != 0 { g[i * p + j] += w * r[i] * r[j] }
+            }
+        }
+        var x = [Double](repeating: 0, count: p)
+        var grad = h.map { -$0 }                   // G x − h with x = 0
+        for _ in 0..<maxSweeps {
+            var moved = 0.0
+            for j in 0..<p where g[j * p + j] > 0 {
+                let new = max(0, x[j] - grad[j] / g[j * p + j])
+                let d = new - x[j]
+                if d != 0 {
+                    for i in 0..<p { grad[i] += g[i * p + j] * d }
+                    x[j] = new
+                    moved = max(moved, abs(d) / max(abs(new), 1e-12))
+                }
+            }
+            if moved < tolerance { break }
+        }
+        return x
+    }
+
+    /// The result of ``fit(_:overheadFeature:relative:provenance:)``.
+    public struct Result: Sendable {
+        /// The fitted table (entries with `count` 0: fitted, not measured).
+        public var table: LatencyTable
+        /// How many training networks contained each entry.
+        public var support: [String: Int]
+    }
+
+    /// Learns a table: one non-negative latency per distinct signature plus a non-negative
+    /// per-network constant, by (relative) non-negative least squares over `samples`.
+    public static func fit(_ samples: [Sample], relative: Bool = true, provenance: TableProvenance, device: TableDevice) -> Result {
+        var index: [OperatorSignature: Int] = [:]
+        var sigs: [OperatorSignature] = []
+        for s in samples { for sig in s.signatures where index[sig] == nil { index[sig] = sigs.count; sigs.append(sig) } }
+        let p = sigs.count + 1
+        var support: [String: Int] = [:]
+        let rows: [[Double]] = samples.map { s in
+            var r = [Double](repeating: 0, count: p)
+            r[sigs.count] = 1
+            for sig in s.signatures { r[index[sig]!] += 1 }
+            for sig in Set(s.signatures) { support[sig.key, default: 0] += 1 }
+            return r
+        }
+        let x = nnls(rows: rows, targets: samples.map(\.latencyMs), relative: relative)
+        var table = LatencyTable(provenance: provenance, networkOverheadMs: x.last ?? 0, rewrites: device.rewrites, fusion: device.fusion)
+        for (i, sig) in sigs.enumerated() { table.insert(LatencyEntry(sig, meanMs: x[i])) }
+        return Result(table: table, support: support)
+    }
+
+    // MARK: Metrics
+
+    /// Kendall's τ-b between two equally long series (ties handled as scipy does), in O(n log n)
+    /// (Knight 1966). NaN when fewer than two points or one series is constant.
+    public static func kendallTau(_ x: [Double], _ y: [Double]) -> Double {
+        precondition(x.count == y.count, "series must have equal length")
+        let n = x.count
+        guard n >= 2 else { return .nan }
+        var idx = Array(0..<n)
+        idx.sort { x[$0] != x[$1] ? x[$0] < x[$1] : y[$0] < y[$1] }
+        func pairs(_ k: Int) -> Int { k * (k - 1) / 2 }
+        var tiesX = 0, tiesXY = 0
+        var i = 0
+        while i < n {
+            var j = i + 1
+            while j < n && x[idx[j]] == x[idx[i]] { j += 1 }
+            tiesX += pairs(j - i)
+            var a = i
+            while a < j {
+                var b = a + 1
+                while b < j && y[idx[b]] == y[idx[a]] { b += 1 }
+                tiesXY += pairs(b - a); a = b
+            }
+            i = j
+        }
+        // Count inversions of y in x-order by merge sort.
+        var ys = idx.map { y[$0] }
+        var buf = ys
+        var swaps = 0
+        var width = 1
+        while width < n {
+            var lo = 0
+            while lo < n {
+                let mid = min(lo + width, n), hi = min(lo + 2 * width, n)
+                var l = lo, r = mid, k = lo
+                while l < mid && r < hi {
+                    if ys[l] <= ys[r] { buf[k] = ys[l]; l += 1 } else { buf[k] = ys[r]; swaps += mid - l; r += 1 }
+                    k += 1
+                }
+                while l < mid { buf[k] = ys[l]; l += 1; k += 1 }
+                while r < hi { buf[k] = ys[r]; r += 1; k += 1 }
+                lo += 2 * width
+            }
+            swap(&ys, &buf)
+            width *= 2
+        }
+        var tiesY = 0
+        i = 0
+        while i < n {
+            var j = i + 1
+            while j < n && ys[j] == ys[i] { j += 1 }
+            tiesY += pairs(j - i); i = j
+        }
+        let n0 = pairs(n)
+        let numerator = Double(n0 - tiesX - tiesY + tiesXY - 2 * swaps)
+        let denominator = (Double(n0 - tiesX) * Double(n0 - tiesY)).squareRoot()
+        return denominator == 0 ? .nan : numerator / denominator
+    }
+
+    /// Absolute percentage errors |p − m| / m · 100, skipping measurements ≤ 0.
+    public static func absolutePercentageErrors(predicted: [Double], measured: [Double]) -> [Double] {
+        zip(predicted, measured).compactMap { p, m in m > 0 ? abs(p - m) / m * 100 : nil }
+    }
+
+    /// Summary of predictions against measurements.
+    public struct Errors: Sendable, Hashable {
+        public var count: Int
+        public var kendallTau: Double
+        /// Mean and median absolute percentage error, in percent.
+        public var meanAPE: Double
+        public var medianAPE: Double
+    }
+
+    public static func errors(predicted: [Double], measured: [Double]) -> Errors {
+        let ape = absolutePercentageErrors(predicted: predicted, measured: measured).sorted()
+        let mean = ape.isEmpty ? .nan : ape.reduce(0, +) / Double(ape.count)
+        let median: Double = ape.isEmpty ? .nan : ape.count % 2 == 1 ? ape[ape.count / 2] : (ape[ape.count / 2 - 1] + ape[ape.count / 2]) / 2
+        return Errors(count: predicted.count, kendallTau: kendallTau(predicted, measured), meanAPE: mean, medianAPE: median)
+    }
+
+    /// A seeded split of `0..<count` into `trainCount` training indices and the rest (both sorted).
+    public static func split(count: Int, trainCount: Int, seed: UInt64) -> (train: [Int], test: [Int]) {
+        var rng = SeededGenerator(seed: seed)
+        var all = Array(0..<count)
+        all.shuffle(using: &rng)
+        let k = min(max(trainCount, 0), count)
+        return (Array(all[..<k]).sorted(), Array(all[k...]).sorted())
+    }
+}
