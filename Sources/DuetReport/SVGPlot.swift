@@ -31,7 +31,8 @@ public enum SVGPlot {
     static func fmt(_ v: Double) -> String {
         let a = abs(v)
         if a == 0 { return "0" }
-        if a >= 1e4 || a < 1e-2 { return String(format: "%.2g", v) }
+        if a >= 1e3 && a < 1e7 { return String(format: "%.0f", v) }
+        if a >= 1e7 || a < 1e-2 { return String(format: "%.2g", v) }
         return String(format: "%.3g", v)
     }
 
@@ -40,7 +41,8 @@ public enum SVGPlot {
         guard let lo = finite.min(), let hi = finite.max() else { return (0, 1) }
         if lo == hi { return (lo - 0.5 * max(abs(lo), 1), hi + 0.5 * max(abs(hi), 1)) }
         let pad = (hi - lo) * 0.05
-        return (lo - pad, hi + pad)
+        // Non-negative data keeps a non-negative axis.
+        return (lo >= 0 ? max(0, lo - pad) : lo - pad, hi + pad)
     }
 
     static func frame(title: String, xLabel: String, yLabel: String, xr: (Double, Double), yr: (Double, Double)) -> String {

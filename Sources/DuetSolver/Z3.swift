@@ -37,6 +37,15 @@ public final class Z3Context: @unchecked Sendable {
         return "\(major).\(minor).\(build)"
     }
 
+    /// Builds a parameter set with Z3's `timeout` (milliseconds) and hands it to `apply`.
+    func withTimeoutParams(_ seconds: Double, _ apply: (Z3_params?) -> Void) {
+        let p = Z3_mk_params(raw)
+        Z3_params_inc_ref(raw, p)
+        Z3_params_set_uint(raw, p, Z3_mk_string_symbol(raw, "timeout"), UInt32(min(4e9, max(1, seconds * 1000))))
+        apply(p)
+        Z3_params_dec_ref(raw, p)
+    }
+
     /// Interrupts a running check from another thread (used for timeouts).
     public func interrupt() { Z3_interrupt(raw) }
 
@@ -101,13 +110,7 @@ public final class Z3Solver: @unchecked Sendable {
         guard let s = Z3_mk_solver(c.raw) else { throw Z3Error(description: "cannot create a solver") }
         raw = s
         Z3_solver_inc_ref(c.raw, s)
-        if let timeoutSeconds {
-            let p = Z3_mk_params(c.raw)
-            Z3_params_inc_ref(c.raw, p)
-            Z3_params_set_uint(c.raw, p, Z3_mk_string_symbol(c.raw, "timeout"), UInt32(min(4e9, max(1, timeoutSeconds * 1000))))
-            Z3_solver_set_params(c.raw, s, p)
-            Z3_params_dec_ref(c.raw, p)
-        }
+        if let timeoutSeconds { c.withTimeoutParams(timeoutSeconds) { Z3_solver_set_params(c.raw, s, $0) } }
         try c.check()
     }
 
@@ -201,13 +204,7 @@ public final class Z3Optimizer: @unchecked Sendable {
         guard let o = Z3_mk_optimize(c.raw) else { throw Z3Error(description: "cannot create an optimizer") }
         raw = o
         Z3_optimize_inc_ref(c.raw, o)
-        if let timeoutSeconds {
-            let p = Z3_mk_params(c.raw)
-            Z3_params_inc_ref(c.raw, p)
-            Z3_params_set_uint(c.raw, p, Z3_mk_string_symbol(c.raw, "timeout"), UInt32(min(4e9, max(1, timeoutSeconds * 1000))))
-            Z3_optimize_set_params(c.raw, o, p)
-            Z3_params_dec_ref(c.raw, p)
-        }
+        if let timeoutSeconds { c.withTimeoutParams(timeoutSeconds) { Z3_optimize_set_params(c.raw, o, $0) } }
         try c.check()
     }
 
