@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+@testable import DuetExplore
+@testable import DuetStudy
+
+/// The `duet` executable built beside this test bundle (`swift test` builds every product into
+/// the same folder), or nil when it cannot be found.
+func builtDuet() -> String? {
+    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [dir, dir.deletingLastPathComponent(), dir.deletingLastPathComponent().deletingLastPathComponent()] {
+        let p = candidate.appendingPathComponent("duet").path
+        if FileManager.default.isExecutableFile(atPath: p) { return p }
+    }
+    return nil
+}
+
+@Suite struct KillResumeTests {
+    @Test func aStudyKilledWithSIGKILLResumesWithoutLossOrRepeat() async throws {
+        guard let duet = builtDuet() else {
+            print("skipped: the duet executable was not found beside \(CommandLine.arguments[0])")
+            return
+        }
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try writeConfig(dir, smallConfig.replacingOccurrences(of: "workers: 2", with: "workers: 1"))
+        let studyPath = dir.appendingPathComponent("s.sqlite").path
+        // Given a real `duet explore --study` process,
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: duet)
+        p.arguments = ["explore", config, "--study", studyPath, "--format", "json"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // when it is killed with SIGKILL once it has stored some trials,
+        var atKill = 0
+        let deadline = Date().addingTimeInterval(60)
+        while p.isRunning && Date() < deadline {
+            if FileManager.default.fileExists(atPath: studyPath), let n = try? Study(path: studyPath).trialCount(), n >= 30 { atKill = n; break }
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        guard p.isRunning else {
+            print("skipped: duet explore finished before it could be killed (\(atKill) trials seen)")
+            return
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal)
+        let survived = try Study(path: studyPath).trialCount()
+        #expect(survived >= atKill && survived < 120)
+        // then rerunning the same command resumes: every stored trial is reused, none repeated or lost,
+        let cfg = try ExploreConfig.load(path: config, dataDir: root)
+        let resumed = try await ExploreRun(exploration: try CoExploration(config: cfg, dataDir: root), study: try Study(path: studyPath)).run()
+        #expect(resumed.reused == survived)
+        let stored = try Study(path: studyPath).trials()
+        #expect(stored.count == 120)
+        #expect(Set(stored.map { "\($0.generation)/\($0.slot)" }).count == 120)
+        // and the trials are those of an uninterrupted run with the same seed.
+        let full = try await ExploreRun(exploration: try CoExploration(config: cfg, dataDir: root), study: nil).run()
+        #expect(resumed.trials.map(\.design) == full.trials.map(\.design))
+        #expect(resumed.trials.map(\.objectives) == full.trials.map(\.objectives))
+    }
+}
