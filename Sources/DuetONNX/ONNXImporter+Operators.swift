@@ -176,6 +176,7 @@ extension ONNXImporter {
             try addLayer(layerName(node, index: i), .globalPool(node.opType == "GlobalMaxPool" ? .max : .avg), inputs: [node.input[0]], output: out)
 
         case "ReduceMean":
+            if try layerNormPattern(i, node) { return }
             let x = try needActivation(node, 0)
             var axes = node.ints("axes")
             if axes == nil, node.input.count > 1, !node.input[1].isEmpty { axes = try intsInput(node, 1, what: "axes") }
@@ -478,6 +479,38 @@ extension ONNXImporter {
         guard others.contains(x), others.contains(where: { isConst($0, 0.5) }) else { return false }
         consumed.formUnion([e, a, m1, m2])
         try activationLayer(i, d, .gelu, input: x, output: nodeAt(m2).output[0], group: [i, e, a, m1, m2])
+        return true
+    }
+
+    /// The axes of a ReduceMean (attribute before opset 18, input after), normalized for `rank`.
+    func reduceAxes(_ node: Onnx_NodeProto, rank: Int) -> Set<Int>? {
+        var axes = node.ints("axes")
+        if axes == nil, node.input.count > 1, !node.input[1].isEmpty { axes = constant(node.input[1])?.ints }
+        return axes.map { Set($0.map { $0 < 0 ? $0 + rank : $0 }) }
+    }
+
+    /// LayerNormalization as exported before opset 17: ReduceMean(x) → Sub(x, mean) → Pow(2) →
+    /// ReduceMean → Add(ε) → Sqrt → Div(centered, ·) [→ Mul(γ) → Add(β)], over the last axis.
+    mutating func layerNormPattern(_ i: Int, _ rm: Onnx_NodeProto) throws -> Bool {
+        guard let x = activation(rm.input[0]), reduceAxes(rm, rank: x.shape.count) == [x.shape.count - 1],
+              let sub = onlyConsumer(rm.output[0]), nodeAt(sub).opType == "Sub", nodeAt(sub).input == [rm.input[0], rm.output[0]],
+              let cs = consumers[nodeAt(sub).output[0]], cs.count == 2, !graphOutputs.contains(nodeAt(sub).output[0]),
+              let pw = cs.first(where: { nodeAt($0).opType == "Pow" }), let dv = cs.first(where: { nodeAt($0).opType == "Div" }),
+              nodeAt(pw).input.first == nodeAt(sub).output[0], nodeAt(dv).input.first == nodeAt(sub).output[0],
+              let rm2 = onlyConsumer(nodeAt(pw).output[0]), nodeAt(rm2).opType == "ReduceMean",
+              let eps = onlyConsumer(nodeAt(rm2).output[0]), nodeAt(eps).opType == "Add",
+              let sq = onlyConsumer(nodeAt(eps).output[0]), nodeAt(sq).opType == "Sqrt",
+              onlyConsumer(nodeAt(sq).output[0]) == dv else { return false }
+        var group: Set<Int> = [i, sub, pw, dv, rm2, eps, sq]
+        var out = nodeAt(dv).output[0]
+        if let m = onlyConsumer(out), nodeAt(m).opType == "Mul", nodeAt(m).input.contains(where: { constant($0) != nil }) {
+            group.insert(m); out = nodeAt(m).output[0]
+            if let a = onlyConsumer(out), nodeAt(a).opType == "Add", nodeAt(a).input.contains(where: { constant($0) != nil }) {
+                group.insert(a); out = nodeAt(a).output[0]
+            }
+        }
+        consumed.formUnion(group)
+        try addLayer(layerName(rm, index: i), .layerNorm, inputs: [rm.input[0]], output: out)
         return true
     }
 

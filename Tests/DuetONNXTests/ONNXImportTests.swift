@@ -126,6 +126,28 @@ struct GraphBuilder {
         #expect(a.shapes[net.layers.last!.name] == TensorShape([t, d]))
     }
 
+    @Test("LayerNormalization decomposed as before opset 17 is one layer_norm layer", arguments: [13, 18])
+    func decomposedLayerNorm(opset: Int) throws {
+        var g = GraphBuilder(opset: opset, inputs: [("x", [nil, 5, 12])])
+        let axes: [Onnx_AttributeProto] = opset < 18 ? [.ints("axes", [-1])] : []
+        let axesIn: [String] = opset < 18 ? [] : ["axes"]
+        if opset >= 18 { g.ints("axes", [-1]) }
+        g.scalar("two", 2); g.scalar("eps", 1e-5); g.weight("gamma", [12]); g.weight("beta", [12])
+        g.node("ReduceMean", "ln", ["x"] + axesIn, ["m"], axes)
+        g.node("Sub", "ln.sub", ["x", "m"], ["d"])
+        g.node("Pow", "ln.pow", ["d", "two"], ["p"])
+        g.node("ReduceMean", "ln.var", ["p"] + axesIn, ["v"], axes)
+        g.node("Add", "ln.eps", ["v", "eps"], ["ve"])
+        g.node("Sqrt", "ln.sqrt", ["ve"], ["s"])
+        g.node("Div", "ln.div", ["d", "s"], ["n"])
+        g.node("Mul", "ln.gamma", ["n", "gamma"], ["ng"])
+        g.node("Add", "ln.beta", ["ng", "beta"], ["y"])
+        g.output("y")
+        let net = try ONNX.importModel(try g.data()).network
+        #expect(net.layers.map(\.op) == [.layerNorm])
+        #expect(try net.analyze().totalParams == 24)
+    }
+
     @Test("unsupported operators are all listed at once; --allow-unknown makes them zero-cost placeholders with a note")
     func unknownOps() throws {
         var g = GraphBuilder(inputs: [("x", [1, 4, 8, 8])])
