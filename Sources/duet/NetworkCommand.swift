@@ -51,7 +51,8 @@ struct NetworkCommand: AsyncParsableCommand {
         func run() async throws { emit(try render()) }
 
         func render() throws -> String {
-            if allowUnknown { ONNX.loaderOptions.withLock { $0.allowUnknown = true } }
+            let previous = ONNX.loaderOptions.withLock { o in defer { o.allowUnknown = o.allowUnknown || allowUnknown }; return o }
+            defer { ONNX.loaderOptions.withLock { $0 = previous } }
             let net = try NetworkReference.resolve(network, options: build.buildOptions)
             let a = try net.analyze()
             return NetworkReport.render(a, format: format, bits: build.precisionBits)
