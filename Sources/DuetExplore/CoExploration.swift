@@ -22,6 +22,7 @@ public final class CoExploration: Sendable {
     /// For fixed networks named `SPACE:ARCH`: the canonical arch string, the key of a table lookup.
     let fixedArchs: [String: String]
     let analyses = Mutex<[String: NetworkAnalysis]>([:])
+    static let analysisCacheLimit = 1_024
     let cache = MappingCache()
     let tables = AccuracyTables()
 
@@ -149,10 +150,15 @@ public final class CoExploration: Sendable {
     func analysis(task: ExploreConfig.Task, arch: String?) throws -> NetworkAnalysis {
         guard let arch, let space = task.space else { return fixedNetworks[task.name]! }
         let key = "\(space.name):\(arch)"
-        if let a = analyses.withLock({ $0[key] }) { return a }
+        if var a = analyses.withLock({ $0[key] }) { a.network.name = task.name; return a }
         var a = try space.network(parsing: arch).analyze()
         a.network.name = task.name
-        analyses.withLock { $0[key] = a }
+        // Bounded: analyses of large networks take tens of kilobytes each; when the cache is full
+        // it starts over (the optimizer's current population is re-analyzed on demand).
+        analyses.withLock {
+            if $0.count >= Self.analysisCacheLimit { $0.removeAll(keepingCapacity: true) }
+            $0[key] = a
+        }
         return a
     }
 
