@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import DuetExplore
 @testable import DuetStudy
@@ -29,21 +30,35 @@ func builtDuet() -> String? {
         p.executableURL = URL(fileURLWithPath: duet)
         p.arguments = ["explore", config, "--study", studyPath, "--format", "json"]
         p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
+        let errFile = dir.appendingPathComponent("stderr.txt")
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: errFile)
         try p.run()
-        // when it is killed with SIGKILL once it has stored some trials,
-        var atKill = 0
-        let deadline = Date().addingTimeInterval(60)
-        while p.isRunning && Date() < deadline {
-            if FileManager.default.fileExists(atPath: studyPath), let n = try? Study(path: studyPath).trialCount(), n >= 30 { atKill = n; break }
-            try await Task.sleep(nanoseconds: 5_000_000)
+        // when it is killed with SIGKILL once it has stored some trials (watched from a thread of
+        // its own: the test's task may wait seconds for the cooperative pool while other suites run),
+        let seen = Mutex<(count: Int, killed: Bool, error: String)>((0, false, ""))
+        let watcher = Thread {
+            let deadline = Date().addingTimeInterval(60)
+            while p.isRunning && Date() < deadline {
+                if FileManager.default.fileExists(atPath: studyPath) {
+                    do {
+                        let n = try Study(path: studyPath).trialCount()
+                        seen.withLock { $0.count = n }
+                        if n >= 30 { kill(p.processIdentifier, SIGKILL); seen.withLock { $0.killed = true }; return }
+                    } catch { seen.withLock { $0.error = "\(error)" } }
+                }
+                usleep(2_000)
+            }
         }
-        guard p.isRunning else {
-            print("skipped: duet explore finished before it could be killed (\(atKill) trials seen)")
+        watcher.start()
+        p.waitUntilExit()
+        let (atKill, killed, lastError) = seen.withLock { $0 }
+        guard killed else {
+            let err = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
+            #expect(p.terminationStatus == 0, "duet explore failed: \(err)")
+            print("skipped: duet explore finished before it could be killed (\(atKill) trials seen, status \(p.terminationStatus)) \(lastError)")
             return
         }
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
         #expect(p.terminationReason == .uncaughtSignal)
         let survived = try Study(path: studyPath).trialCount()
         #expect(survived >= atKill && survived < 120)
