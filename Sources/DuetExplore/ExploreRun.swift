@@ -154,7 +154,23 @@ public struct ExploreRun {
         let m = maximize.count
         var flat: [Double] = []
         for t in feasible { for (v, mx) in zip(t.objectives, maximize) { flat.append(mx ? -v : v) } }
+        // The same chip with its sub-accelerators in another order is the same design: keep one.
+        var chips = Set<String>()
         return NonDominatedSort.nonDominated(flat, objectiveCount: m).map { feasible[$0] }
+            .filter { chips.insert(canonicalDesign($0.design)).inserted }
             .sorted { $0.objectives[0] > $1.objectives[0] }
+    }
+
+    /// A design's JSON with the sub-accelerators' slot names dropped and their order sorted.
+    static func canonicalDesign(_ design: String) -> String {
+        guard var obj = (try? JSONSerialization.jsonObject(with: Data(design.utf8))) as? [String: Any] else { return design }
+        if let hw = obj["hardware"] as? [[String: Any]] {
+            obj["hardware"] = hw.map { h -> String in
+                var h = h
+                h["name"] = nil
+                return String(decoding: (try? JSONSerialization.data(withJSONObject: h, options: .sortedKeys)) ?? Data(), as: UTF8.self)
+            }.sorted()
+        }
+        return String(decoding: (try? JSONSerialization.data(withJSONObject: obj, options: .sortedKeys)) ?? Data(design.utf8), as: UTF8.self)
     }
 }

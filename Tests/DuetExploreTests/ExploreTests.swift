@@ -106,6 +106,18 @@ let smallConfig = """
         }
     }
 
+    @Test func paretoKeepsOneOfAChipsSlotOrders() {
+        func trial(_ slot: Int, _ design: String) -> TrialRecord {
+            TrialRecord(generation: 0, slot: slot, genome: [], design: design, metrics: [:], objectives: [1, 2], constraints: [:],
+                        violation: 0, status: "complete", seconds: 0, seed: 1, version: "t")
+        }
+        let a = #"{"tasks":{"x":"n"},"hardware":[{"name":"sub0-tpu","pe_rows":8},{"name":"sub1-nvdla","pe_rows":16}]}"#
+        let b = #"{"tasks":{"x":"n"},"hardware":[{"name":"sub0-nvdla","pe_rows":16},{"name":"sub1-tpu","pe_rows":8}]}"#
+        let c = #"{"tasks":{"x":"m"},"hardware":[{"name":"sub0-nvdla","pe_rows":16},{"name":"sub1-tpu","pe_rows":8}]}"#
+        #expect(ExploreRun.canonicalDesign(a) == ExploreRun.canonicalDesign(b))
+        #expect(Set(ExploreRun.pareto([trial(0, a), trial(1, b), trial(2, c)], maximize: [false, false]).map(\.slot)) == [0, 2])
+    }
+
     @Test func resumeLosesAndRepeatsNothing() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
