@@ -41,6 +41,10 @@ struct ExploreCommand: AsyncParsableCommand {
         if let seed { sets.append("seed=\(seed)") }
         if let workers { sets.append("workers=\(workers)") }
         let cfg = try ExploreConfig.load(path: config, overrides: sets, dataDir: dataDir)
+        if baseline != nil && cfg.tasks.allSatisfy({ $0.space == nil }) {
+            throw InputError(file: cfg.file, keyPath: "tasks", message: "the successive baseline needs a task with a searched 'space'",
+                             hint: "with fixed networks only, successive design is the co-exploration itself")
+        }
         let exploration = try CoExploration(config: cfg, dataDir: dataDir)
         let store = try study.map { try Study(path: $0) }
         let tty = isatty(2) != 0
