@@ -172,6 +172,8 @@ struct TableCommand: AsyncParsableCommand {
         @Option(help: "Runner calls in parallel.") var jobs: Int = 1
         @Option(help: "Output table (.csv, .json or .yaml).") var out: String
         @Option(help: "Only the first N operators (for trying a runner).") var limit: Int?
+        @Option(help: "Graph rewrites of the runtime (dead_code, fold_constants, cse, or none); default: the device's, else dead_code,fold_constants.") var rewrites: String?
+        @Option(help: "Fusion rules of the runtime (conv_bn, conv_act, add_act, inverted_residual, or none); default: the device's, else conv_bn,conv_act,add_act.") var fusion: String?
 
         func validate() throws {
             if space == nil && networks.isEmpty && operators == nil { throw ValidationError("give --space, --network or --operators") }
@@ -221,10 +223,14 @@ struct TableCommand: AsyncParsableCommand {
         /// Builds the table; returns the summary and the number of failed operators.
         func execute() throws -> (String, Int) {
             let model = try device.map { try DeviceModel.resolve($0) }
-            let behaviour = model.map(TableDevice.init) ?? .tflite
+            var behaviour = model.map(TableDevice.init) ?? .tflite
+            func list(_ s: String) -> [String] { s.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init) }
+            if let rewrites { behaviour.rewrites = try TableCommand.parseRewrites(list(rewrites)) }
+            if let fusion { behaviour.fusion = try TableCommand.parseFusion(list(fusion)) }
             let sigs = try signatures(behaviour)
             guard let runner else {
                 var t = model!.table(for: sigs, date: TableCommand.today())
+                t.rewrites = behaviour.rewrites; t.fusion = behaviour.fusion
                 t.provenance.source = "duet device model \(device!)"
                 try writeFile(try t.serialized(LatencyTable.FileFormat(path: out)!), to: out)
                 return ("\(t.count) operators from the \(model!.name) device model -> \(out)\n", 0)
@@ -330,6 +336,7 @@ struct TableCommand: AsyncParsableCommand {
         @Option(help: "Networks to fit on; the rest are held out.") var train: Int = 1000
         @Option(help: "Seed of the split.") var seed: UInt64 = 0
         @Flag(help: "Minimize absolute instead of relative squared error.") var absolute = false
+        @Option(help: "Write every network's split, measured and predicted latency to this CSV.") var predictions: String?
         @Option(help: "table or json.") var format: OutputFormat = .table
 
         func validate() throws {
@@ -372,6 +379,15 @@ struct TableCommand: AsyncParsableCommand {
                 return TableFit.errors(predicted: p, measured: m)
             }
             let unseen = Set(testIdx.flatMap { graphs[$0].signatures }).filter { !result.table.contains($0) }
+            if let predictions {
+                let isTrain = Set(trainIdx)
+                var tt = TextTable(columns: ["arch", "split", "measured_ms", "predicted_ms"])
+                for (i, g) in graphs.enumerated() {
+                    let p = g.operators.reduce(result.table.networkOverheadMs) { $0 + (result.table[$1.signature]?.meanMs ?? 0) }
+                    tt.append([rows[i].arch, isTrain.contains(i) ? "train" : "test", JSONValue.format(samples[i].latencyMs), JSONValue.format(p)])
+                }
+                try writeFile(tt.csv(), to: predictions)
+            }
             let trainErr = try errors(trainIdx), testErr = try errors(testIdx)
             if let out { try writeFile(try result.table.serialized(LatencyTable.FileFormat(path: out)!), to: out) }
             switch format {
