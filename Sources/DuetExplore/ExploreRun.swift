@@ -78,6 +78,7 @@ public struct ExploreRun {
         var reused = 0
         let maximize = c.objectives.map(\.maximize)
         var generation = 0
+        var feasibleCount = 0, bestFirst: Double?
         while trials.count < c.evaluations {
             var batch = optimizer.ask()
             if batch.isEmpty { break }
@@ -116,10 +117,14 @@ public struct ExploreRun {
             })
             trials += done
             generation += 1
+            // Running totals: recounting every trial each generation was quadratic in the budget.
+            for t in done where t.isFeasible {
+                feasibleCount += 1
+                let v = t.objectives[0]
+                if bestFirst == nil || (maximize[0] ? v > bestFirst! : v < bestFirst!) { bestFirst = v }
+            }
             if let progress {
-                let feasible = trials.filter(\.isFeasible)
-                let best = feasible.map { $0.objectives[0] }.max { maximize[0] ? $0 < $1 : $0 > $1 }
-                progress(ExploreProgress(evaluations: trials.count, total: c.evaluations, feasible: feasible.count, best: best,
+                progress(ExploreProgress(evaluations: trials.count, total: c.evaluations, feasible: feasibleCount, best: bestFirst,
                                          seconds: Date().timeIntervalSince(start), reused: reused))
             }
         }
