@@ -9,7 +9,9 @@ Protocol: reads one JSON object on stdin and prints {"latency_ms", "std_ms", "ru
     and timed;
   - {"onnx_file": PATH}: the whole model in that file is timed (for comparing a table's sums with
     whole networks).
-Options: --runs N (timed runs, default 50), --warmup N (default 10), --threads N (default 1).
+Options: --runs N (timed runs, default 50), --warmup N (default 10), --threads N (default 1),
+--net-of-overhead 1 (subtract the time of one session.run on an Identity graph from an operator's
+time: a whole network pays that call overhead once, not once per operator).
 Needs `pip install onnx onnxruntime numpy`.
 """
 import json
@@ -86,6 +88,10 @@ def build(op):
             nodes.append(helper.make_node("Add" if kind == "add" else "Mul", [cur, n], [f"s{i}"]))
             cur = f"s{i}"
         out = act_nodes(act, cur, "y", nodes)
+    elif kind in ("zero", "other_zero"):
+        inits.append(numpy_helper.from_array(np.array(0, np.float32), "z"))
+        nodes.append(helper.make_node("Mul", ["x", "z"], ["y"]))
+        out = "y"
     elif kind == "act":
         out = act_nodes(act, "x", "y", nodes)
     elif kind == "bn":
@@ -112,6 +118,7 @@ def main():
     args = sys.argv[1:]
     flags = {args[i]: int(args[i + 1]) for i in range(0, len(args) - 1, 2)}
     runs, warmup, threads = flags.get("--runs", 50), flags.get("--warmup", 10), flags.get("--threads", 1)
+    net_of_overhead = flags.get("--net-of-overhead", 0) == 1
     req = json.loads(sys.stdin.read())
     if "onnx_file" in req:
         sess = session(open(req["onnx_file"], "rb").read(), threads)
@@ -123,6 +130,20 @@ def main():
     else:
         model, feeds = build(req)
         sess = session(model, threads)
+    latency, std, n = timed(sess, feeds, runs, warmup)
+    if net_of_overhead and "onnx_file" not in req:
+        # Subtract the cost of one session.run on a trivial graph of the same input (call
+        # overhead, input binding), which a whole network pays once, not once per operator.
+        g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "id",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(feeds["x"].shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+        empty = session(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString(), threads)
+        base, _, _ = timed(empty, {"x": feeds["x"]}, runs, warmup)
+        latency = max(latency - base, 0.0)
+    print(json.dumps({"latency_ms": latency, "std_ms": std, "runs": n}))
+
+
+def timed(sess, feeds, runs, warmup):
     for _ in range(warmup):
         sess.run(None, feeds)
     times = []
@@ -132,7 +153,7 @@ def main():
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
     kept = times[: max(1, int(len(times) * 0.8))]  # drop the slowest 20% (interference on a shared machine)
-    print(json.dumps({"latency_ms": statistics.mean(kept), "std_ms": statistics.pstdev(kept), "runs": len(kept)}))
+    return statistics.mean(kept), statistics.pstdev(kept), len(kept)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ public struct DeviceGraph: Sendable, Hashable {
     /// forwards it; other operators fed only by constants still run; (2)
     /// common-subexpression elimination; (3) dead-code removal from the outputs back; (4)
     /// lowering each remaining layer to an ``OperatorSignature`` and applying `fusion`.
-    /// `flatten`, `reshape` and `zero` layers never become operators.
+    /// `flatten` and `reshape` layers never become operators; `zero` layers do only without
+    /// `fold_constants` (then they run as `other_zero`, a multiplication by 0).
     public static func lower(_ network: Network, rewrites: [GraphRewrite], fusion: [FusionRule], precision: String = "fp32") throws -> DeviceGraph {
         let analysis = try network.analyze()
         let fold = rewrites.contains(.foldConstants)
@@ -50,8 +51,9 @@ public struct DeviceGraph: Sendable, Hashable {
             let layer = la.layer
             var ins = layer.inputs.map(resolve)
             let vs = ins.map { value[$0] ?? .variable }
-            if case .zero = layer.op {
-                value[layer.name] = fold ? .zero : .constant
+            // Without constant folding a `zero` layer is an operator like any other (x · 0 reads x).
+            if fold, case .zero = layer.op {
+                value[layer.name] = .zero
                 folded.append(layer.name); continue
             }
             if fold && !vs.contains(.variable) && foldable(layer.op) {

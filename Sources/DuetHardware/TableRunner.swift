@@ -55,7 +55,7 @@ public struct TableRunner: Sendable {
         guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
             return .failure(RunnerFailure(message: "the runner's output is not valid JSON: '\(line.prefix(120))'"))
         }
-        guard let lat = (obj["latency_ms"] as? NSNumber)?.doubleValue, lat.isFinite, lat >= 0, !(obj["latency_ms"] is Bool) else {
+        guard let lat = (obj["latency_ms"] as? NSNumber)?.doubleValue, lat.isFinite, lat >= 0 else {
             return .failure(RunnerFailure(message: "the runner's reply lacks a non-negative number 'latency_ms': '\(line.prefix(120))'"))
         }
         let std = (obj["std_ms"] as? NSNumber)?.doubleValue ?? 0

@@ -34,6 +34,7 @@ import Testing
 
     @Test func replyValidation() {
         #expect((try? TableRunner.parseReply("{\"latency_ms\": 1.5}").get())?.latency == 1.5)
+        #expect((try? TableRunner.parseReply("{\"latency_ms\": 0.0}").get())?.latency == 0)
         #expect((try? TableRunner.parseReply("warming up\n{\"latency_ms\": 2, \"std_ms\": 0.1, \"runs\": 5}\n").get())?.runs == 5)
         #expect((try? TableRunner.parseReply("{\"latency_ms\": -1}").get()) == nil)
         #expect((try? TableRunner.parseReply("{\"std_ms\": 1}").get()) == nil)
