@@ -357,6 +357,21 @@ extension ONNXImporter {
                 throw Unsupported(reason: "Slice over several axes other than a feature map's height and width")
             }
 
+        case "Pad":
+            // Zero padding of height and width in front of a Conv or pooling folds into its pads.
+            let x = try needActivation(node, 0)
+            let pads = node.input.count > 1 && !node.input[1].isEmpty ? try intsInput(node, 1, what: "pads") : (node.ints("pads") ?? [])
+            let r = x.shape.count
+            let value = node.input.count > 2 && !node.input[2].isEmpty ? constant(node.input[2])?.doubles?.first : 0
+            guard node.string("mode", default: "constant") == "constant", value == 0, r == 4, pads.count == 8,
+                  pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0, pads.allSatisfy({ $0 >= 0 }),
+                  let c = onlyConsumer(out), ["Conv", "MaxPool", "AveragePool"].contains(nodeAt(c).opType),
+                  nodeAt(c).input.first == out, nodeAt(c).string("auto_pad", default: "NOTSET") == "NOTSET" else {
+                throw Unsupported(reason: "only zero padding of height and width right before a Conv or pooling node is supported")
+            }
+            extraPads[out] = [pads[2], pads[3], pads[6], pads[7]]
+            values[out] = .activation(duet: x.duet, shape: x.shape)
+
         case "Shape":
             let x = try needActivation(node, 0)
             var s = x.shape
@@ -415,8 +430,9 @@ extension ONNXImporter {
             }
             padding = .explicit(top: p[0], left: p[2], bottom: p[1], right: p[3])
         case "NOTSET":
-            let pads = node.ints("pads") ?? [0, 0, 0, 0]
+            var pads = node.ints("pads") ?? [0, 0, 0, 0]
             guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw contradictionAttr(node, "pads", "\(pads)", "four non-negative pads") }
+            if let extra = extraPads[node.input[0]] { pads = zip(pads, extra).map { $0 + $1 } }
             padding = .explicit(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3])
             if node.int("ceil_mode", default: 0) == 1 {
                 var extra = [0, 0]

@@ -34,6 +34,9 @@ struct ONNXImporter {
     var issues: IssueCollector
     var unsupported: [(index: Int, node: Onnx_NodeProto, reason: String)] = []
     var notes: [String] = []
+    /// Zero padding of a Pad node, [top, left, bottom, right], that the Conv or pooling node
+    /// reading the tensor takes into its own padding.
+    var extraPads: [String: [Int]] = [:]
     /// Names of Expand nodes that broadcast a learned token (the class-token pattern).
     var tokenNames: [String: String] = [:]
 

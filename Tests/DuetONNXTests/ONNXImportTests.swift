@@ -126,6 +126,24 @@ struct GraphBuilder {
         #expect(a.shapes[net.layers.last!.name] == TensorShape([t, d]))
     }
 
+    @Test("zero Pad before a Conv folds into its padding; other Pads are unsupported")
+    func padFolds() throws {
+        var g = GraphBuilder(inputs: [("x", [1, 3, 32, 32])])
+        g.ints("pads", [0, 0, 0, 1, 0, 0, 1, 2]); g.weight("w", [8, 3, 3, 3])
+        g.node("Pad", "pad", ["x", "pads"], ["xp"])
+        g.node("Conv", "conv", ["xp", "w"], ["y"], [.ints("strides", [2, 2])])
+        g.output("y")
+        let net = try ONNX.importModel(try g.data()).network
+        #expect(net.layers.count == 1)
+        // (32 + 0 + 1 − 3) / 2 + 1 = 16 rows; (32 + 1 + 2 − 3) / 2 + 1 = 17 columns.
+        #expect(try net.analyze().shapes["conv"] == TensorShape([8, 16, 17]))
+        var h = GraphBuilder(inputs: [("x", [1, 3, 32, 32])])
+        h.ints("pads", [0, 0, 1, 1, 0, 0, 1, 1])
+        h.node("Pad", "pad", ["x", "pads"], ["y"], [.string("mode", "reflect")])
+        h.output("y")
+        #expect(throws: InputError.self) { try ONNX.importModel(try h.data()) }
+    }
+
     @Test("LayerNormalization decomposed as before opset 17 is one layer_norm layer", arguments: [13, 18])
     func decomposedLayerNorm(opset: Int) throws {
         var g = GraphBuilder(opset: opset, inputs: [("x", [nil, 5, 12])])
