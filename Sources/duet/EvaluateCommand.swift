@@ -2,6 +2,7 @@ import ArgumentParser
 import DuetCore
 import DuetCostModel
 import DuetHardware
+import DuetONNX
 import DuetReport
 import DuetWorkload
 import Foundation
@@ -32,6 +33,9 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "Width multiplier for built-in networks.") var width: Double = 1.0
     @Option(help: "Batch size (overrides a network file's own).") var batch: Int?
     @Option(help: "table, json or csv.") var format: OutputFormat = .table
+    @Flag(name: .customLong("allow-unknown"),
+          help: "For .onnx files: count unsupported operators as zero-cost placeholders (warned on stderr, listed in the output).")
+    var allowUnknown = false
 
     func validate() throws {
         if networks.isEmpty { throw ValidationError("give at least one --network") }
@@ -52,6 +56,8 @@ struct EvaluateCommand: AsyncParsableCommand {
             return try TableEvaluation.render(networks: networks, table: table, device: device, spec: spec,
                                               options: BuildOptions(input: input, width: width, batch: batch ?? 1), format: format)
         }
+        let previous = ONNX.loaderOptions.withLock { o in defer { o.allowUnknown = o.allowUnknown || allowUnknown }; return o }
+        defer { ONNX.loaderOptions.withLock { $0 = previous } }
         let dataDir = try DataDirectory.locate()
         let chip = try AcceleratorLoader(dataDir: dataDir).load(accelerator!, overrides: overrides)
         var analyses: [NetworkAnalysis] = []
@@ -70,9 +76,15 @@ struct EvaluateCommand: AsyncParsableCommand {
         let verdicts = try spec.map { try Spec.load(path: $0).verdicts(for: result) } ?? []
         let met = verdicts.allSatisfy(\.met)
         switch format {
-        case .json: return (EvaluationReport.json(result, verdicts: verdicts).serialized() + "\n", met)
+        case .json:
+            var doc = EvaluationReport.json(result, verdicts: verdicts)
+            let notes = analyses.flatMap { a in a.network.notes.map { "\(a.network.name): \($0)" } }
+            if !notes.isEmpty, case .object(var fields) = doc { fields.append(.init("notes", .array(notes.map { .string($0) }))); doc = .object(fields) }
+            return (doc.serialized() + "\n", met)
         case .csv: return (EvaluationReport.csv(result), met)
-        case .table: return (EvaluationReport.table(result, verdicts: verdicts), met)
+        case .table:
+            let notes = analyses.flatMap { a in a.network.notes.map { "note: \(a.network.name): \($0)\n" } }
+            return (EvaluationReport.table(result, verdicts: verdicts) + notes.joined(), met)
         }
     }
 }
