@@ -63,7 +63,19 @@ public struct NASBench201Space: NetworkSpace {
         return s
     }
 
-    public func network(_ arch: Architecture) throws -> Network {
+    public func network(_ arch: Architecture) throws -> Network { try build(arch, exported: false) }
+
+    /// The network as the benchmark's PyTorch code builds it and a converter sees it, before any
+    /// simplification: every `none` edge is a `zero` layer reading its source (PyTorch's
+    /// `x.mul(0.)`), every node sums all its incoming edges, and edges leaving a node whose value
+    /// is zero are still there. ``network(_:)`` drops zero nodes and the edges leaving them (a
+    /// mathematical simplification); a device runtime does not do all of that — TFLite still runs
+    /// a convolution fed by zeros — so table-driven latency starts from this graph and lets the
+    /// device's graph rewrites decide what runs. Layer names follow ``network(_:)``, plus
+    /// `stageN.cellM.eIJ.zero` for `none` edges.
+    public func exportedNetwork(_ arch: Architecture) throws -> Network { try build(arch, exported: true) }
+
+    func build(_ arch: Architecture, exported: Bool) throws -> Network {
         try validate(arch)
         var b = NetworkBuilder(name: "nb201", input: TensorShape([3, input, input]))
         b.conv("stem", out: channels, kernel: 3)
@@ -82,7 +94,7 @@ public struct NASBench201Space: NetworkSpace {
                 c = cn
             }
             for cell in 0..<cellsPerStage {
-                cellLayers(&b, arch, prefix: "stage\(stage + 1).cell\(cell)", channels: c)
+                cellLayers(&b, arch, prefix: "stage\(stage + 1).cell\(cell)", channels: c, exported: exported)
             }
         }
         b.add("lastact.bn", .batchNorm)
@@ -93,9 +105,10 @@ public struct NASBench201Space: NetworkSpace {
         return b.network
     }
 
-    /// Nodes whose value is identically zero (every input edge `none` or from a zero node) are
-    /// dropped; a cell whose output is zero emits a `zero` layer so the skeleton stays connected.
-    private func cellLayers(_ b: inout NetworkBuilder, _ arch: Architecture, prefix: String, channels: Int) {
+    /// Simplified (`exported == false`): nodes whose value is identically zero (every input edge
+    /// `none` or from a zero node) are dropped; a cell whose output is zero emits a `zero` layer so
+    /// the skeleton stays connected. Exported: every edge is kept, `none` as a `zero` layer.
+    private func cellLayers(_ b: inout NetworkBuilder, _ arch: Architecture, prefix: String, channels: Int, exported: Bool) {
         var nodes: [String?] = [b.current, nil, nil, nil]
         let input = b.current
         for to in 1...3 {
@@ -104,7 +117,7 @@ public struct NASBench201Space: NetworkSpace {
                 guard let src = nodes[e.from] else { continue }
                 let p = "\(prefix).e\(e.from)\(e.to)"
                 switch Self.ops[arch.choices[k]] {
-                case "none": continue
+                case "none": if exported { terms.append(b.add("\(p).zero", .zero, inputs: [src])) }
                 case "skip_connect": terms.append(src)
                 case "nor_conv_1x1", "nor_conv_3x3":
                     let k = Self.ops[arch.choices[k]] == "nor_conv_1x1" ? 1 : 3
