@@ -46,6 +46,21 @@ public final class Z3Context: @unchecked Sendable {
         Z3_params_dec_ref(raw, p)
     }
 
+    /// The value of an integer (or Boolean: 0/1) term in `model` (which this call releases).
+    func value(_ t: Z3Term, in model: Z3_model?) throws -> Int64 {
+        guard let m = model else { throw Z3Error(description: "no model") }
+        Z3_model_inc_ref(raw, m)
+        defer { Z3_model_dec_ref(raw, m) }
+        var out: Z3_ast?
+        guard Z3_model_eval(raw, m, t.ast, true, &out), let out else { throw Z3Error(description: "cannot evaluate \(t.description)") }
+        Z3_inc_ref(raw, out)
+        defer { Z3_dec_ref(raw, out) }
+        if Z3_get_sort_kind(raw, Z3_get_sort(raw, out)) == Z3_BOOL_SORT { return Z3_get_bool_value(raw, out) == Z3_L_TRUE ? 1 : 0 }
+        var v: Int64 = 0
+        guard Z3_get_numeral_int64(raw, out, &v) else { throw Z3Error(description: "not an integer: \(t.description)") }
+        return v
+    }
+
     /// Interrupts a running check from another thread (used for timeouts).
     public func interrupt() { Z3_interrupt(raw) }
 
@@ -176,21 +191,8 @@ public final class Z3Solver: @unchecked Sendable {
         return names
     }
 
-    /// The value of an integer term in the model of the last (sat) check.
-    public func value(_ t: Z3Term) throws -> Int64 {
-        guard let m = Z3_solver_get_model(context.raw, raw) else { throw Z3Error(description: "no model") }
-        Z3_model_inc_ref(context.raw, m)
-        defer { Z3_model_dec_ref(context.raw, m) }
-        var out: Z3_ast?
-        guard Z3_model_eval(context.raw, m, t.ast, true, &out), let out else { throw Z3Error(description: "cannot evaluate \(t.description)") }
-        Z3_inc_ref(context.raw, out)
-        defer { Z3_dec_ref(context.raw, out) }
-        var v: Int64 = 0
-        if Z3_get_bool_value(context.raw, out) == Z3_L_TRUE { return 1 }
-        if Z3_get_bool_value(context.raw, out) == Z3_L_FALSE && Z3_get_sort_kind(context.raw, Z3_get_sort(context.raw, out)) == Z3_BOOL_SORT { return 0 }
-        guard Z3_get_numeral_int64(context.raw, out, &v) else { throw Z3Error(description: "not an integer: \(t.description)") }
-        return v
-    }
+    /// The value of an integer (or Boolean: 0/1) term in the model of the last (sat) check.
+    public func value(_ t: Z3Term) throws -> Int64 { try context.value(t, in: Z3_solver_get_model(context.raw, raw)) }
 }
 
 /// Z3's optimizer for one integer objective, reporting the proven bound: a result is optimal
@@ -229,16 +231,5 @@ public final class Z3Optimizer: @unchecked Sendable {
         return (.sat, try value(objective), hasBound ? bound : nil, nil)
     }
 
-    public func value(_ t: Z3Term) throws -> Int64 {
-        guard let m = Z3_optimize_get_model(context.raw, raw) else { throw Z3Error(description: "no model") }
-        Z3_model_inc_ref(context.raw, m)
-        defer { Z3_model_dec_ref(context.raw, m) }
-        var out: Z3_ast?
-        guard Z3_model_eval(context.raw, m, t.ast, true, &out), let out else { throw Z3Error(description: "cannot evaluate") }
-        Z3_inc_ref(context.raw, out)
-        defer { Z3_dec_ref(context.raw, out) }
-        var v: Int64 = 0
-        guard Z3_get_numeral_int64(context.raw, out, &v) else { throw Z3Error(description: "not an integer") }
-        return v
-    }
+    public func value(_ t: Z3Term) throws -> Int64 { try context.value(t, in: Z3_optimize_get_model(context.raw, raw)) }
 }
