@@ -1,27 +1,17 @@
+import DuetCore
 import Foundation
 
-/// A JSON object that keeps its keys in insertion order, for readable benchmark output.
+/// Ordered JSON output for benchmarks: a thin builder over DuetCore's ``JSONValue``.
 struct JSONObject {
-    private var entries: [(String, String)] = []
+    private var fields: [JSONValue.Field] = []
 
-    mutating func set(_ key: String, _ value: String) { entries.append((key, "\"" + escape(value) + "\"")) }
-    mutating func set(_ key: String, _ value: Int) { entries.append((key, String(value))) }
-    mutating func set(_ key: String, _ value: Double?) { entries.append((key, number(value))) }
-    mutating func set(_ key: String, _ values: [Double]) { entries.append((key, "[" + values.map(number).joined(separator: ", ") + "]")) }
-    mutating func set(_ key: String, _ values: [Int]) { entries.append((key, "[" + values.map(String.init).joined(separator: ", ") + "]")) }
+    mutating func set(_ key: String, _ value: String) { fields.append(.init(key, .string(value))) }
+    mutating func set(_ key: String, _ value: Int) { fields.append(.init(key, .int(value))) }
+    mutating func set(_ key: String, _ value: Double?) { fields.append(.init(key, value.map { .double($0) } ?? .null)) }
+    mutating func set(_ key: String, _ values: [Double]) { fields.append(.init(key, .array(values.map { .double($0) }))) }
+    mutating func set(_ key: String, _ values: [Int]) { fields.append(.init(key, .array(values.map { .int($0) }))) }
 
-    var text: String {
-        "{\n" + entries.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}"
-    }
-
-    private func number(_ x: Double?) -> String {
-        guard let x, x.isFinite else { return "null" }
-        return String(format: "%.6g", x)
-    }
-
-    private func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-    }
+    var text: String { JSONValue.object(fields).serialized() }
 }
 
 /// Mean and (population) standard deviation, as numpy's `mean` and `std` compute them.
