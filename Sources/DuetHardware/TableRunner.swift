@@ -85,8 +85,17 @@ public struct TableRunner: Sendable {
         let box = Box()
         let readers = DispatchGroup()
         let outHandle = outPipe.fileHandleForReading, errHandle = errPipe.fileHandleForReading
-        DispatchQueue.global().async(group: readers) { let d = outHandle.readDataToEndOfFile(); box.lock.lock(); box.out = d; box.lock.unlock() }
-        DispatchQueue.global().async(group: readers) { let d = errHandle.readDataToEndOfFile(); box.lock.lock(); box.err = d; box.lock.unlock() }
+        // Dedicated threads, not the global queue: a killed runner's child may keep its pipes open
+        // (and its reader blocked) for a long time, and blocked readers must not starve the
+        // readers of the runs that follow.
+        for (handle, isOut) in [(outHandle, true), (errHandle, false)] {
+            readers.enter()
+            Thread {
+                let d = handle.readDataToEndOfFile()
+                box.lock.lock(); if isOut { box.out = d } else { box.err = d }; box.lock.unlock()
+                readers.leave()
+            }.start()
+        }
         try? inPipe.fileHandleForWriting.write(contentsOf: Data(input.utf8))
         try? inPipe.fileHandleForWriting.close()
         if exited.wait(timeout: .now() + timeoutSeconds) == .timedOut {
@@ -95,7 +104,8 @@ public struct TableRunner: Sendable {
             _ = readers.wait(timeout: .now() + 1)
             return .failure(RunnerFailure(message: "the runner did not finish within \(JSONValue.format(timeoutSeconds)) s (killed)"))
         }
-        _ = readers.wait(timeout: .now() + 5)
+        // The runner has exited; its pipes close unless a child of it still holds them.
+        _ = readers.wait(timeout: .now() + max(5, timeoutSeconds))
         box.lock.lock(); let out = String(decoding: box.out, as: UTF8.self), err = String(decoding: box.err, as: UTF8.self); box.lock.unlock()
         if p.terminationReason == .uncaughtSignal {
             return .failure(RunnerFailure(message: "the runner was killed by signal \(p.terminationStatus)" + Self.tail(err)))
