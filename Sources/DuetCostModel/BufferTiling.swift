@@ -12,7 +12,23 @@ struct BufferTiling: Sendable, Hashable {
     enum Dim: Int, CaseIterable, Sendable { case g, k, c, p }
     var g: Int, k: Int, c: Int, p: Int
     /// DRAM-level loop order, outermost first.
-    var order: [Dim]
+    var order: LoopOrder
+
+    /// A permutation of the four tile loops packed in one byte: a plain value, so the mapping
+    /// search's inner loop touches no reference count (shared array buffers made two threads
+    /// slower than one).
+    struct LoopOrder: Sendable, Hashable, ExpressibleByArrayLiteral {
+        private var packed: UInt8
+        init(_ dims: [Dim]) {
+            precondition(dims.count == 4 && Set(dims).count == 4, "a loop order names g, k, c and p once each")
+            packed = 0
+            for (i, d) in dims.enumerated() { packed |= UInt8(d.rawValue) << (2 * i) }
+        }
+        init(arrayLiteral dims: Dim...) { self.init(dims) }
+        var count: Int { 4 }
+        subscript(i: Int) -> Dim { Dim(rawValue: Int((packed >> (2 * i)) & 3))! }
+        var dims: [Dim] { (0..<4).map { self[$0] } }
+    }
 
     static func relevant(_ x: Operand, _ d: Dim) -> Bool {
         switch x {
@@ -67,5 +83,5 @@ struct BufferTiling: Sendable, Hashable {
     }
 
     var description: String { "g=\(g) k=\(k) c=\(c) p=\(p)" }
-    var orderText: String { order.map { "\($0)" }.joined(separator: ">") }
+    var orderText: String { order.dims.map { "\($0)" }.joined(separator: ">") }
 }

@@ -17,10 +17,10 @@ public enum MappingSearch {
         return out
     }
 
-    static let orders: [[BufferTiling.Dim]] = {
-        var out: [[BufferTiling.Dim]] = []
+    static let orders: [BufferTiling.LoopOrder] = {
+        var out: [BufferTiling.LoopOrder] = []
         func permute(_ a: [BufferTiling.Dim], _ k: Int) {
-            if k == a.count { out.append(a); return }
+            if k == a.count { out.append(BufferTiling.LoopOrder(a)); return }
             var a = a
             for i in k..<a.count { a.swapAt(k, i); permute(a, k + 1); a.swapAt(k, i) }
         }

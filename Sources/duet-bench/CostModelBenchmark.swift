@@ -71,8 +71,16 @@ struct CostModelBenchmark: AsyncParsableCommand {
         t0 = Self.now()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in 0..<cores {
+                // Each worker loads its own copy of the hardware and layers (as explore's workers
+                // hold their own designs): shared buffers would make the cores contend on
+                // reference counts, which is not what this measures.
+                let mine = try loader.load("tpu:edge").subAccelerators[0]
+                let myWork = try NetworkReference.resolve(network).analyze().layers.compactMap { l -> LoopNest? in
+                    guard let loops = l.loops, l.macs > 0 else { return nil }
+                    return loops
+                }
                 group.addTask {
-                    for (i, l) in work.enumerated() where i % cores == c { _ = try MappingSearch.best(l, on: hw) }
+                    for _ in 0..<20 { for (i, l) in myWork.enumerated() where i % cores == c { _ = try MappingSearch.best(l, on: mine) } }
                 }
             }
             try await group.waitForAll()
