@@ -30,6 +30,7 @@ struct SolveCommand: AsyncParsableCommand {
     func run() async throws {
         let dataDir = try DataDirectory.locate()
         let cfg = try ExploreConfig.load(path: config, overrides: overrides, dataDir: dataDir)
+        if case .hardware = cfg.target { try await runChip(cfg, dataDir: dataDir); return }
         guard cfg.tasks.count == 1, let task = cfg.tasks.first, let space = task.space else {
             throw InputError(file: config, keyPath: "tasks", message: "duet solve takes exactly one task with a 'space'",
                              hint: "use duet explore for several tasks or fixed networks")
