@@ -83,3 +83,50 @@ public func distinctSignatures(_ graphs: some Sequence<DeviceGraph>) -> [Operato
     for g in graphs { for op in g.operators { out.insert(op.signature) } }
     return out.sorted()
 }
+
+/// A table-driven device as an evaluation target: a latency table (measured, fitted or
+/// generated), or a device model that predicts every operator it is asked for. Networks are
+/// lowered with the table's (or model's) graph rewrites and fusion rules, as `duet evaluate
+/// --table/--device` does; NAS-Bench-201 networks as their exported graph.
+public struct TableTarget: Sendable {
+    public enum Source: Sendable {
+        case table(LatencyTable)
+        case model(DeviceModel)
+    }
+    /// The device's name (the table's provenance, or the model's name).
+    public var name: String
+    public var source: Source
+    public var device: TableDevice
+
+    public init(table: LatencyTable, name: String) {
+        self.name = table.provenance.device.isEmpty ? name : table.provenance.device
+        source = .table(table); device = TableDevice(table)
+    }
+
+    public init(model: DeviceModel) {
+        name = model.name; source = .model(model); device = TableDevice(model)
+    }
+
+    /// The table's per-inference constant, in milliseconds.
+    public var overheadMs: Double {
+        switch source {
+        case .table(let t): return t.networkOverheadMs
+        case .model(let m): return m.networkOverheadMs
+        }
+    }
+
+    /// The latency of `network` on this device; a table lacking an operator throws an
+    /// ``InputError`` naming every missing entry.
+    public func latency(of network: Network) throws -> TableLatencyReport {
+        let g = try device.lower(network)
+        switch source {
+        case .table(let t): return try t.latency(of: g)
+        case .model(let m): return try m.table(for: g.signatures).latency(of: g)
+        }
+    }
+
+    /// The latency of architecture `arch` of `space`, lowered as the device's converter sees it.
+    public func latency(_ space: any NetworkSpace, _ arch: Architecture) throws -> TableLatencyReport {
+        try latency(of: SpaceOperators.deviceNetwork(space, arch))
+    }
+}

@@ -18,6 +18,8 @@ public final class CoExploration: Sendable {
     let bases: [String: SubAccelerator]
     let mappings: [String: [String: SpatialMapping]]
     let fixedChip: Accelerator?
+    /// The table-driven device of a `table:`/`device:` target.
+    public let tableTarget: TableTarget?
     let fixedNetworks: [String: NetworkAnalysis]
     /// For fixed networks named `SPACE:ARCH`: the canonical arch string, the key of a table lookup.
     let fixedArchs: [String: String]
@@ -55,8 +57,11 @@ public final class CoExploration: Sendable {
         var bases: [String: SubAccelerator] = [:]
         var mappings: [String: [String: SpatialMapping]] = [:]
         var chip: Accelerator?
+        var tableTarget: TableTarget?
         let loader = AcceleratorLoader(dataDir: dataDir)
         switch config.target {
+        case .table, .device:
+            do { tableTarget = try config.tableTarget(dataDir: dataDir) } catch let e as InputError { issues.add(e) }
         case .accelerator(let ref, let overrides):
             do { chip = try loader.load(ref, overrides: overrides) } catch let e as InputError { issues.add(e.under("target.accelerator")) }
         case .hardware(let h):
@@ -92,6 +97,7 @@ public final class CoExploration: Sendable {
         self.bases = bases
         self.mappings = mappings
         fixedChip = chip
+        self.tableTarget = tableTarget
         fixedNetworks = fixed
         self.fixedArchs = fixedArchs
     }
@@ -99,10 +105,10 @@ public final class CoExploration: Sendable {
     /// Objective names in order and whether each is maximized.
     public var objectiveNames: [String] { config.objectives.map(\.metric) }
 
-    /// The decoded design: each task's arch string and the chip.
+    /// The decoded design: each task's arch string and the chip (nil on a table-driven device).
     public struct Design: Sendable {
         public var archs: [String: String]
-        public var chip: Accelerator
+        public var chip: Accelerator?
         /// JSON text: `{"tasks": {name: arch}, "hardware": [{template, dataflow, pe_rows, …}]}`.
         public var json: String
     }
@@ -117,7 +123,12 @@ public final class CoExploration: Sendable {
             }
             archs[t.name] = s.format(Architecture(choices))
         }
-        let chip: Accelerator
+        let chip: Accelerator?
+        if let tableTarget {
+            let json = JSONValue.obj(["tasks": .object(config.tasks.map { t in .init(t.name, .string(archs[t.name] ?? t.network ?? "")) }),
+                                      "device": .string(tableTarget.name)])
+            return Design(archs: archs, chip: nil, json: json.serialized(pretty: false))
+        }
         if let fixedChip { chip = fixedChip } else if case .hardware(let h) = config.target {
             let count = point["hw.count"]?.intValue ?? h.minSubaccelerators
             var subs: [SubAccelerator] = []
@@ -139,7 +150,7 @@ public final class CoExploration: Sendable {
             }
             chip = Accelerator(name: "chip", subAccelerators: subs, dramGBps: h.dramGBps)
         } else { preconditionFailure("no target") }
-        let hw = JSONValue.array(chip.subAccelerators.map { s in
+        let hw = JSONValue.array((chip?.subAccelerators ?? []).map { s in
             .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow), "pe_rows": .int(s.peRows),
                   "pe_cols": .int(s.peCols), "global_buffer_kib": .double(s.globalBufferKiB), "dram_gbps": .double(s.dramGBps)])
         })
@@ -169,18 +180,31 @@ public final class CoExploration: Sendable {
         do { design = try decode(point) } catch { return ("{}", [:], "cannot decode the design: \(error)") }
         do {
             let nets = try config.tasks.map { try analysis(task: $0, arch: design.archs[$0.name]) }
-            let r = try ChipEvaluator.evaluate(nets, on: design.chip, cache: cache)
             var m: [String: Double] = [:]
-            m["latency_ms"] = r.makespan.milliseconds
-            m["energy_mj"] = r.energy.millijoules
-            m["area_mm2"] = r.area.value
-            m["power_mw"] = r.power.value
+            if let tableTarget {
+                // The tasks run one after another on the device.
+                var total = 0.0
+                for (t, n) in zip(config.tasks, nets) {
+                    let ms = try tableTarget.latency(of: deviceNetwork(task: t, arch: design.archs[t.name], analysis: n)).latencyMs
+                    m["\(t.name).latency_ms"] = ms
+                    total += ms
+                }
+                m["latency_ms"] = total
+            } else if let chip = design.chip {
+                let r = try ChipEvaluator.evaluate(nets, on: chip, cache: cache)
+                m["latency_ms"] = r.makespan.milliseconds
+                m["energy_mj"] = r.energy.millijoules
+                m["area_mm2"] = r.area.value
+                m["power_mw"] = r.power.value
+                for (t, res) in zip(config.tasks, r.networks) {
+                    m["\(t.name).latency_ms"] = res.latency.milliseconds
+                    m["\(t.name).energy_mj"] = res.energy.total.millijoules
+                }
+            }
             m["macs"] = Double(nets.reduce(0) { $0 + $1.totalMACs })
             m["params"] = Double(nets.reduce(0) { $0 + $1.totalParams })
             var accSum = 0.0, accCount = 0
-            for (t, (n, res)) in zip(config.tasks, zip(nets, r.networks)) {
-                m["\(t.name).latency_ms"] = res.latency.milliseconds
-                m["\(t.name).energy_mj"] = res.energy.total.millijoules
+            for (t, n) in zip(config.tasks, nets) {
                 switch await accuracy(of: t, arch: design.archs[t.name] ?? fixedArchs[t.name], network: n, designJSON: design.json) {
                 case .failure(let e): return (design.json, m, e.message)
                 case .success(let out):
@@ -198,6 +222,16 @@ public final class CoExploration: Sendable {
         } catch {
             return (design.json, [:], "\(error)")
         }
+    }
+
+    /// The network a table-driven device runs for a task: a space's architecture (or a fixed
+    /// `SPACE:ARCH` network) as the device's converter sees it, otherwise the network itself.
+    public func deviceNetwork(task t: ExploreConfig.Task, arch: String?, analysis n: NetworkAnalysis) throws -> Network {
+        let space = t.space ?? t.network.flatMap { ref in ref.firstIndex(of: ":").flatMap { NetworkSpaces.named(String(ref[..<$0])) } }
+        guard let space, let arch = arch ?? fixedArchs[t.name] else { return n.network }
+        var net = try SpaceOperators.deviceNetwork(space, space.parse(arch))
+        net.name = t.name
+        return net
     }
 
     /// A task's accuracy (`accuracy`, plus any other metrics an external evaluator returns) from

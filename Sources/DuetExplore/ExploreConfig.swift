@@ -1,4 +1,5 @@
 import DuetCore
+import DuetCostModel
 import DuetHardware
 import DuetWorkload
 import Foundation
@@ -33,6 +34,16 @@ public struct ExploreConfig: Sendable {
         case accelerator(String, overrides: [String])
         /// A hardware space searched together with the networks.
         case hardware(HardwareSpaceSpec)
+        /// A table-driven device: a latency table file (.json, .csv, .yaml; path resolved
+        /// against the config's folder). Latency only: no energy, area or power.
+        case table(String)
+        /// A device model (HardwareModels/devices name or file) predicting every operator.
+        case device(String)
+
+        /// Whether the target is a table-driven device (latency is its only hardware metric).
+        public var isTableDriven: Bool {
+            switch self { case .table, .device: return true; default: return false }
+        }
     }
 
     public var name: String
@@ -151,13 +162,21 @@ public struct ExploreConfig: Sendable {
         if Set(tasks.map(\.name)).count != tasks.count { d.add("tasks", "task names must be unique") }
         var target: Target = .accelerator("eyeriss", overrides: [])
         if let tr = r.object("target", required: true) {
-            let hasAcc = tr.has("accelerator"), hasHW = tr.has("hardware"), hasTable = tr.has("table")
-            if [hasAcc, hasHW, hasTable].filter({ $0 }).count != 1 {
-                d.add(tr.path, "the target needs exactly one of 'accelerator', 'hardware' or 'table'")
+            let kinds = ["accelerator", "hardware", "table", "device"]
+            if kinds.filter({ tr.has($0) }).count != 1 {
+                d.add(tr.path, "the target needs exactly one of 'accelerator', 'hardware', 'table' or 'device'")
             }
-            if hasTable {
-                _ = tr.string("table")
-                d.add(tr.keyPath("table"), "lookup-table targets are not supported by explore yet", hint: "use 'accelerator:' or 'hardware:'")
+            if let t = tr.string("table") {
+                let path = t.hasPrefix("/") ? t : base.appendingPathComponent(t).path
+                if FileManager.default.fileExists(atPath: path) { target = .table(path) } else {
+                    d.add(tr.keyPath("table"), value: t, "no such latency table (looked for \(path))",
+                          hint: "paths are relative to the config file; make one with `duet table generate` or `duet table fit`")
+                }
+            }
+            if let dev = tr.string("device") {
+                let lower = dev.lowercased()
+                target = .device((lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json")) && !dev.hasPrefix("/")
+                                 ? base.appendingPathComponent(dev).path : dev)
             }
             if let a = tr.string("accelerator") {
                 let lower = a.lowercased()
@@ -239,7 +258,18 @@ public struct ExploreConfig: Sendable {
             objectives.append((m, maxi != nil))
         }
         if objectives.isEmpty && !r.has("objectives") {
-            objectives = tasks.allSatisfy({ $0.accuracy.isNone }) ? [("latency_ms", false), ("energy_mj", false)] : [("accuracy", true), ("latency_ms", false)]
+            objectives = !tasks.allSatisfy({ $0.accuracy.isNone }) ? [("accuracy", true), ("latency_ms", false)]
+                : target.isTableDriven ? [("latency_ms", false), ("macs", false)] : [("latency_ms", false), ("energy_mj", false)]
+        }
+        if target.isTableDriven {
+            // A latency table knows latency only.
+            for (name, _) in budgets where !name.hasSuffix("latency_ms") {
+                d.add("budgets.\(name)", "a table-driven target ('table:' or 'device:') gives latency only",
+                      hint: "remove this budget, or evaluate on an accelerator (target: {accelerator: …}) for energy, area and power")
+            }
+            for (i, o) in objectives.enumerated() where ["energy_mj", "area_mm2", "power_mw"].contains(o.0.split(separator: ".").last.map(String.init) ?? o.0) {
+                d.add("objectives[\(i)]", value: o.0, "a table-driven target gives latency only", hint: "optimize accuracy, latency_ms, macs or params")
+            }
         }
         let optimizer = r.choice("optimizer", in: optimizers) ?? "nsga2"
         let evaluations = r.int("evaluations", min: 1) ?? 2000
@@ -250,5 +280,24 @@ public struct ExploreConfig: Sendable {
         try d.throwIfAny()
         return ExploreConfig(name: name, file: file, tasks: tasks, target: target, budgets: budgets, objectives: objectives,
                              optimizer: optimizer, evaluations: evaluations, population: population, seed: seed, workers: workers)
+    }
+}
+
+extension ExploreConfig {
+    /// The table-driven device of a `table:` or `device:` target (nil for accelerator targets).
+    public func tableTarget(dataDir: URL) throws -> TableTarget? {
+        switch target {
+        case .table(let path):
+            do {
+                let t = try LatencyTable.load(path: path)
+                return TableTarget(table: t, name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
+            } catch let e as InputError { throw e.issues.allSatisfy({ $0.file != nil }) ? e : e.inFile(path) }
+        case .device(let ref):
+            do { return TableTarget(model: try DeviceModel.resolve(ref, dataDirectory: dataDir)) } catch let e as InputError {
+                throw e.issues.allSatisfy({ $0.file != nil }) ? e : e.under("target.device").inFile(file)
+            }
+        case .accelerator, .hardware:
+            return nil
+        }
     }
 }

@@ -79,8 +79,15 @@ public struct ExploreReport {
                 let ex = try CoExploration(config: cfg, dataDir: dataDir)
                 let design = try ex.decode(ex.space.decode(best.genome))
                 let nets = try cfg.tasks.map { try ex.analysis(task: $0, arch: design.archs[$0.name]) }
-                let r = try ChipEvaluator.evaluate(nets, on: design.chip)
-                for n in r.networks {
+                if let table = ex.tableTarget {
+                    for (t, n) in zip(cfg.tasks, nets) {
+                        let r = try table.latency(of: ex.deviceNetwork(task: t, arch: design.archs[t.name], analysis: n))
+                        plots.append(("layers-latency-\(t.name).svg", SVGPlot.bars(
+                            title: "\(t.name) on \(table.name): latency per device operator", unit: "µs",
+                            items: r.operators.map { (label: $0.op.layers.joined(separator: "+"), value: $0.latencyMs * 1e3) })))
+                    }
+                }
+                for n in try design.chip.map({ try ChipEvaluator.evaluate(nets, on: $0).networks }) ?? [] {
                     let layers = n.layers.filter { $0.cost.latencyCycles > 0 }
                     plots.append(("layers-latency-\(n.network).svg", SVGPlot.bars(
                         title: "\(n.network) on \(n.subAccelerator): latency per layer", unit: "µs",

@@ -2,6 +2,8 @@ import DuetCore
 import DuetCostModel
 import DuetHardware
 import DuetWorkload
+import Foundation
+import Synchronization
 
 /// A network space's cost on one sub-accelerator written as sums of per-choice terms, so that a
 /// solver can reason over all of its networks at once. Costs are integers: latency in cycles,
@@ -13,6 +15,9 @@ public struct CostDecomposition: Sendable {
         /// NAS-Bench-201 cells: per-stage edge terms, gated by which nodes are non-zero, and
         /// node-add terms by the number of inputs reaching the node (see ``NB201Logic``).
         case nb201
+        /// Every architecture's cost, tabulated (mixed-radix index of the choices, first
+        /// dimension most significant): exact for any cost, for spaces small enough to enumerate.
+        case tabulated
     }
     public var kind: Kind
     public var metrics: [String]
@@ -23,40 +28,129 @@ public struct CostDecomposition: Sendable {
     /// nb201: metric → [stage][terms − 2] cost of one node's add with 2 or 3 inputs.
     public var adds: [String: [[Int64]]]
     public var cellsPerStage: Int
+    /// tabulated: metric → value of every architecture, by ``index(_:)``.
+    public var tabulated: [String: [Int64]] = [:]
+    /// tabulated: option count of each dimension.
+    public var radix: [Int] = []
 
-    static func metricsOf(_ r: NetworkResult, layers filter: (String) -> Bool) -> [String: Int64] {
-        var lat: Int64 = 0, fj: Int64 = 0, macs: Int64 = 0
-        for l in r.layers where filter(l.analysis.layer.name) {
-            lat += l.cost.latencyCycles
-            fj += Int64((l.cost.energy.total.value * 1000).rounded())
-            macs += Int64(l.cost.macs)
-        }
-        return ["latency_cycles": lat, "energy_fj": fj, "macs": macs]
+    /// The mixed-radix index of an architecture (first dimension most significant).
+    public func index(_ arch: Architecture) -> Int {
+        var i = 0
+        for (d, c) in arch.choices.enumerated() { i = i * radix[d] + c }
+        return i
     }
 
-    /// Decomposes `space` on `hw` by evaluating a handful of its networks with the cost model.
+    /// One architecture's cost, split into units (a layer, or a device operator) each attributed
+    /// to a network layer by name.
+    public typealias Units = [(layer: String, metrics: [String: Int64])]
+
+    static func sum(_ units: Units, metrics: [String], where filter: (String) -> Bool) -> [String: Int64] {
+        var out = Dictionary(uniqueKeysWithValues: metrics.map { ($0, Int64(0)) })
+        for u in units where filter(u.layer) { for k in metrics { out[k]! += u.metrics[k] ?? 0 } }
+        return out
+    }
+
+    /// Decomposes `space` on `hw` by evaluating a handful of its networks with the cost model:
+    /// latency in cycles, energy in femtojoules (rounded per layer), MACs.
     public static func make(space: any NetworkSpace, on hw: SubAccelerator) throws -> CostDecomposition {
         let cache = MappingCache()
-        let metrics = ["latency_cycles", "energy_fj", "macs"]
-        func eval(_ choices: [Int]) throws -> NetworkResult {
-            try NetworkEvaluator.evaluate(space.network(Architecture(choices)).analyze(), on: hw, cache: cache)
+        return try make(space: space, metrics: ["latency_cycles", "energy_fj", "macs"]) { choices in
+            let r = try NetworkEvaluator.evaluate(space.network(Architecture(choices)).analyze(), on: hw, cache: cache)
+            return r.layers.map { l in
+                (l.analysis.layer.name, ["latency_cycles": l.cost.latencyCycles,
+                                         "energy_fj": Int64((l.cost.energy.total.value * 1000).rounded()), "macs": Int64(l.cost.macs)])
+            }
         }
+    }
+
+    /// Picoseconds per millisecond: table latencies are fixed point in ps (rounded per operator).
+    public static let picosecondsPerMs = 1e9
+
+    /// Decomposes `space` on a table-driven device: `latency_ps` (each device operator's entry in
+    /// picoseconds, attributed to its first layer; the network constant in the constant) and MACs.
+    /// Fusion across the parts a choice changes can make a device's latency non-additive: check
+    /// the result with ``mismatches(space:target:architectures:)``.
+    public static func make(space: any NetworkSpace, table: TableTarget, tabulateLimit: Int = 100_000) throws -> CostDecomposition {
+        let metrics = ["latency_ps", "macs"]
+        @Sendable func units(_ choices: [Int]) throws -> Units {
+            let arch = Architecture(choices)
+            let r = try table.latency(space, arch)
+            var units: Units = [("", ["latency_ps": Int64((r.overheadMs * picosecondsPerMs).rounded())])]
+            for (op, ms) in r.operators { units.append((op.layers.first ?? "", ["latency_ps": Int64((ms * picosecondsPerMs).rounded())])) }
+            for l in try space.network(arch).analyze().layers where l.macs > 0 { units.append((l.layer.name, ["macs": Int64(l.macs)])) }
+            return units
+        }
+        // A device's runtime folds constants and fuses operators across the parts that choices
+        // change, so its latency is not a sum of per-choice terms in general (NAS-Bench-201's
+        // exported cells: almost none are). Small spaces are tabulated exactly.
+        if space.cardinality <= Double(tabulateLimit), let all = space.enumerate(limit: tabulateLimit) {
+            let radix = space.dimensions.map(\.options.count)
+            let values = Mutex<[String: [Int64]]>(Dictionary(uniqueKeysWithValues: metrics.map { ($0, [Int64](repeating: 0, count: all.count)) }))
+            let failure = Mutex<(any Error)?>(nil)
+            let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var local: [(Int, [String: Int64])] = []
+                for i in stride(from: w, to: all.count, by: workers) {
+                    do { local.append((i, sum(try units(all[i].choices), metrics: metrics) { _ in true })) } catch {
+                        failure.withLock { if $0 == nil { $0 = error } }
+                        return
+                    }
+                }
+                values.withLock { v in for (i, m) in local { for k in metrics { v[k]![i] = m[k]! } } }
+            }
+            if let e = failure.withLock({ $0 }) { throw e }
+            var d = CostDecomposition(kind: .tabulated, metrics: metrics, constant: Dictionary(uniqueKeysWithValues: metrics.map { ($0, Int64(0)) }),
+                                      terms: [:], adds: [:], cellsPerStage: 1)
+            d.tabulated = values.withLock { $0 }
+            d.radix = radix
+            // Enumeration order must be the mixed-radix order the index assumes.
+            precondition(all.indices.allSatisfy { i in i % 997 != 0 || d.index(all[i]) == i }, "enumeration order")
+            return d
+        }
+        let d = try make(space: space, metrics: metrics, evaluate: units)
+        // Additive spaces: the sum must hold. Check it on a seeded sample and refuse a proof otherwise.
+        var rng = SeededGenerator(seed: 1)
+        let sample = (0..<64).map { _ in Architecture(space.dimensions.map { Int(rng.next() % UInt64($0.options.count)) }) }
+        let bad = try d.mismatches(space: space, table: table, architectures: sample)
+        if let first = bad.first {
+            throw InputError(keyPath: "target", value: table.name,
+                             message: "on this device \(space.name)'s latency is not a sum over its choices (\(bad.count) of \(sample.count) sampled networks differ, e.g. \(space.format(first.arch)): \(Double(first.decomposed) / picosecondsPerMs) ms by the sum, \(Double(first.table) / picosecondsPerMs) ms by the table): the device's fusion or constant folding crosses the searched blocks",
+                             hint: "use duet explore for this space and device, or a table without cross-block fusion rules")
+        }
+        return d
+    }
+
+    /// The architectures among `architectures` whose decomposed latency differs from the table's
+    /// (beyond the per-operator rounding), with both values in picoseconds.
+    public func mismatches(space: any NetworkSpace, table: TableTarget, architectures: [Architecture]) throws -> [(arch: Architecture, decomposed: Int64, table: Int64)] {
+        var out: [(Architecture, Int64, Int64)] = []
+        for a in architectures {
+            let r = try table.latency(space, a)
+            let exact = Int64((r.overheadMs * Self.picosecondsPerMs).rounded()) + r.operators.reduce(Int64(0)) { $0 + Int64(($1.latencyMs * Self.picosecondsPerMs).rounded()) }
+            let d = value("latency_ps", a)
+            if d != exact { out.append((a, d, exact)) }
+        }
+        return out
+    }
+
+    /// Decomposes `space` from `evaluate` (choices → units) by probing a handful of architectures.
+    public static func make(space: any NetworkSpace, metrics: [String], evaluate: ([Int]) throws -> Units) throws -> CostDecomposition {
         if space is NASBench201Space {
             let ops = NASBench201Space.ops
             // All-none: only the skeleton (stem, reductions, head) costs anything.
-            let none = try eval([Int](repeating: 0, count: 6))
-            let constant = metricsOf(none) { _ in true }
+            let none = try evaluate([Int](repeating: 0, count: 6))
+            let constant = sum(none, metrics: metrics) { _ in true }
             var terms: [String: [[Int64]]] = Dictionary(uniqueKeysWithValues: metrics.map { ($0, [[Int64]](repeating: [Int64](repeating: 0, count: ops.count), count: 3)) })
             var adds: [String: [[Int64]]] = Dictionary(uniqueKeysWithValues: metrics.map { ($0, [[Int64]](repeating: [0, 0], count: 3)) })
             for (o, op) in ops.enumerated() where op != "none" && op != "skip_connect" {
-                let r = try eval([Int](repeating: o, count: 6))
+                let r = try evaluate([Int](repeating: o, count: 6))
                 for stage in 0..<3 {
                     // Edge 0→1 of the first cell of the stage: its ReLU and conv, or its pool.
-                    let m = metricsOf(r) { $0.hasPrefix("stage\(stage + 1).cell0.e01.") }
+                    let m = sum(r, metrics: metrics) { $0.hasPrefix("stage\(stage + 1).cell0.e01.") }
                     for k in metrics { terms[k]![stage][o] = m[k]! }
                     if op == "nor_conv_3x3" {
-                        let a2 = metricsOf(r) { $0 == "stage\(stage + 1).cell0.node2" }
-                        let a3 = metricsOf(r) { $0 == "stage\(stage + 1).cell0.node3" }
+                        let a2 = sum(r, metrics: metrics) { $0 == "stage\(stage + 1).cell0.node2" }
+                        let a3 = sum(r, metrics: metrics) { $0 == "stage\(stage + 1).cell0.node3" }
                         for k in metrics { adds[k]![stage] = [a2[k]!, a3[k]!] }
                     }
                 }
@@ -72,23 +166,26 @@ public struct CostDecomposition: Sendable {
         var terms: [String: [[Int64]]] = Dictionary(uniqueKeysWithValues: metrics.map { ($0, [[Int64]](repeating: [Int64](repeating: 0, count: k), count: n)) })
         var constant: [String: Int64] = [:]
         for o in 0..<k {
-            let r = try eval([Int](repeating: o, count: n))
+            let r = try evaluate([Int](repeating: o, count: n))
             for l in 0..<n {
-                let m = metricsOf(r) { $0.hasPrefix("layer\(l).") }
+                let m = sum(r, metrics: metrics) { $0.hasPrefix("layer\(l).") }
                 for key in metrics { terms[key]![l][o] = m[key]! }
             }
-            if o == 0 { constant = metricsOf(r) { !$0.hasPrefix("layer") } }
+            if o == 0 { constant = sum(r, metrics: metrics) { !$0.hasPrefix("layer") } }
         }
         return CostDecomposition(kind: .additive, metrics: metrics, constant: constant, terms: terms, adds: [:], cellsPerStage: 1)
     }
 
     /// The metric of one architecture by the decomposition (for brute-force checks).
     public func value(_ metric: String, _ arch: Architecture) -> Int64 {
+        if kind == .tabulated { return tabulated[metric]![index(arch)] }
         var total = constant[metric]!
         let t = terms[metric]!
         switch kind {
         case .additive:
             for (l, o) in arch.choices.enumerated() { total += t[l][o] }
+        case .tabulated:
+            break
         case .nb201:
             let logic = NB201Logic(arch.choices)
             for stage in 0..<3 {

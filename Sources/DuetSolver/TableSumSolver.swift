@@ -84,7 +84,7 @@ public struct TableSumSolver {
         var metric: [String: Z3Term] = [:]
         let zero = try z.int(0)
         for m in decomposition.metrics {
-            let t = decomposition.terms[m]!
+            let t = decomposition.terms[m] ?? []
             var parts: [Z3Term] = [try z.int(decomposition.constant[m]!)]
             switch decomposition.kind {
             case .additive:
@@ -94,6 +94,8 @@ public struct TableSumSolver {
                         try z.mul(v, indicator[i][o])
                     })
                 }
+            case .tabulated:
+                throw InputError(message: "a tabulated space is solved by enumeration, not encoded")
             case .nb201:
                 // Non-zero nodes and active edges, as NB201Logic computes them.
                 var nonzero: [Z3Term] = [try z.bool(true)]
@@ -167,11 +169,67 @@ public struct TableSumSolver {
 
     /// Maximizes a table accuracy (architecture string → value) subject to the budgets.
     public func maximize(table: [String: Double]) throws -> SolveResult {
-        try TableMaximizer(self, table: table).solve(budgets)
+        if decomposition.kind == .tabulated {
+            var scored: [(Architecture, Double)] = []
+            for (k, v) in table { if let a = try? space.parse(k) { scored.append((a, v)) } }
+            guard !scored.isEmpty else { throw InputError(message: "the accuracy table has no architecture of this space") }
+            return enumerate(scored, maximize: true)
+        }
+        return try TableMaximizer(self, table: table).solve(budgets)
+    }
+
+    /// The exact optimum of a tabulated space by enumeration: every architecture's metrics are
+    /// known, so the budgets are checked on each (ties: the first in choice order).
+    func enumerate(_ scored: [(Architecture, Double)], maximize: Bool) -> SolveResult {
+        let start = Date()
+        func meets(_ a: Architecture, _ bs: [IntegerBudget]) -> Bool {
+            bs.allSatisfy { b in let v = decomposition.value(b.metric, a); return b.atLeast ? v >= b.limit : v <= b.limit }
+        }
+        var best: (Architecture, Double)?
+        for (a, v) in scored where meets(a, budgets) {
+            if let b = best, maximize ? v < b.1 : v > b.1 { continue }
+            if let b = best, v == b.1, !a.choices.lexicographicallyPrecedes(b.0.choices) { continue }
+            best = (a, v)
+        }
+        let n = scored.count
+        guard let best else {
+            // Which budgets conflict: the smallest set that no architecture meets, tried by size.
+            var conflict = budgets
+            search: for size in 1...max(1, budgets.count) {
+                for subset in Self.subsets(of: budgets.count, size: size) {
+                    let bs = subset.map { budgets[$0] }
+                    if !scored.contains(where: { meets($0.0, bs) }) { conflict = bs; break search }
+                }
+            }
+            let text = conflict.map { "\($0.name) \($0.symbol) \($0.describe($0.limit))" }.joined(separator: " and ")
+            var out = [conflict.count == 1 ? "\(text) cannot hold for any design in this space" : "\(text) cannot all hold for any design in this space"]
+            for b in conflict {
+                let others = conflict.filter { $0.name != b.name }
+                let values = scored.filter { meets($0.0, others) }.map { decomposition.value(b.metric, $0.0) }
+                if let v = b.atLeast ? values.max() : values.min() {
+                    let under = others.map { "\($0.name) \($0.symbol) \($0.describe($0.limit))" }.joined(separator: " and ")
+                    out.append("the \(b.atLeast ? "largest" : "smallest") \(b.name) \(under.isEmpty ? "in this space" : "under \(under)") is \(b.describe(v))")
+                }
+            }
+            return SolveResult(status: .infeasible, arch: nil, value: nil, bound: nil, metrics: [:], explanation: out,
+                               seconds: Date().timeIntervalSince(start), checks: n)
+        }
+        return SolveResult(status: .optimal, arch: best.0, value: best.1, bound: best.1, metrics: metrics(best.0),
+                           explanation: ["exact: all \(n) architectures checked against the budgets (the device's latency is tabulated per architecture, not a sum of per-choice terms)"],
+                           seconds: Date().timeIntervalSince(start), checks: n)
+    }
+
+    static func subsets(of n: Int, size k: Int) -> [[Int]] {
+        guard k > 0, k <= n else { return k == 0 ? [[]] : [] }
+        if k == n { return [Array(0..<n)] }
+        return subsets(of: n - 1, size: k - 1).map { $0 + [n - 1] } + subsets(of: n - 1, size: k)
     }
 
     /// Maximizes (or minimizes) a decomposed metric — e.g. the MACs proxy — subject to the budgets.
     public func optimize(metric: String, maximize: Bool) throws -> SolveResult {
+        if decomposition.kind == .tabulated, let all = space.enumerate() {
+            return enumerate(all.map { ($0, Double(decomposition.value(metric, $0))) }, maximize: maximize)
+        }
         let start = Date()
         let z = Z3Context()
         // Feasibility first, with tracked budgets for an explanation.

@@ -35,31 +35,41 @@ struct SolveCommand: AsyncParsableCommand {
             throw InputError(file: config, keyPath: "tasks", message: "duet solve takes exactly one task with a 'space'",
                              hint: "use duet explore for several tasks or fixed networks")
         }
-        guard case .accelerator(let ref, let sets) = cfg.target else {
-            throw InputError(file: config, keyPath: "target", message: "duet solve needs a fixed accelerator target",
-                             hint: "write 'target: {accelerator: eyeriss}'; hardware spaces are searched by duet explore")
-        }
-        let chip = try AcceleratorLoader(dataDir: dataDir).load(ref, overrides: sets)
-        guard chip.subAccelerators.count == 1 else {
-            throw InputError(file: config, keyPath: "target.accelerator", message: "duet solve evaluates one sub-accelerator",
-                             hint: "use duet explore for heterogeneous chips")
-        }
-        let hw = chip.subAccelerators[0]
         let start = Date()
-        let decomposition = try CostDecomposition.make(space: space, on: hw)
-        let hz = hw.clockMHz * 1e6
-        let ms: @Sendable (Int64) -> String = { String(format: "%.4g ms", Double($0) / hz * 1e3) }
-        let mj: @Sendable (Int64) -> String = { String(format: "%.4g mJ", Double($0) * 1e-12) }
+        // Each budget and objective metric in the decomposition's integer units, and back.
+        struct Unit { var metric: String; var scale: Double; var unit: String }
+        let decomposition: CostDecomposition
+        let targetName: String
+        var units: [String: Unit] = ["macs": Unit(metric: "macs", scale: 1, unit: "MACs")]
+        if let table = try cfg.tableTarget(dataDir: dataDir) {
+            decomposition = try CostDecomposition.make(space: space, table: table)
+            targetName = table.name
+            units["latency_ms"] = Unit(metric: "latency_ps", scale: CostDecomposition.picosecondsPerMs, unit: "ms")
+        } else if case .accelerator(let ref, let sets) = cfg.target {
+            let chip = try AcceleratorLoader(dataDir: dataDir).load(ref, overrides: sets)
+            guard chip.subAccelerators.count == 1 else {
+                throw InputError(file: config, keyPath: "target.accelerator", message: "duet solve evaluates one sub-accelerator",
+                                 hint: "give a hardware space (target: {hardware: …}) to choose and assign the sub-accelerators of a chip")
+            }
+            let hw = chip.subAccelerators[0]
+            decomposition = try CostDecomposition.make(space: space, on: hw)
+            targetName = ref
+            units["latency_ms"] = Unit(metric: "latency_cycles", scale: hw.clockMHz * 1e3, unit: "ms")
+            units["energy_mj"] = Unit(metric: "energy_fj", scale: 1e12, unit: "mJ")
+        } else {
+            throw InputError(file: config, keyPath: "target", message: "duet solve needs a fixed accelerator, a latency table or a device model",
+                             hint: "write 'target: {accelerator: eyeriss}', 'target: {table: FILE}' or 'target: {device: pixel3}'")
+        }
         var budgets: [IntegerBudget] = []
         for (name, limit) in cfg.budgets {
             let metric = name.split(separator: ".").last.map(String.init) ?? name
-            switch metric {
-            case "latency_ms": budgets.append(IntegerBudget(name: name, metric: "latency_cycles", limit: Int64((limit * 1e-3 * hz).rounded(.down)), describe: ms))
-            case "energy_mj": budgets.append(IntegerBudget(name: name, metric: "energy_fj", limit: Int64((limit * 1e12).rounded(.down)), describe: mj))
-            default:
-                throw InputError(file: config, keyPath: "budgets.\(name)", message: "duet solve supports latency_ms and energy_mj budgets",
+            guard let u = units[metric] else {
+                throw InputError(file: config, keyPath: "budgets.\(name)", message: "duet solve supports \(units.keys.filter { $0 != "macs" }.sorted().joined(separator: " and ")) budgets on this target",
                                  hint: "area and power do not depend on the network for a fixed accelerator; check them with duet evaluate")
             }
+            let scale = u.scale, unit = u.unit
+            budgets.append(IntegerBudget(name: name, metric: u.metric, limit: Int64((limit * scale).rounded(.down)),
+                                         describe: { String(format: "%.4g \(unit)", Double($0) / scale) }))
         }
         let solver = TableSumSolver(space: space, decomposition: decomposition, budgets: budgets, timeoutSeconds: timeout)
         let objective = cfg.objectives.first ?? (metric: "accuracy", maximize: true)
@@ -70,12 +80,11 @@ struct SolveCommand: AsyncParsableCommand {
             result = try solver.maximize(table: table)
         case ("accuracy", .proxy(let p)) where p == "macs":
             result = try solver.optimize(metric: "macs", maximize: objective.maximize)
-        case ("latency_ms", _): result = try solver.optimize(metric: "latency_cycles", maximize: objective.maximize)
-        case ("energy_mj", _): result = try solver.optimize(metric: "energy_fj", maximize: objective.maximize)
-        case ("macs", _): result = try solver.optimize(metric: "macs", maximize: objective.maximize)
+        case (let m, _) where units[m] != nil:
+            result = try solver.optimize(metric: units[m]!.metric, maximize: objective.maximize)
         default:
             throw InputError(file: config, keyPath: "objectives[0]", value: objective.metric,
-                             message: "duet solve optimizes accuracy (from a table or the macs proxy), latency_ms, energy_mj or macs",
+                             message: "duet solve optimizes accuracy (from a table or the macs proxy) or \(units.keys.sorted().joined(separator: ", ")) on this target",
                              hint: "external evaluators and the params proxy are not additive: use duet explore")
         }
         let seconds = Date().timeIntervalSince(start)
@@ -83,13 +92,14 @@ struct SolveCommand: AsyncParsableCommand {
         var objectives: [JSONValue.Field] = []
         if let v = result.value { objectives.append(.init(objective.metric, .double(v))) }
         if let m = result.arch.map({ solver.metrics($0) }) {
-            objectives.append(.init("latency_ms", .double(Double(m["latency_cycles"]!) / hz * 1e3)))
-            objectives.append(.init("energy_mj", .double(Double(m["energy_fj"]!) * 1e-12)))
+            for (name, u) in units.sorted(by: { $0.key > $1.key }) where name != "macs" {
+                objectives.append(.init(name, .double(Double(m[u.metric]!) / u.scale)))
+            }
             objectives.append(.init("macs", .int(Int(m["macs"]!))))
         }
         let doc = JSONValue.obj([
             "status": .string(result.status.rawValue),
-            "design": arch.map { .obj(["tasks": .object([.init(task.name, .string($0))]), "accelerator": .string(ref)]) } ?? .null,
+            "design": arch.map { .obj(["tasks": .object([.init(task.name, .string($0))]), (cfg.target.isTableDriven ? "device" : "accelerator"): .string(targetName)]) } ?? .null,
             "objectives": .object(objectives),
             "bound": result.bound.map { .double($0) } ?? .null,
             "explanation": .array(result.explanation.map { .string($0) }),
@@ -100,7 +110,7 @@ struct SolveCommand: AsyncParsableCommand {
         ])
         if format == .json { emit(doc.serialized() + "\n") } else {
             var out = "status: \(result.status.rawValue)\n"
-            if let arch { out += "design: \(task.name) = \(arch) on \(ref)\n" }
+            if let arch { out += "design: \(task.name) = \(arch) on \(targetName)\n" }
             for f in objectives { out += "  \(f.key): \(f.value.serialized(pretty: false))\n" }
             if let b = result.bound { out += "bound: \(b)\(result.status == .optimal ? " (proven)" : "")\n" }
             for e in result.explanation { out += "  - \(e)\n" }
