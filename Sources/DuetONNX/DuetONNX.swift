@@ -64,9 +64,11 @@ public enum ONNX {
         case none
     }
 
-    /// Serializes `network` as an opset-17 ONNX model.
-    public static func export(_ network: Network, weights: Weights) throws -> Data {
-        var e = try ONNXExporter(network: network, weights: weights)
+    /// Serializes `network` as an opset-17 ONNX model. With `dynamicBatch`, the batch dimension
+    /// of every input, output and intermediate tensor is the symbol `N` (any batch size runs;
+    /// importing takes ``ImportOptions/batch``); otherwise it is the network's batch size.
+    public static func export(_ network: Network, weights: Weights, dynamicBatch: Bool = false) throws -> Data {
+        var e = try ONNXExporter(network: network, weights: weights, dynamicBatch: dynamicBatch)
         return try e.run()
     }
 

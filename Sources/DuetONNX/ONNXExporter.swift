@@ -11,6 +11,8 @@ import SwiftProtobuf
 struct ONNXExporter {
     let network: Network
     let weights: ONNX.Weights
+    /// Write the batch dimension as the symbol `N` instead of the network's batch size.
+    let dynamicBatch: Bool
     let analysis: NetworkAnalysis
     var nodes: [Onnx_NodeProto] = []
     var initializers: [Onnx_TensorProto] = []
@@ -19,9 +21,10 @@ struct ONNXExporter {
     var intInputs = Set<String>()
     var usedNames = Set<String>()
 
-    init(network: Network, weights: ONNX.Weights) throws {
+    init(network: Network, weights: ONNX.Weights, dynamicBatch: Bool = false) throws {
         self.network = network
         self.weights = weights
+        self.dynamicBatch = dynamicBatch
         self.analysis = try network.analyze()
         if case .random(let seed) = weights { rng = SeededGenerator(seed: seed) } else { rng = SeededGenerator(seed: 0) }
         for l in network.layers { if case .embedding = l.op, let i = l.inputs.first { intInputs.insert(i) } }
@@ -46,6 +49,11 @@ struct ONNXExporter {
         let outs = Set(analysis.outputNames)
         g.valueInfo = network.layers.filter { !outs.contains($0.name) }.map {
             .tensor($0.name, elemType: ONNXType.float, dims: shape($0.name))
+        }
+        if dynamicBatch {
+            for k in 0..<network.inputs.count { g.input[k].symbolicBatch() }
+            for k in g.output.indices { g.output[k].symbolicBatch() }
+            for k in g.valueInfo.indices { g.valueInfo[k].symbolicBatch() }
         }
         var m = Onnx_ModelProto()
         m.irVersion = 8
@@ -128,6 +136,10 @@ struct ONNXExporter {
         case .hsigmoid: node("HardSigmoid", name, [input], output, [.float("alpha", 1.0 / 6), .float("beta", 0.5)])
         case .sigmoid: node("Sigmoid", name, [input], output)
         case .tanh: node("Tanh", name, [input], output)
+        case .leakyRelu: node("LeakyRelu", name, [input], output, [.float("alpha", 0.01)])
+        case .elu: node("Elu", name, [input], output, [.float("alpha", 1)])
+        case .selu: node("Selu", name, [input], output)
+        case .softplus: node("Softplus", name, [input], output)
         case .swish:
             let s = node("Sigmoid", name, [input], name + "/sigmoid_out")
             node("Mul", name + "/mul", [input, s], output)
@@ -179,13 +191,14 @@ struct ONNXExporter {
             attrs += Self.pads(w.padding)
             let raw = node("Conv", n, inputs, bn || act != nil ? n + "/conv_out" : n, attrs)
             try epilogue(l, raw, channels: k, bn: bn, act: act)
-        case let .convTranspose(k, kern, stride, pad, outPad, g, bias, bn, act):
-            let c = ins[0][0]
-            var inputs = [l.inputs[0], try weight(n + ".weight", [c, k / g, kern, kern], fanIn: c / g * kern * kern)]
-            if bias { inputs.append(try weight(n + ".bias", [k], fanIn: c * kern * kern)) }
-            var attrs: [Onnx_AttributeProto] = [.ints("kernel_shape", [kern, kern]), .ints("strides", [stride, stride]),
-                                                .ints("pads", [pad, pad, pad, pad]), .int("group", g)]
-            if outPad != 0 { attrs.append(.ints("output_padding", [outPad, outPad])) }
+        case let .convTranspose(k, w, g, bias, bn, act):
+            let c = ins[0][0], taps = w.kernelH * w.kernelW
+            var inputs = [l.inputs[0], try weight(n + ".weight", [c, k / g, w.kernelH, w.kernelW], fanIn: c / g * taps)]
+            if bias { inputs.append(try weight(n + ".bias", [k], fanIn: c * taps)) }
+            var attrs: [Onnx_AttributeProto] = [.ints("kernel_shape", [w.kernelH, w.kernelW]), .ints("strides", [w.strideH, w.strideW]),
+                                                .ints("pads", [w.padTop, w.padLeft, w.padBottom, w.padRight]), .int("group", g)]
+            if w.dilationH != 1 || w.dilationW != 1 { attrs.append(.ints("dilations", [w.dilationH, w.dilationW])) }
+            if w.outputPaddingH != 0 || w.outputPaddingW != 0 { attrs.append(.ints("output_padding", [w.outputPaddingH, w.outputPaddingW])) }
             let raw = node("ConvTranspose", n, inputs, bn || act != nil ? n + "/conv_out" : n, attrs)
             try epilogue(l, raw, channels: k, bn: bn, act: act)
         case let .dense(o, bias, act):
@@ -264,7 +277,14 @@ struct ONNXExporter {
         case .prependToken(let count):
             let f = ins[0][1]
             let tok = try weight(n + ".token", [1, count, f], fanIn: f)
-            let e = node("Expand", n, [tok, ints(n + "/expand_shape", [batch, count, f])], n + "/tokens")
+            var shape = ints(n + "/expand_shape", [batch, count, f])
+            if dynamicBatch {
+                // [N, count, F] from the input's run-time batch, as torch.onnx writes it.
+                let s = node("Shape", n + "/shape", [l.inputs[0]], n + "/shape_out")
+                let b = node("Gather", n + "/batch", [s, ints(n + "/batch_index", [0])], n + "/batch_out", [.int("axis", 0)])
+                shape = node("Concat", n + "/expand_shape", [b, ints(n + "/rest", [count, f])], n + "/expand_shape_out", [.int("axis", 0)])
+            }
+            let e = node("Expand", n, [tok, shape], n + "/tokens")
             node("Concat", n + "/concat", [e, l.inputs[0]], n, [.int("axis", 1)])
         case .positionalEmbedding:
             node("Add", n, [l.inputs[0], try weight(n + ".embedding", [1] + ins[0], fanIn: ins[0].last ?? 1)], n)
@@ -291,6 +311,17 @@ struct ONNXExporter {
             node("Gather", n, [try weight(n + ".weight", [v, f], fanIn: 1), ids], n, [.int("axis", 0)])
         case .zero:
             node("Mul", n, [l.inputs[0], scalar(n + "/zero", 0)], n)
+        case .prelu(let slopes):
+            // One shared slope, or one per channel shaped [C, 1, …] to broadcast over the rest.
+            let dims = slopes == 1 ? [1] : [slopes] + Array(repeating: 1, count: max(0, ins[0].count - 1))
+            node("PRelu", n, [l.inputs[0], try weight(n + ".slope", dims, fanIn: 1, fill: 0.25)], n)
+        case .localResponseNorm(let size):
+            // AlexNet's constants; the cost does not depend on them.
+            node("LRN", n, [l.inputs[0]], n, [.int("size", size), .float("alpha", 1e-4), .float("beta", 0.75), .float("bias", 1)])
+        case let .pad(amounts, mode):
+            let r = ins[0].count
+            let pads = [0] + amounts.prefix(r) + [0] + amounts.suffix(r)
+            node("Pad", n, [l.inputs[0], ints(n + "/pads", pads)], n, [.string("mode", mode.rawValue)])
         }
     }
 }

@@ -23,44 +23,79 @@ extension ONNXImporter {
 
         case "Conv":
             let x = try needActivation(node, 0)
-            guard x.shape.count == 4 else { throw Unsupported(reason: "only 2-D convolutions (rank-4 inputs) are supported, got rank \(x.shape.count)") }
+            if x.shape.count == 5 { throw Unsupported(reason: Self.noDepthReason("3-D convolution")) }
+            guard x.shape.count == 4 || x.shape.count == 3 else {
+                throw Unsupported(reason: "only 1-D and 2-D convolutions (rank-3 or rank-4 inputs) are supported, got rank \(x.shape.count)")
+            }
+            let oneD = x.shape.count == 3
             let w = try needConstant(node, 1, what: "weight")
             let g = node.int("group", default: 1)
-            guard w.shape.count == 4 else { throw contradiction(node, 1, w.shape, "a rank-4 weight [K, C/group, kH, kW]") }
-            let (k, cg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+            guard w.shape.count == x.shape.count else {
+                throw contradiction(node, 1, w.shape, oneD ? "a rank-3 weight [K, C/group, k] for a 1-D convolution" : "a rank-4 weight [K, C/group, kH, kW]")
+            }
+            let (k, cg) = (w.shape[0], w.shape[1])
+            let (kh, kw) = oneD ? (1, w.shape[2]) : (w.shape[2], w.shape[3])
             if g < 1 || cg * g != x.shape[1] {
                 throw contradiction(node, 1, w.shape, "weight dimension 1 = input channels / group = \(x.shape[1]) / \(g)")
             }
-            if let ks = node.ints("kernel_shape"), ks != [kh, kw] {
-                throw contradiction(node, 1, w.shape, "kernel_shape \(ks) in its last two dimensions")
+            if let ks = node.ints("kernel_shape"), ks != Array(w.shape.dropFirst(2)) {
+                throw contradiction(node, 1, w.shape, "kernel_shape \(ks) in its last \(oneD ? "dimension" : "two dimensions")")
             }
             let hasBias = node.input.count > 2 && !node.input[2].isEmpty
             if hasBias, let b = constant(node.input[2]), b.shape != [k] { throw contradiction(node, 2, b.shape, "a bias of shape [\(k)]") }
-            let win = try window(node, kernel: (kh, kw), input: x.shape, defaultStrideIsKernel: false)
-            try addLayer(layerName(node, index: i), .conv(outChannels: k, window: win, groups: g, bias: hasBias, batchNorm: false, activation: nil),
-                         inputs: [node.input[0]], output: out)
+            let x4 = oneD ? [x.shape[0], x.shape[1], 1, x.shape[2]] : x.shape
+            let win = try window(node, kernel: (kh, kw), input: x4, defaultStrideIsKernel: false, oneD: oneD)
+            let op = Operator.conv(outChannels: k, window: win, groups: g, bias: hasBias, batchNorm: false, activation: nil)
+            try addSpatialLayer(i, node, op, oneD: oneD)
 
         case "ConvTranspose":
             let x = try needActivation(node, 0)
-            guard x.shape.count == 4 else { throw Unsupported(reason: "only 2-D transposed convolutions are supported") }
+            if x.shape.count == 5 { throw Unsupported(reason: Self.noDepthReason("3-D transposed convolution")) }
+            guard x.shape.count == 4 || x.shape.count == 3 else {
+                throw Unsupported(reason: "only 1-D and 2-D transposed convolutions (rank-3 or rank-4 inputs) are supported, got rank \(x.shape.count)")
+            }
+            let oneD = x.shape.count == 3
             let w = try needConstant(node, 1, what: "weight")
             let g = node.int("group", default: 1)
-            guard w.shape.count == 4, w.shape[0] == x.shape[1] else {
-                throw contradiction(node, 1, w.shape, "a weight [C=\(x.shape[1]), K/group, kH, kW]")
+            guard w.shape.count == x.shape.count, w.shape[0] == x.shape[1], g >= 1 else {
+                throw contradiction(node, 1, w.shape, oneD ? "a weight [C=\(x.shape[1]), K/group, k]" : "a weight [C=\(x.shape[1]), K/group, kH, kW]")
             }
             let k = w.shape[1] * g
-            guard w.shape[2] == w.shape[3] else { throw Unsupported(reason: "non-square kernels \(w.shape[2])×\(w.shape[3])") }
-            let strides = node.ints("strides") ?? [1, 1], pads = node.ints("pads") ?? [0, 0, 0, 0]
-            let outPad = node.ints("output_padding") ?? [0, 0], dil = node.ints("dilations") ?? [1, 1]
-            guard strides.count == 2, strides[0] == strides[1], pads.count == 4, Set(pads).count == 1,
-                  outPad.count == 2, outPad[0] == outPad[1], dil == [1, 1], node.attribute("output_shape") == nil,
-                  node.string("auto_pad", default: "NOTSET") == "NOTSET" else {
-                throw Unsupported(reason: "only equal strides, equal pads, no dilation and no output_shape/auto_pad are supported")
+            let kernel = oneD ? [1, w.shape[2]] : [w.shape[2], w.shape[3]]
+            if let ks = node.ints("kernel_shape"), ks != Array(w.shape.dropFirst(2)) {
+                throw contradiction(node, 1, w.shape, "kernel_shape \(ks) in its last \(oneD ? "dimension" : "two dimensions")")
+            }
+            let strides = try spatial(node, "strides", oneD: oneD) ?? [1, 1], dil = try spatial(node, "dilations", oneD: oneD) ?? [1, 1]
+            let outPad = try spatial(node, "output_padding", oneD: oneD, fill: 0) ?? [0, 0]
+            guard strides.count == 2, dil.count == 2, outPad.count == 2, (strides + dil).allSatisfy({ $0 >= 1 }), outPad.allSatisfy({ $0 >= 0 }) else {
+                throw contradictionAttr(node, "strides", "\(strides) \(dil) \(outPad)", "positive strides and dilations and non-negative output_padding, one per spatial axis")
+            }
+            let inHW = oneD ? [1, x.shape[2]] : [x.shape[2], x.shape[3]]
+            var pads = try spatial(node, "pads", oneD: oneD, isPads: true) ?? [0, 0, 0, 0]
+            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw contradictionAttr(node, "pads", "\(pads)", "non-negative pads, two per spatial axis") }
+            let autoPad = node.string("auto_pad", default: "NOTSET")
+            var target = try spatial(node, "output_shape", oneD: oneD)
+            if target == nil, autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" { target = zip(inHW, strides).map { $0 * $1 } }
+            if autoPad == "VALID" { pads = [0, 0, 0, 0] }
+            if let target {
+                guard target.count == 2 else { throw contradictionAttr(node, "output_shape", "\(target)", "one size per spatial axis") }
+                for ax in 0..<2 {
+                    let total = strides[ax] * (inHW[ax] - 1) + outPad[ax] + (kernel[ax] - 1) * dil[ax] + 1 - target[ax]
+                    guard total >= 0 else {
+                        throw Unsupported(reason: "output_shape \(target) is larger than the full transposed-convolution output")
+                    }
+                    let (before, after) = autoPad == "SAME_UPPER" ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
+                    pads[ax] = before; pads[ax + 2] = after
+                }
+            } else if autoPad != "NOTSET" && autoPad != "VALID" {
+                throw contradictionAttr(node, "auto_pad", autoPad, "NOTSET, SAME_UPPER, SAME_LOWER or VALID")
             }
             let hasBias = node.input.count > 2 && !node.input[2].isEmpty
-            try addLayer(layerName(node, index: i), .convTranspose(outChannels: k, kernel: w.shape[2], stride: strides[0], padding: pads[0],
-                                                                   outputPadding: outPad[0], groups: g, bias: hasBias, batchNorm: false, activation: nil),
-                         inputs: [node.input[0]], output: out)
+            if hasBias, let b = constant(node.input[2]), b.shape != [k] { throw contradiction(node, 2, b.shape, "a bias of shape [\(k)]") }
+            let win = TransposedWindow2D(kernelH: kernel[0], kernelW: kernel[1], strideH: strides[0], strideW: strides[1],
+                                         dilationH: dil[0], dilationW: dil[1], padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3],
+                                         outputPaddingH: outPad[0], outputPaddingW: outPad[1])
+            try addSpatialLayer(i, node, .convTranspose(outChannels: k, window: win, groups: g, bias: hasBias, batchNorm: false, activation: nil), oneD: oneD)
 
         case "BatchNormalization":
             let x = try needActivation(node, 0)
@@ -71,23 +106,27 @@ extension ONNXImporter {
                 }
             }
             if let p = foldableProducer(node.input[0], group: [i], nodeName: node.name) {
-                switch layers[p].op {
+                let t = viewOf[p] ?? p
+                switch layers[t].op {
                 case let .conv(k, w, g, b, false, nil):
-                    layers[p].op = .conv(outChannels: k, window: w, groups: g, bias: b, batchNorm: true, activation: nil)
+                    layers[t].op = .conv(outChannels: k, window: w, groups: g, bias: b, batchNorm: true, activation: nil)
                     rebind(p, to: out); return
-                case let .convTranspose(k, ker, s, pad, op, g, b, false, nil):
-                    layers[p].op = .convTranspose(outChannels: k, kernel: ker, stride: s, padding: pad, outputPadding: op, groups: g,
-                                                  bias: b, batchNorm: true, activation: nil)
+                case let .convTranspose(k, w, g, b, false, nil):
+                    layers[t].op = .convTranspose(outChannels: k, window: w, groups: g, bias: b, batchNorm: true, activation: nil)
                     rebind(p, to: out); return
                 default: break
                 }
             }
             try addLayer(layerName(node, index: i), .batchNorm, inputs: [node.input[0]], output: out)
 
-        case "Relu", "HardSwish", "HardSigmoid", "Sigmoid", "Tanh", "Gelu", "Clip":
+        case "Relu", "HardSwish", "HardSigmoid", "Sigmoid", "Tanh", "Gelu", "Clip", "LeakyRelu", "Elu", "Celu", "Selu", "Softplus":
             var f: ActivationFunction
             switch node.opType {
             case "Relu": f = .relu
+            case "LeakyRelu": f = .leakyRelu
+            case "Elu", "Celu": f = .elu
+            case "Selu": f = .selu
+            case "Softplus": f = .softplus
             case "HardSwish": f = .hswish
             case "HardSigmoid":
                 f = .hsigmoid
@@ -110,6 +149,47 @@ extension ONNXImporter {
                 }
             }
             try activationLayer(i, node, f, input: node.input[0], output: out, group: [i])
+
+        case "PRelu":
+            let x = try needActivation(node, 0)
+            let slope = try needConstant(node, 1, what: "slope")
+            let n = slope.shape.reduce(1, *)
+            guard broadcastable(slope.shape, x.shape) else {
+                throw contradiction(node, 1, slope.shape, "a slope that broadcasts to the input \(x.shape)")
+            }
+            guard x.shape.count >= 2, n == 1 || (n == x.shape[1] && slope.shape.count == x.shape.count - 1) else {
+                throw Unsupported(reason: "PRelu with \(n) slopes of shape \(slope.shape); only one shared slope or one per channel (shape [C, 1, …]) is supported")
+            }
+            try addLayer(layerName(node, index: i), .prelu(slopes: n), inputs: [node.input[0]], output: out)
+
+        case "LRN":
+            let x = try needActivation(node, 0)
+            let size = node.int("size", default: 0)
+            guard size >= 1 else { throw contradictionAttr(node, "size", "\(size)", "a positive size (the number of channels summed over)") }
+            guard x.shape.count >= 3 else { throw Unsupported(reason: "LRN needs an [N, C, …] input, got rank \(x.shape.count)") }
+            try addLayer(layerName(node, index: i), .localResponseNorm(size: size), inputs: [node.input[0]], output: out)
+
+        case "Split":
+            try split(i, node)
+
+        case "Where":
+            // A constant mask applied to an activation (causal attention masks, torch.where with a
+            // buffer): a selection, counted free like scaling by a constant.
+            guard node.input.count == 3, let cond = constant(node.input[0]) else {
+                throw Unsupported(reason: "Where with a condition computed at run time (a data-dependent mask); only constant conditions are supported")
+            }
+            let branches = Array(node.input.dropFirst())
+            let acts = branches.filter { activation($0) != nil }
+            guard acts.count == 1, let x = activation(acts[0]), let other = branches.first(where: { constant($0) != nil }).flatMap({ constant($0) }) else {
+                throw Unsupported(reason: "Where selecting between two tensors computed at run time")
+            }
+            guard broadcastable(cond.shape, x.shape), broadcastable(other.shape, x.shape) else {
+                throw Unsupported(reason: "Where whose constant operands \(cond.shape), \(other.shape) broadcast the activation \(x.shape) to a larger shape")
+            }
+            values[out] = .activation(duet: x.duet, shape: x.shape)
+
+        case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or":
+            throw Unsupported(reason: "\(node.opType) on values computed at run time (a data-dependent mask); Duet folds it only on constants (shape logic)")
 
         case "Gemm":
             let a = try needActivation(node, 0)
@@ -161,19 +241,25 @@ extension ONNXImporter {
 
         case "MaxPool", "AveragePool":
             let x = try needActivation(node, 0)
-            guard x.shape.count == 4 else { throw Unsupported(reason: "only 2-D pooling is supported") }
+            if x.shape.count == 5 { throw Unsupported(reason: Self.noDepthReason("3-D pooling")) }
+            guard x.shape.count == 4 || x.shape.count == 3 else { throw Unsupported(reason: "only 1-D and 2-D pooling is supported") }
+            let oneD = x.shape.count == 3
             if node.output.count > 1 && !node.output[1].isEmpty && consumers[node.output[1]] != nil {
                 throw Unsupported(reason: "MaxPool's indices output is used")
             }
-            guard let ks = node.ints("kernel_shape"), ks.count == 2 else { throw Unsupported(reason: "pooling needs a 2-D kernel_shape") }
-            let win = try window(node, kernel: (ks[0], ks[1]), input: x.shape, defaultStrideIsKernel: false)
-            try addLayer(layerName(node, index: i), .pool(node.opType == "MaxPool" ? .max : .avg, window: win), inputs: [node.input[0]], output: out)
+            guard let ks = node.ints("kernel_shape"), ks.count == x.shape.count - 2 else {
+                throw contradictionAttr(node, "kernel_shape", "\(node.ints("kernel_shape") ?? [])", "one kernel size per spatial axis (\(x.shape.count - 2))")
+            }
+            let x4 = oneD ? [x.shape[0], x.shape[1], 1, x.shape[2]] : x.shape
+            let win = try window(node, kernel: oneD ? (1, ks[0]) : (ks[0], ks[1]), input: x4, defaultStrideIsKernel: false, oneD: oneD)
+            try addSpatialLayer(i, node, .pool(node.opType == "MaxPool" ? .max : .avg, window: win), oneD: oneD)
 
         case "GlobalAveragePool", "GlobalMaxPool":
             if node.opType == "GlobalAveragePool", try squeezeExcitePattern(i, node) { return }
             let x = try needActivation(node, 0)
-            guard x.shape.count == 4 else { throw Unsupported(reason: "only 2-D global pooling is supported") }
-            try addLayer(layerName(node, index: i), .globalPool(node.opType == "GlobalMaxPool" ? .max : .avg), inputs: [node.input[0]], output: out)
+            if x.shape.count == 5 { throw Unsupported(reason: Self.noDepthReason("3-D global pooling")) }
+            guard x.shape.count == 4 || x.shape.count == 3 else { throw Unsupported(reason: "only 1-D and 2-D global pooling is supported") }
+            try addSpatialLayer(i, node, .globalPool(node.opType == "GlobalMaxPool" ? .max : .avg), oneD: x.shape.count == 3)
 
         case "ReduceMean":
             if try layerNormPattern(i, node) { return }
@@ -358,19 +444,7 @@ extension ONNXImporter {
             }
 
         case "Pad":
-            // Zero padding of height and width in front of a Conv or pooling folds into its pads.
-            let x = try needActivation(node, 0)
-            let pads = node.input.count > 1 && !node.input[1].isEmpty ? try intsInput(node, 1, what: "pads") : (node.ints("pads") ?? [])
-            let r = x.shape.count
-            let value = node.input.count > 2 && !node.input[2].isEmpty ? constant(node.input[2])?.doubles?.first : 0
-            guard node.string("mode", default: "constant") == "constant", value == 0, r == 4, pads.count == 8,
-                  pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0, pads.allSatisfy({ $0 >= 0 }),
-                  let c = onlyConsumer(out), ["Conv", "MaxPool", "AveragePool"].contains(nodeAt(c).opType),
-                  nodeAt(c).input.first == out, nodeAt(c).string("auto_pad", default: "NOTSET") == "NOTSET" else {
-                throw Unsupported(reason: "only zero padding of height and width right before a Conv or pooling node is supported")
-            }
-            extraPads[out] = [pads[2], pads[3], pads[6], pads[7]]
-            values[out] = .activation(duet: x.duet, shape: x.shape)
+            try pad(i, node)
 
         case "Shape":
             let x = try needActivation(node, 0)
@@ -412,8 +486,8 @@ extension ONNXImporter {
 
     /// The 2-D window of a Conv or pooling node: kernel, strides, dilations and padding (explicit
     /// `pads`, or `auto_pad` SAME_UPPER/SAME_LOWER/VALID; `ceil_mode` adds the padding it implies).
-    func window(_ node: Onnx_NodeProto, kernel: (Int, Int), input: [Int], defaultStrideIsKernel: Bool) throws -> Window2D {
-        let strides = node.ints("strides") ?? [1, 1], dil = node.ints("dilations") ?? [1, 1]
+    func window(_ node: Onnx_NodeProto, kernel: (Int, Int), input: [Int], defaultStrideIsKernel: Bool, oneD: Bool = false) throws -> Window2D {
+        let strides = try spatial(node, "strides", oneD: oneD) ?? [1, 1], dil = try spatial(node, "dilations", oneD: oneD) ?? [1, 1]
         guard strides.count == 2, dil.count == 2, strides.allSatisfy({ $0 >= 1 }), dil.allSatisfy({ $0 >= 1 }) else {
             throw contradictionAttr(node, "strides", "\(strides)", "two positive strides and dilations")
         }
@@ -430,7 +504,7 @@ extension ONNXImporter {
             }
             padding = .explicit(top: p[0], left: p[2], bottom: p[1], right: p[3])
         case "NOTSET":
-            var pads = node.ints("pads") ?? [0, 0, 0, 0]
+            var pads = try spatial(node, "pads", oneD: oneD, isPads: true) ?? [0, 0, 0, 0]
             guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw contradictionAttr(node, "pads", "\(pads)", "four non-negative pads") }
             if let extra = extraPads[node.input[0]] { pads = zip(pads, extra).map { $0 + $1 } }
             padding = .explicit(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3])
@@ -467,14 +541,14 @@ extension ONNXImporter {
     mutating func activationLayer(_ i: Int, _ node: Onnx_NodeProto, _ f: ActivationFunction, input: String, output: String, group: Set<Int>) throws {
         _ = try needActivation(node, 0)
         if let p = foldableProducer(input, group: group, nodeName: node.name) {
-            switch layers[p].op {
+            let t = viewOf[p] ?? p
+            switch layers[t].op {
             case let .conv(k, w, g, b, bn, nil):
-                layers[p].op = .conv(outChannels: k, window: w, groups: g, bias: b, batchNorm: bn, activation: f); rebind(p, to: output); return
-            case let .convTranspose(k, ker, s, pad, op, g, b, bn, nil):
-                layers[p].op = .convTranspose(outChannels: k, kernel: ker, stride: s, padding: pad, outputPadding: op, groups: g,
-                                              bias: b, batchNorm: bn, activation: f); rebind(p, to: output); return
+                layers[t].op = .conv(outChannels: k, window: w, groups: g, bias: b, batchNorm: bn, activation: f); rebind(p, to: output); return
+            case let .convTranspose(k, w, g, b, bn, nil):
+                layers[t].op = .convTranspose(outChannels: k, window: w, groups: g, bias: b, batchNorm: bn, activation: f); rebind(p, to: output); return
             case let .dense(o, b, nil):
-                layers[p].op = .dense(outFeatures: o, bias: b, activation: f); rebind(p, to: output); return
+                layers[t].op = .dense(outFeatures: o, bias: b, activation: f); rebind(p, to: output); return
             default: break
             }
         }
@@ -675,13 +749,65 @@ extension ONNXImporter {
                 values[out] = .constant(shape: c[0].shape.count >= c[1].shape.count ? c[0].shape : c[1].shape, ints: nil, doubles: nil)
             }
         case "Slice":
-            if let v = c[0].ints, let s = c[1].ints?.first, let e = c[2].ints?.first {
+            let axes = c.count > 3 ? c[3].ints : [0], step = c.count > 4 ? c[4].ints?.first : 1
+            if let v = c[0].ints, c[0].shape.count == 1, let s = c[1].ints?.first, let e = c[2].ints?.first,
+               axes == [0] || axes == [-1], let step, step != 0 {
                 let n = v.count
-                let a = max(0, min(n, s < 0 ? s + n : s)), b = max(a, min(n, e < 0 ? e + n : e))
-                set([b - a], Array(v[a..<b]))
+                var picked: [Int] = []
+                if step > 0 {
+                    var k = max(0, min(n, s < 0 ? s + n : s))
+                    let end = max(0, min(n, e < 0 ? e + n : e))
+                    while k < end { picked.append(v[k]); k += step }
+                } else {
+                    var k = max(-1, min(n - 1, s < 0 ? s + n : s))
+                    let end = max(-1, min(n - 1, e < 0 ? e + n : e))
+                    while k > end { picked.append(v[k]); k += step }
+                }
+                set([picked.count], picked)
             } else { set(c[0].shape, nil) }
         case "ConstantOfShape":
-            if let s = c[0].ints { set(s, nil) } else { return false }
+            guard let s = c[0].ints else { return false }
+            let count = s.reduce(1) { $0 &* $1 }, small = count >= 0 && count <= 4096
+            if let t = node.attribute("value")?.t, t.intValues == nil {
+                let fill = t.doubleValues?.first ?? 0
+                values[out] = .constant(shape: s, ints: nil, doubles: small ? Array(repeating: fill, count: count) : nil)
+            } else {
+                let fill = node.attribute("value")?.t.intValues?.first ?? 0
+                set(s, small ? Array(repeating: fill, count: count) : nil)
+            }
+        case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or":
+            // Shape logic such as torch's Expand export: Where(Equal(shape, -1), ones, shape).
+            let shape = c[0].shape.count >= c[1].shape.count ? c[0].shape : c[1].shape
+            if let a = c[0].ints, let b = c[1].ints, a.count == b.count || a.count == 1 || b.count == 1 {
+                let v = (0..<max(a.count, b.count)).map { k -> Int in
+                    let x = a[a.count == 1 ? 0 : k], y = b[b.count == 1 ? 0 : k]
+                    switch node.opType {
+                    case "Equal": return x == y ? 1 : 0
+                    case "Less": return x < y ? 1 : 0
+                    case "Greater": return x > y ? 1 : 0
+                    case "LessOrEqual": return x <= y ? 1 : 0
+                    case "GreaterOrEqual": return x >= y ? 1 : 0
+                    case "And": return x != 0 && y != 0 ? 1 : 0
+                    default: return x != 0 || y != 0 ? 1 : 0
+                    }
+                }
+                set(shape, v)
+            } else { set(shape, nil) }
+        case "Not":
+            set(c[0].shape, c[0].ints.map { $0.map { $0 == 0 ? 1 : 0 } })
+        case "Where":
+            let shape = c.map(\.shape).max { $0.count < $1.count } ?? []
+            if c.count == 3, let m = c[0].ints, let a = c[1].ints, let b = c[2].ints {
+                let n = max(m.count, a.count, b.count)
+                if [m, a, b].allSatisfy({ $0.count == n || $0.count == 1 }) {
+                    set(shape, (0..<n).map { k in m[m.count == 1 ? 0 : k] != 0 ? a[a.count == 1 ? 0 : k] : b[b.count == 1 ? 0 : k] })
+                } else { set(shape, nil) }
+            } else { set(shape, nil) }
+        case "Range":
+            if let s = c[0].ints?.first, let l = c[1].ints?.first, let d = c[2].ints?.first, d != 0 {
+                let n = max(0, (l - s + d + (d > 0 ? -1 : 1)) / d)
+                set([n], n <= 4096 ? (0..<n).map { s + $0 * d } : nil)
+            } else { values[out] = .constant(shape: [], ints: nil, doubles: nil) }
         default:
             // Any other op on constants yields a constant of unknown value (e.g. weight preprocessing).
             values[out] = .constant(shape: c[0].shape, ints: nil, doubles: nil)

@@ -37,6 +37,10 @@ struct ONNXImporter {
     /// Zero padding of a Pad node, [top, left, bottom, right], that the Conv or pooling node
     /// reading the tensor takes into its own padding.
     var extraPads: [String: [Int]] = [:]
+    /// 1-D operators: the reshape layer back to `[N, K, L]` → the 2-D layer it views, and → the
+    /// ONNX name of that layer's `[N, K, 1, L]` output.
+    var viewOf: [Int: Int] = [:]
+    var viewSource: [Int: String] = [:]
     /// Names of Expand nodes that broadcast a learned token (the class-token pattern).
     var tokenNames: [String: String] = [:]
 

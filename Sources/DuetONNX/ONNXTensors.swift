@@ -2,7 +2,7 @@ import Foundation
 
 /// ONNX element types used here (TensorProto.DataType).
 enum ONNXType {
-    static let float: Int32 = 1, int32: Int32 = 6, int64: Int32 = 7, double: Int32 = 11
+    static let float: Int32 = 1, uint8: Int32 = 2, int8: Int32 = 3, int32: Int32 = 6, int64: Int32 = 7, bool: Int32 = 9, double: Int32 = 11
 }
 
 extension Onnx_TensorProto {
@@ -16,6 +16,12 @@ extension Onnx_TensorProto {
         case ONNXType.int32:
             if !int32Data.isEmpty { return int32Data.map { Int($0) } }
             return Self.decode(rawData, Int32.self).map { $0.map { Int($0) } }
+        case ONNXType.bool, ONNXType.uint8:
+            if !int32Data.isEmpty { return int32Data.map { Int($0) } }
+            return rawData.isEmpty ? nil : rawData.map { Int($0) }
+        case ONNXType.int8:
+            if !int32Data.isEmpty { return int32Data.map { Int($0) } }
+            return rawData.isEmpty ? nil : rawData.map { Int(Int8(bitPattern: $0)) }
         default:
             return nil  // float tensors are data (weights, scales), never shapes
         }
@@ -30,7 +36,7 @@ extension Onnx_TensorProto {
         case ONNXType.double:
             if !doubleData.isEmpty { return doubleData }
             return Self.decode(rawData, Double.self)
-        case ONNXType.int64, ONNXType.int32:
+        case ONNXType.int64, ONNXType.int32, ONNXType.bool, ONNXType.uint8, ONNXType.int8:
             return intValues.map { $0.map { Double($0) } }
         default: return nil
         }
@@ -121,6 +127,13 @@ extension Onnx_ValueInfoProto {
             if case .dimValue(let v)? = d.value, v > 0 { return Int(v) }
             return nil
         }
+    }
+
+    /// Makes the first dimension the symbol `N` (a batch size chosen at run time).
+    mutating func symbolicBatch() {
+        guard case .tensorType(var tt)? = type.value, tt.hasShape, !tt.shape.dim.isEmpty else { return }
+        tt.shape.dim[0].dimParam = "N"
+        type.tensorType = tt
     }
 
     /// The name of the symbolic dimension at `index`, if any.

@@ -168,17 +168,28 @@ extension LayerAnalysis {
             vectorOps = bn || bias ? batch * k * p * q : 0
             kind = g == 1 ? (win.kernelH == 1 && win.kernelW == 1 ? "pointwise" : "conv")
                 : (g == c && c / g == 1 ? "depthwise" : "group_conv")
-        case let .convTranspose(k, kern, stride, pad, outPad, g, bias, bn, _):
+        case let .convTranspose(k, win, g, bias, bn, _):
             let (c, h, w) = try needCHW()
+            if k < 1 { throw fail("out_channels", "must be at least 1", value: "\(k)") }
             if g < 1 || c % g != 0 || k % g != 0 {
                 throw fail("groups", "groups must divide both input channels (\(c)) and output channels (\(k))", value: "\(g)")
             }
-            let p = (h - 1) * stride - 2 * pad + kern + outPad, q = (w - 1) * stride - 2 * pad + kern + outPad
-            if p < 1 || q < 1 { throw fail("padding", "padding \(pad) leaves no output", value: "\(pad)") }
+            let fields = [win.kernelH, win.kernelW, win.strideH, win.strideW, win.dilationH, win.dilationW]
+            if fields.contains(where: { $0 < 1 }) {
+                throw fail("kernel", "kernel, stride and dilation must be at least 1", value: "\(fields)")
+            }
+            let pads = [win.padTop, win.padLeft, win.padBottom, win.padRight, win.outputPaddingH, win.outputPaddingW]
+            if pads.contains(where: { $0 < 0 }) { throw fail("padding", "padding and output padding must be at least 0", value: "\(pads)") }
+            let (p, q) = win.outputSize(h: h, w: w)
+            if p < 1 || q < 1 {
+                throw fail("padding", "padding \(win.padTop),\(win.padLeft),\(win.padBottom),\(win.padRight) leaves no output for the \(h)×\(w) input",
+                           value: "\(win.padTop),\(win.padLeft),\(win.padBottom),\(win.padRight)")
+            }
             outShape = TensorShape([k, p, q])
-            loops = LoopNest(n: batch, k: k, c: c / g, p: h, q: w, r: kern, s: kern, groups: g)
-            macs = try count([batch, k, c / g, h, w, kern, kern], "MAC count")
-            weights = try count([c, k / g, kern, kern], "weight count")
+            // Each input element is multiplied by every kernel tap once (scatter view).
+            loops = LoopNest(n: batch, k: k, c: c / g, p: h, q: w, r: win.kernelH, s: win.kernelW, groups: g)
+            macs = try count([batch, k, c / g, h, w, win.kernelH, win.kernelW], "MAC count")
+            weights = try count([c, k / g, win.kernelH, win.kernelW], "weight count")
             params = weights + (bias ? k : 0) + (bn ? 2 * k : 0)
             weights += (bias || bn) ? k : 0
             kind = "conv_transpose"
@@ -362,6 +373,32 @@ extension LayerAnalysis {
             try need(1)
             outShape = ins[0]
             kind = "zero"
+        case .prelu(let n):
+            try need(1)
+            guard let ch = ins[0].dims.first else { throw fail("inputs", "needs at least one dimension") }
+            if n != 1 && n != ch {
+                throw fail("slopes", "PReLU has 1 shared slope or one per channel (\(ch) for input \(ins[0]))", value: "\(n)")
+            }
+            outShape = ins[0]
+            params = n
+            weights = n
+            vectorOps = try count([batch] + ins[0].dims, "operation count")
+            kind = "prelu"
+        case .localResponseNorm(let size):
+            try need(1)
+            if size < 1 { throw fail("size", "must be at least 1", value: "\(size)") }
+            outShape = ins[0]
+            vectorOps = try count([batch, size + 2] + ins[0].dims, "operation count")
+            kind = "lrn"
+        case let .pad(amounts, _):
+            try need(1)
+            let r = ins[0].rank
+            guard amounts.count == 2 * r, amounts.allSatisfy({ $0 >= 0 }) else {
+                throw fail("amounts", "needs \(2 * r) amounts ≥ 0 (before each of the \(r) dimensions of \(ins[0]), then after each)",
+                           value: "\(amounts)")
+            }
+            outShape = TensorShape((0..<r).map { ins[0].dims[$0] + amounts[$0] + amounts[r + $0] })
+            kind = "pad"
         }
         let elementsOut = try count([batch] + outShape.dims, "output size")
         if layer.op.fusedActivation != nil { vectorOps = try Checked.sum(vectorOps, elementsOut, what: "operation count") }

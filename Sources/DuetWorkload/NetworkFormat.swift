@@ -10,7 +10,7 @@ public enum NetworkFormat {
         "conv", "depthwise", "pointwise", "conv_transpose", "dense", "matmul", "max_pool", "avg_pool",
         "global_avg_pool", "global_max_pool", "add", "mul", "activation", "softmax", "concat", "squeeze_excite",
         "layer_norm", "batch_norm", "reshape", "transpose", "flatten", "prepend_token", "positional_embedding",
-        "resize", "channel_shuffle", "slice", "crop", "embedding", "zero",
+        "resize", "channel_shuffle", "slice", "crop", "embedding", "zero", "prelu", "lrn", "pad",
     ]
 
     // MARK: Reading
@@ -122,12 +122,22 @@ public enum NetworkFormat {
                                                             dilationH: dil.0, dilationW: dil.1, padding: pad),
                          groups: groups ?? 1, bias: bias, batchNorm: bn, activation: act)
         case "conv_transpose":
-            let out = r.int("out_channels", required: true, min: 1), k = r.int("kernel", required: true, min: 1)
-            let s = r.int("stride", min: 1) ?? 1, p = r.int("padding", min: 0) ?? 0, op_ = r.int("output_padding", min: 0) ?? 0
+            let out = r.int("out_channels", required: true, min: 1)
+            if !r.has("kernel") { r.diagnostics.add(r.keyPath("kernel"), "missing required key 'kernel'", hint: "add 'kernel: <integer>'") }
+            let k = pair(r, "kernel", default: -1, min: 1), s = pair(r, "stride", default: 1, min: 1)
+            let dil = pair(r, "dilation", default: 1, min: 1), op_ = pair(r, "output_padding", default: 0, min: 0)
+            let pad = padding(r, default: .symmetric(0, 0))
             let g = r.int("groups", min: 1) ?? 1
             let bias = r.bool("bias") ?? false, bn = r.bool("batch_norm") ?? false
-            guard let out, let k, case .some(let act) = activation(r) else { return nil }
-            return .convTranspose(outChannels: out, kernel: k, stride: s, padding: p, outputPadding: op_, groups: g, bias: bias, batchNorm: bn, activation: act)
+            guard let out, let k, k.0 > 0, let s, let dil, let op_, let pad, case .some(let act) = activation(r) else { return nil }
+            guard case let .explicit(t, l, b, rt) = pad else {
+                r.diagnostics.add(r.keyPath("padding"), value: pad.description, "conv_transpose takes explicit padding",
+                                  hint: "use an integer, [h, w] or [top, left, bottom, right]")
+                return nil
+            }
+            let win = TransposedWindow2D(kernelH: k.0, kernelW: k.1, strideH: s.0, strideW: s.1, dilationH: dil.0, dilationW: dil.1,
+                                         padTop: t, padLeft: l, padBottom: b, padRight: rt, outputPaddingH: op_.0, outputPaddingW: op_.1)
+            return .convTranspose(outChannels: out, window: win, groups: g, bias: bias, batchNorm: bn, activation: act)
         case "dense":
             let out = r.int("out_features", required: true, min: 1)
             let bias = r.bool("bias") ?? true
@@ -173,6 +183,13 @@ public enum NetworkFormat {
         case "embedding":
             guard let v = r.int("vocabulary", required: true, min: 1), let f = r.int("features", required: true, min: 1) else { return nil }
             return .embedding(vocabulary: v, features: f)
+        case "prelu": return .prelu(slopes: r.int("slopes", min: 1) ?? 1)
+        case "lrn": return r.int("size", required: true, min: 1).map { .localResponseNorm(size: $0) }
+        case "pad":
+            let amounts = r.ints("amounts", required: true, min: 0)
+            let mode = r.choice("mode", in: PadMode.allCases.map(\.rawValue)).flatMap(PadMode.init(rawValue:))
+            if r.has("mode") && mode == nil { return nil }
+            return amounts.map { .pad(amounts: $0, mode: mode ?? .constant) }
         default: return .zero
         }
     }
@@ -216,9 +233,12 @@ public enum NetworkFormat {
             add("op", .string("conv")); add("out_channels", .int(out)); add("kernel", hw(w.kernelH, w.kernelW))
             add("stride", hw(w.strideH, w.strideW)); add("dilation", hw(w.dilationH, w.dilationW))
             add("padding", paddingValue(w.padding)); add("groups", .int(g)); add("bias", .bool(bias)); add("batch_norm", .bool(bn)); act(a)
-        case let .convTranspose(out, k, s, p, op, g, bias, bn, a):
-            add("op", .string("conv_transpose")); add("out_channels", .int(out)); add("kernel", .int(k)); add("stride", .int(s))
-            add("padding", .int(p)); add("output_padding", .int(op)); add("groups", .int(g)); add("bias", .bool(bias)); add("batch_norm", .bool(bn)); act(a)
+        case let .convTranspose(out, w, g, bias, bn, a):
+            add("op", .string("conv_transpose")); add("out_channels", .int(out)); add("kernel", hw(w.kernelH, w.kernelW))
+            add("stride", hw(w.strideH, w.strideW))
+            if w.dilationH != 1 || w.dilationW != 1 { add("dilation", hw(w.dilationH, w.dilationW)) }
+            add("padding", paddingValue(.explicit(top: w.padTop, left: w.padLeft, bottom: w.padBottom, right: w.padRight)))
+            add("output_padding", hw(w.outputPaddingH, w.outputPaddingW)); add("groups", .int(g)); add("bias", .bool(bias)); add("batch_norm", .bool(bn)); act(a)
         case let .dense(out, bias, a):
             add("op", .string("dense")); add("out_features", .int(out)); add("bias", .bool(bias)); act(a)
         case .matmul(let t): add("op", .string("matmul")); add("transpose_b", .bool(t))
@@ -244,6 +264,9 @@ public enum NetworkFormat {
         case let .crop(h, w): add("op", .string("crop")); add("size", hw(h, w))
         case let .embedding(v, feat): add("op", .string("embedding")); add("vocabulary", .int(v)); add("features", .int(feat))
         case .zero: add("op", .string("zero"))
+        case .prelu(let n): add("op", .string("prelu")); add("slopes", .int(n))
+        case .localResponseNorm(let size): add("op", .string("lrn")); add("size", .int(size))
+        case let .pad(amounts, mode): add("op", .string("pad")); add("amounts", ints(amounts)); add("mode", .string(mode.rawValue))
         }
         return .object(f)
     }

@@ -2,8 +2,71 @@
 /// shapes of its inputs come from the network graph (see ``Network``).
 
 /// An activation function, fused into a layer or standing alone.
+/// Every function costs one vector operation per element (see ``LayerAnalysis/vectorOps``);
+/// none has learned parameters (PReLU, which has, is ``Operator/prelu(slopes:)``).
 public enum ActivationFunction: String, Sendable, Hashable, CaseIterable {
     case relu, relu6, hswish = "hswish", hsigmoid = "hsigmoid", sigmoid, tanh, gelu, swish
+    /// max(x, αx) with a fixed slope α (ONNX LeakyRelu).
+    case leakyRelu = "leaky_relu"
+    /// x for x > 0, α(eˣ − 1) otherwise (ONNX Elu; Celu).
+    case elu
+    /// Scaled ELU (ONNX Selu).
+    case selu
+    /// ln(1 + eˣ) (ONNX Softplus).
+    case softplus
+}
+
+/// How a ``Operator/pad(amounts:mode:)`` layer fills the border.
+public enum PadMode: String, Sendable, Hashable, CaseIterable {
+    /// A constant value (zero for exporters' zero padding).
+    case constant
+    /// Mirror without repeating the edge (PyTorch ReflectionPad).
+    case reflect
+    /// Repeat the edge element (PyTorch ReplicationPad).
+    case edge
+    /// Wrap around (circular padding).
+    case wrap
+}
+
+/// The window of a transposed 2-D convolution, per axis (height, width). Sizes in elements.
+/// Output size per axis = (input − 1)·stride − (padBefore + padAfter) + dilation·(kernel − 1) + 1 + outputPadding
+/// (ONNX ConvTranspose and PyTorch ConvTranspose2d).
+public struct TransposedWindow2D: Sendable, Hashable {
+    public var kernelH: Int, kernelW: Int
+    public var strideH: Int, strideW: Int
+    public var dilationH: Int, dilationW: Int
+    /// `pads` of the ONNX node (what PyTorch calls `padding`), removed from the full output.
+    public var padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
+    /// Extra rows and columns added at the bottom and right of the output.
+    public var outputPaddingH: Int, outputPaddingW: Int
+
+    public init(kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, dilationH: Int = 1, dilationW: Int = 1,
+                padTop: Int, padLeft: Int, padBottom: Int, padRight: Int, outputPaddingH: Int = 0, outputPaddingW: Int = 0) {
+        self.kernelH = kernelH; self.kernelW = kernelW
+        self.strideH = strideH; self.strideW = strideW
+        self.dilationH = dilationH; self.dilationW = dilationW
+        self.padTop = padTop; self.padLeft = padLeft; self.padBottom = padBottom; self.padRight = padRight
+        self.outputPaddingH = outputPaddingH; self.outputPaddingW = outputPaddingW
+    }
+
+    /// A square window with equal padding on every side.
+    public init(kernel: Int, stride: Int, padding: Int = 0, outputPadding: Int = 0) {
+        self.init(kernelH: kernel, kernelW: kernel, strideH: stride, strideW: stride,
+                  padTop: padding, padLeft: padding, padBottom: padding, padRight: padding,
+                  outputPaddingH: outputPadding, outputPaddingW: outputPadding)
+    }
+
+    /// True when kernel, stride, padding and output padding are the same on both axes and dilation is 1.
+    public var isSquare: Bool {
+        kernelH == kernelW && strideH == strideW && dilationH == 1 && dilationW == 1
+            && Set([padTop, padLeft, padBottom, padRight]).count == 1 && outputPaddingH == outputPaddingW
+    }
+
+    /// Output height and width for an `h`×`w` input.
+    public func outputSize(h: Int, w: Int) -> (Int, Int) {
+        ((h - 1) * strideH - padTop - padBottom + dilationH * (kernelH - 1) + 1 + outputPaddingH,
+         (w - 1) * strideW - padLeft - padRight + dilationW * (kernelW - 1) + 1 + outputPaddingW)
+    }
 }
 
 /// Padding of a sliding-window operator.
@@ -83,8 +146,8 @@ public enum Operator: Sendable, Hashable {
     /// pointwise when the kernel is 1×1. `batchNorm` counts a BatchNorm's 2·K trainable
     /// parameters (folded into the convolution for cost purposes).
     case conv(outChannels: Int, window: Window2D, groups: Int, bias: Bool, batchNorm: Bool, activation: ActivationFunction?)
-    /// Transposed 2-D convolution (up-convolution). `padding` is the ONNX/PyTorch `pads` per side.
-    case convTranspose(outChannels: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int, groups: Int,
+    /// Transposed 2-D convolution (up-convolution) over `[C, H, W]`; see ``TransposedWindow2D``.
+    case convTranspose(outChannels: Int, window: TransposedWindow2D, groups: Int,
                        bias: Bool, batchNorm: Bool, activation: ActivationFunction?)
     /// Fully connected over the last dimension.
     case dense(outFeatures: Int, bias: Bool, activation: ActivationFunction?)
@@ -131,13 +194,32 @@ public enum Operator: Sendable, Hashable {
     case embedding(vocabulary: Int, features: Int)
     /// A zero tensor of the input's shape (NAS-Bench-201's `none` op); no work.
     case zero
+    /// Parametric ReLU with `slopes` learned negative slopes: 1 shared, or one per channel
+    /// (the input's first dimension). One vector operation per element.
+    case prelu(slopes: Int)
+    /// Local response normalization across `size` neighbouring channels (AlexNet, GoogLeNet):
+    /// per element `size` squares and adds plus a power and a divide; no parameters.
+    case localResponseNorm(size: Int)
+    /// Padding of a tensor: `amounts` holds the elements added before each dimension of one
+    /// sample, then after each (ONNX `pads` order without the batch axis), all ≥ 0. Shape-only
+    /// (no arithmetic) in every mode.
+    case pad(amounts: [Int], mode: PadMode)
+}
+
+extension Operator {
+    /// A square transposed convolution (kernel, stride, padding and output padding equal on both axes).
+    public static func convTranspose(outChannels: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int, groups: Int,
+                                     bias: Bool, batchNorm: Bool, activation: ActivationFunction?) -> Operator {
+        .convTranspose(outChannels: outChannels, window: TransposedWindow2D(kernel: kernel, stride: stride, padding: padding, outputPadding: outputPadding),
+                       groups: groups, bias: bias, batchNorm: batchNorm, activation: activation)
+    }
 }
 
 extension Operator {
     /// The activation fused into this operator, if any.
     public var fusedActivation: ActivationFunction? {
         switch self {
-        case .conv(_, _, _, _, _, let a), .convTranspose(_, _, _, _, _, _, _, _, let a), .dense(_, _, let a): return a
+        case .conv(_, _, _, _, _, let a), .convTranspose(_, _, _, _, _, let a), .dense(_, _, let a): return a
         default: return nil
         }
     }

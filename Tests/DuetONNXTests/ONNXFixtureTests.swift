@@ -16,7 +16,8 @@ import Testing
         return try JSONDecoder().decode([String: [String: Int]].self, from: data)
     }
 
-    @Test("fixture models import with the hand-counted MACs and parameters", arguments: ["mbv3_block_opset14", "mbv3_block_opset11", "vit_block_opset17"])
+    @Test("fixture models import with the hand-counted MACs and parameters", arguments: ["mbv3_block_opset14", "mbv3_block_opset11", "vit_block_opset17",
+                                                                                     "gpt_block_opset17", "gaps_cnn_opset13", "tcn_1d_opset13"])
     func fixture(_ name: String) throws {
         let want = try #require(try Self.expected()[name])
         let r = try ONNX.load(path: Self.folder.appendingPathComponent(name + ".onnx").path, options: ONNX.ImportOptions(batch: 1))
@@ -43,5 +44,28 @@ import Testing
         #expect(four.network.batch == 4)
         #expect(four.totalMACs == 4 * one.totalMACs)
         #expect(four.totalParams == one.totalParams)
+    }
+
+    @Test("GPT-style block as torch.onnx writes it: packed QKV Split into three slices, the constant causal Where mask free, attention MACs by hand")
+    func gptBlock() throws {
+        let net = try ONNX.load(path: Self.folder.appendingPathComponent("gpt_block_opset17.onnx").path, options: ONNX.ImportOptions(batch: 2)).network
+        let a = try net.analyze()
+        let (t, d) = (16, 64)
+        #expect(net.layers.filter { if case .slice = $0.op { return true } else { return false } }.count == 3)
+        #expect(net.layers.filter { $0.op == .matmul(transposeB: false) || $0.op == .matmul(transposeB: true) }.count == 2)
+        // Projections t·d·3d + t·d·d + 2·t·d·4d, scores and context 2·t·t·d, for 2 samples.
+        #expect(a.totalMACs == 2 * (t * d * 3 * d + t * d * d + 2 * t * d * 4 * d + 2 * t * t * d))
+        #expect(a.shapes[a.outputNames[0]] == TensorShape([t, d]))
+    }
+
+    @Test("1-D temporal network: causal Pad folds into the dilated Conv1d, the channel Split feeds a gated Mul")
+    func tcn() throws {
+        let net = try ONNX.load(path: Self.folder.appendingPathComponent("tcn_1d_opset13.onnx").path).network
+        let c1 = try #require(net.layers.first { $0.name == "c1" })
+        if case let .conv(_, w, _, _, bn, _) = c1.op {
+            #expect(w.padding == .explicit(top: 0, left: 4, bottom: 0, right: 0) && w.dilationW == 2 && bn)
+        } else { Issue.record("c1 is \(c1.op)") }
+        #expect(net.layers.contains { $0.op == .prelu(slopes: 1) })
+        #expect(net.layers.contains { $0.op == .elementwise(.mul) })
     }
 }

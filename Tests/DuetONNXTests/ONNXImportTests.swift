@@ -126,7 +126,7 @@ struct GraphBuilder {
         #expect(a.shapes[net.layers.last!.name] == TensorShape([t, d]))
     }
 
-    @Test("zero Pad before a Conv folds into its padding; other Pads are unsupported")
+    @Test("zero Pad before a Conv folds into its padding; a reflect Pad alone is a pad layer")
     func padFolds() throws {
         var g = GraphBuilder(inputs: [("x", [1, 3, 32, 32])])
         g.ints("pads", [0, 0, 0, 1, 0, 0, 1, 2]); g.weight("w", [8, 3, 3, 3])
@@ -141,7 +141,7 @@ struct GraphBuilder {
         h.ints("pads", [0, 0, 1, 1, 0, 0, 1, 1])
         h.node("Pad", "pad", ["x", "pads"], ["y"], [.string("mode", "reflect")])
         h.output("y")
-        #expect(throws: InputError.self) { try ONNX.importModel(try h.data()) }
+        #expect(try ONNX.importModel(try h.data()).network.layers.map(\.op) == [.pad(amounts: [0, 1, 1, 0, 1, 1], mode: .reflect)])
     }
 
     @Test("LayerNormalization decomposed as before opset 17 is one layer_norm layer", arguments: [13, 18])
@@ -226,5 +226,66 @@ struct GraphBuilder {
         }
         let a = try ONNX.importModel(try g.data()).network.analyze()
         #expect(a.layers[0].params == 16 * 27 + 16 + 32)
+    }
+}
+
+/// Activations, PRelu, LRN and masks added for issue 8's gaps.
+extension ONNXImportTests {
+    @Test("LeakyRelu/Elu/Selu/Softplus fold into the conv before them or stand alone; PRelu counts its slopes; LRN keeps the shape")
+    func moreActivations() throws {
+        var g = GraphBuilder(inputs: [("x", [1, 3, 16, 16])])
+        g.weight("w", [8, 3, 3, 3])
+        g.node("Conv", "conv", ["x", "w"], ["c"], [.ints("pads", [1, 1, 1, 1])])
+        g.node("LeakyRelu", "leaky", ["c"], ["a0"], [.float("alpha", 0.2)])
+        g.node("Elu", "elu", ["a0"], ["a1"])
+        g.node("Selu", "selu", ["a1"], ["a2"])
+        g.node("Softplus", "softplus", ["a2"], ["a3"])
+        g.weight("slope", [8, 1, 1])
+        g.node("PRelu", "prelu", ["a3", "slope"], ["a4"])
+        g.node("LRN", "lrn", ["a4"], ["y"], [.int("size", 5), .float("alpha", 1e-4), .float("beta", 0.75)])
+        g.output("y")
+        let net = try ONNX.importModel(try g.data()).network
+        #expect(net.layers.map(\.op).dropFirst() == [.activation(.elu), .activation(.selu), .activation(.softplus), .prelu(slopes: 8), .localResponseNorm(size: 5)])
+        #expect(net.layers[0].op.fusedActivation == .leakyRelu)
+        let a = try net.analyze()
+        #expect(a.totalMACs == 8 * 27 * 16 * 16)
+        #expect(a.totalParams == 8 * 27 + 8)
+        #expect(a.layers.last?.vectorOps == 8 * 16 * 16 * 7)
+        // A slope per row is not a per-channel slope.
+        var bad = GraphBuilder(inputs: [("x", [1, 8, 4, 4])])
+        bad.weight("slope", [4, 1]); bad.node("PRelu", "prelu", ["x", "slope"], ["y"]); bad.output("y")
+        let e = try #require(throws: InputError.self) { try ONNX.importModel(try bad.data()) }
+        #expect(e.description.contains("PRelu") && e.description.contains("one per channel"), "\(e)")
+    }
+
+    @Test("a constant causal mask (Where on a buffer) is free; Equal/Where on constants fold shape logic; run-time masks are refused")
+    func masks() throws {
+        let t = 4
+        var g = GraphBuilder(inputs: [("x", [nil, 2, t, t])])
+        var mask = Onnx_TensorProto(); mask.name = "causal"; mask.dataType = 9; mask.dims = [1, 1, Int64(t), Int64(t)]
+        mask.rawData = Data((0..<t * t).map { UInt8($0 % t <= $0 / t ? 1 : 0) })
+        g.model.graph.initializer.append(mask)
+        g.scalar("neg", -1e9)
+        g.node("Where", "mask", ["causal", "x", "neg"], ["m"])
+        g.node("Softmax", "softmax", ["m"], ["s"], [.int("axis", -1)])
+        // torch's Expand export: Expand(s, Where(Equal(shape, -1), ones, shape)).
+        g.ints("shape", [-1, 2, t, t]); g.ints("minus1", [-1])
+        g.node("Equal", "eq", ["shape", "minus1"], ["isneg"])
+        var one = Onnx_AttributeProto(); one.name = "value"; one.type = .tensor; one.t = .int64("v", [1], dims: [1])
+        g.node("ConstantOfShape", "ones", ["four"], ["one4"], [one])
+        g.ints("four", [4])
+        g.node("Where", "fix", ["isneg", "one4", "shape"], ["target"])
+        g.node("Expand", "expand", ["s", "target"], ["y"])
+        g.output("y")
+        let net = try ONNX.importModel(try g.data(), options: ONNX.ImportOptions(batch: 3)).network
+        #expect(net.layers.map(\.op) == [.softmax(axis: -1)])
+        var rt = GraphBuilder(inputs: [("x", [1, 2, t, t]), ("keep", [1, 1, 1, t])])
+        rt.scalar("zero", 0)
+        rt.node("Equal", "is_pad", ["keep", "zero"], ["pad"])
+        rt.node("Where", "mask", ["pad", "x", "zero"], ["y"]); rt.output("y")
+        let e = try #require(throws: InputError.self) { try ONNX.importModel(try rt.data(), file: "m.onnx") }
+        #expect(e.issues.count == 2)
+        #expect(e.description.contains("'Equal' at node 'is_pad'") && e.description.contains("data-dependent mask"), "\(e)")
+        #expect(e.description.contains("'Where' at node 'mask'"), "\(e)")
     }
 }

@@ -111,4 +111,51 @@ import Testing
         let failure = try Self.compare(net, back)
         #expect(failure == nil, "\(failure ?? "")")
     }
+
+    /// The operators added for issue 8's gaps, in one network.
+    static func gapLayers() -> Network {
+        var b = NetworkBuilder(name: "gaps", input: TensorShape([8, 10, 12]), batch: 2)
+        b.conv("c1", out: 8, kernel: 3, act: .leakyRelu)
+        b.add("prelu", .prelu(slopes: 8))
+        b.add("prelu1", .prelu(slopes: 1))
+        b.add("lrn", .localResponseNorm(size: 5))
+        b.add("pad", .pad(amounts: [0, 1, 2, 0, 3, 4], mode: .reflect))
+        b.add("zpad", .pad(amounts: [0, 1, 1, 0, 1, 1], mode: .constant))
+        b.conv("c2", out: 8, kernel: 3, padding: .valid, act: .elu)
+        b.add("up", .convTranspose(outChannels: 4, window: TransposedWindow2D(kernelH: 3, kernelW: 4, strideH: 2, strideW: 1, dilationH: 1, dilationW: 2,
+                                                                             padTop: 1, padLeft: 0, padBottom: 0, padRight: 2, outputPaddingH: 1, outputPaddingW: 0),
+                                   groups: 2, bias: true, batchNorm: true, activation: .selu))
+        b.add("sp", .activation(.softplus))
+        return b.network
+    }
+
+    @Test("PReLU, LRN, pad layers, the newer activations and a non-square transposed conv round-trip")
+    func gapLayersRoundTrip() throws {
+        let net = Self.gapLayers()
+        for w in [ONNX.Weights.random(seed: 1), .none] {
+            let failure = try Self.compare(net, try Self.roundTrip(net, weights: w))
+            #expect(failure == nil, "\(w): \(failure ?? "")")
+        }
+    }
+
+    @Test("--dynamic-batch exports: the batch is the symbol N in every tensor; an import takes the batch asked for")
+    func dynamicBatch() throws {
+        var b = NetworkBuilder(name: "tiny-vit", input: TensorShape([4, 8]), batch: 2)
+        b.add("cls", .prependToken(count: 1))
+        b.add("pos", .positionalEmbedding)
+        b.dense("fc", out: 8, act: .gelu)
+        for net in [b.network, try #require(BuiltinNetwork.named("resnet18")).network(BuildOptions(input: 64, batch: 2)), Self.gapLayers()] {
+            let data = try ONNX.export(net, weights: .none, dynamicBatch: true)
+            let model = try Onnx_ModelProto(serializedBytes: data)
+            let symbolic = (model.graph.input.prefix(net.inputs.count) + model.graph.output + model.graph.valueInfo).map { $0.dimParam(0) }
+            #expect(symbolic.allSatisfy { $0 == "N" }, "\(net.name)")
+            let back = try ONNX.importModel(data, options: ONNX.ImportOptions(batch: 5)).network
+            #expect(back.batch == 5)
+            var same = back
+            same.batch = net.batch
+            let failure = try Self.compare(net, same)
+            #expect(failure == nil, "\(net.name): \(failure ?? "")")
+            #expect(try back.analyze().totalMACs == 5 * (try net.analyze().totalMACs) / net.batch)
+        }
+    }
 }

@@ -114,3 +114,25 @@ import Testing
         #expect(e?.issues.first?.keyPath == "layers[0]")
     }
 }
+
+extension NetworkAnalysisTests {
+    @Test func importedOperatorCounts() throws {
+        let a = try NetworkFormatTests.importedOps().analyze()
+        let byName = Dictionary(uniqueKeysWithValues: a.layers.map { ($0.layer.name, $0) })
+        let n = 8 * 10 * 12
+        #expect(byName["prelu"]?.params == 8)
+        #expect(byName["prelu"]?.vectorOps == n)
+        #expect(byName["lrn"]?.vectorOps == n * 7)
+        #expect(byName["lrn"]?.params == 0)
+        // Pad: before [0, 1, 2], after [0, 3, 4] → [8, 14, 18]; no arithmetic.
+        #expect(a.shapes["pad"] == TensorShape([8, 14, 18]))
+        #expect(byName["pad"]?.macs == 0 && byName["pad"]?.vectorOps == 0)
+        // Transposed conv, by the ONNX formula per axis: (in − 1)·s − pads + d·(k − 1) + 1 + output_padding.
+        let h: Int = 13 * 2 - 1 + 2 + 1 + 1      // (14 − 1)·2 − (1 + 0) + 1·(3 − 1) + 1 + 1
+        let w: Int = 17 * 1 - 2 + 2 * 3 + 1       // (18 − 1)·1 − (0 + 2) + 2·(4 − 1) + 1 + 0
+        #expect(a.shapes["up"] == TensorShape([4, h, w]))
+        let upMACs: Int = 4 * 4 * 14 * 18 * 12       // K · C/g · H · W · kH·kW
+        #expect(byName["up"]?.macs == upMACs)
+        #expect(byName["up"]?.params == 8 * 2 * 12 + 4)
+    }
+}

@@ -134,3 +134,55 @@ import Testing
         #expect(e?.issues[0].message == "in fbnet arch: unknown fbnet option for layer21")
     }
 }
+
+extension NetworkFormatTests {
+    /// A network using the operators added for ONNX import: PReLU, LRN, padding, the newer
+    /// activations and a non-square transposed convolution.
+    static func importedOps() -> Network {
+        var b = NetworkBuilder(name: "gaps", input: TensorShape([8, 10, 12]))
+        b.add("prelu", .prelu(slopes: 8))
+        b.add("lrn", .localResponseNorm(size: 5))
+        b.add("pad", .pad(amounts: [0, 1, 2, 0, 3, 4], mode: .reflect))
+        b.add("up", .convTranspose(outChannels: 4, window: TransposedWindow2D(kernelH: 3, kernelW: 4, strideH: 2, strideW: 1, dilationH: 1, dilationW: 2,
+                                                                             padTop: 1, padLeft: 0, padBottom: 0, padRight: 2, outputPaddingH: 1, outputPaddingW: 0),
+                                   groups: 2, bias: true, batchNorm: false, activation: .leakyRelu))
+        for f in [ActivationFunction.elu, .selu, .softplus] { b.add(f.rawValue, .activation(f)) }
+        return b.network
+    }
+
+    @Test func importedOperatorsRoundTripExactly() throws {
+        let net = Self.importedOps()
+        let yaml = NetworkFormat.yaml(net)
+        #expect(try decode(yaml) == net, "\(yaml)")
+        #expect(yaml.contains("op: pad") && yaml.contains("mode: reflect") && yaml.contains("op: lrn") && yaml.contains("slopes: 8"))
+        #expect(yaml.contains("kernel: [3, 4]") || yaml.contains("kernel:\n"), "\(yaml)")
+    }
+
+    @Test func squareConvTransposeKeepsItsShortForm() throws {
+        let net = try decode("""
+            inputs: [{name: x, shape: [4, 8, 8]}]
+            layers:
+              - {name: u, op: conv_transpose, out_channels: 2, kernel: 2, stride: 2}
+            """)
+        #expect(net.layers[0].op == .convTranspose(outChannels: 2, kernel: 2, stride: 2, padding: 0, outputPadding: 0, groups: 1,
+                                                   bias: false, batchNorm: false, activation: nil))
+    }
+
+    @Test func badPadAndPReLU() {
+        let e = #expect(throws: InputError.self) {
+            try decode("""
+                inputs: [{name: x, shape: [4, 8, 8]}]
+                layers:
+                  - {name: p, op: pad, amounts: [1, 1], mode: mirror}
+                  - {name: q, op: conv_transpose, out_channels: 2, kernel: 2, padding: same}
+                """)
+        }
+        let text = e.map { "\($0)" } ?? ""
+        #expect(text.contains("mirror") && text.contains("conv_transpose takes explicit padding"), "\(text)")
+        let net = Network(name: "n", inputs: [NetworkInput(name: "x", shape: TensorShape([4, 8, 8]))],
+                          layers: [Layer("p", .pad(amounts: [1, 1], mode: .constant), inputs: ["x"]), Layer("r", .prelu(slopes: 3), inputs: ["x"])])
+        let a = #expect(throws: InputError.self) { try net.analyze() }
+        #expect(a?.issues.count == 2)
+        #expect(a?.issues.first?.message.contains("needs 6 amounts") == true, "\(String(describing: a))")
+    }
+}

@@ -7,7 +7,7 @@ import os
 
 import onnx
 
-from onnx_models import hand_counts, materialize, mbv3_block, vit_block
+from onnx_models import gaps_cnn, gpt_block, hand_counts, materialize, mbv3_block, tcn_1d, vit_block
 
 here = os.path.dirname(os.path.abspath(__file__))
 out = os.path.join(here, "fixtures")
@@ -15,7 +15,10 @@ os.makedirs(out, exist_ok=True)
 summary = {}
 for name, model in [("mbv3_block_opset14", mbv3_block(external=True, opset=14)),
                     ("mbv3_block_opset11", mbv3_block(external=True, opset=11)),
-                    ("vit_block_opset17", vit_block(external=True, opset=17))]:
+                    ("vit_block_opset17", vit_block(external=True, opset=17)),
+                    ("gpt_block_opset17", gpt_block(external=True, opset=17)),
+                    ("gaps_cnn_opset13", gaps_cnn(external=True, opset=13)),
+                    ("tcn_1d_opset13", tcn_1d(external=True, opset=13))]:
     onnx.checker.check_model(materialize(model), full_check=True)
     path = os.path.join(out, name + ".onnx")
     with open(path, "wb") as f:

@@ -89,6 +89,8 @@ def hand_counts(model, batch=1):
                 counts[p.name] = (pm, pp + 2 * c)
                 continue
             params = 2 * c
+        elif n.op_type == "PRelu":
+            params = prod(s[n.input[1]])
         elif n.op_type == "LayerNormalization":
             params = 2 * s[n.input[0]][-1]
         elif n.op_type == "Gather" and n.input[0] in inits:
@@ -211,4 +213,121 @@ def vit_block(external=False, opset=17, t=16, d=32, heads=4):
     nodes.append(helper.make_node("Add", [f2, "r1"], ["y"], name="residual2"))
     g = helper.make_graph(nodes, "vit_block", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, side * 8, side * 8])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", t + 1, d])], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="duet-validation")
+
+
+def gpt_block(external=False, opset=17, t=16, d=64, heads=4):
+    """A pre-norm causal transformer block as torch.onnx (opset 17) writes GPT-2-style attention:
+    LayerNormalization, one packed QKV MatMul + Add, Split into q, k, v (split sizes as an input,
+    opset 13+), head reshapes from Shape/Gather/Concat, k transposed to [N, H, hd, T], scores
+    scaled by 1/sqrt(hd), a causal mask from a constant bool buffer (Equal on the buffer, then
+    Where(mask, scores, -inf)), Softmax, context MatMul, merge, projection, residual, MLP with
+    GELU via Erf, residual. Dynamic batch 'N'."""
+    nodes, inits = [], []
+    hd = d // heads
+    def const(name, values, dtype=np.int64):
+        inits.append(numpy_helper.from_array(np.array(values, dtype=dtype), name))
+        return name
+    def dense(name, x, fin, fout):
+        nodes.append(helper.make_node("MatMul", [x, _w(name + ".weight", [fin, fout], inits, external)], [name + "_mm"], name=name))
+        nodes.append(helper.make_node("Add", [name + "_mm", _w(name + ".bias", [fout], inits, external)], [name + "_out"], name=name + "_bias"))
+        return name + "_out"
+    def ln(name, x):
+        nodes.append(helper.make_node("LayerNormalization", [x, _w(name + ".weight", [d], inits, external), _w(name + ".bias", [d], inits, external)],
+                                      [name + "_out"], name=name, axis=-1, epsilon=1e-5))
+        return name + "_out"
+    h = ln("ln1", "x")
+    qkv = dense("c_attn", h, d, 3 * d)
+    nodes.append(helper.make_node("Split", [qkv, const("split_sizes", [d, d, d])], ["q", "k", "v"], name="qkv_split", axis=2))
+    nodes.append(helper.make_node("Shape", ["x"], ["xs"], name="shape"))
+    nodes.append(helper.make_node("Gather", ["xs", const("i0", 0)], ["n0"], name="batch_dim", axis=0))
+    nodes.append(helper.make_node("Unsqueeze", ["n0", const("ax0", [0])], ["n"], name="batch_dim_1d"))
+    nodes.append(helper.make_node("Concat", ["n", const("head_rest", [t, heads, hd])], ["head_shape"], name="head_shape", axis=0))
+    for p, perm in (("q", [0, 2, 1, 3]), ("k", [0, 2, 3, 1]), ("v", [0, 2, 1, 3])):
+        nodes.append(helper.make_node("Reshape", [p, "head_shape"], [p + "_h"], name=p + "_heads"))
+        nodes.append(helper.make_node("Transpose", [p + "_h"], [p + "_t"], name=p + "_t", perm=perm))
+    nodes.append(helper.make_node("MatMul", ["q_t", "k_t"], ["s0"], name="scores"))
+    nodes.append(helper.make_node("Div", ["s0", const("sqrt_hd", np.float32(hd ** 0.5), np.float32)], ["s1"], name="scale"))
+    mask = np.tril(np.ones((t, t), dtype=bool)).reshape(1, 1, t, t)
+    const("causal_buffer", mask, bool)
+    nodes.append(helper.make_node("Not", ["causal_buffer"], ["masked_out"], name="mask_not"))
+    nodes.append(helper.make_node("Equal", ["masked_out", const("false", False, bool)], ["keep"], name="mask_equal"))
+    nodes.append(helper.make_node("Where", ["keep", "s1", const("neg_inf", np.float32(-1e9), np.float32)], ["s2"], name="causal_mask"))
+    nodes.append(helper.make_node("Softmax", ["s2"], ["p"], name="softmax", axis=-1))
+    nodes.append(helper.make_node("MatMul", ["p", "v_t"], ["c0"], name="context"))
+    nodes.append(helper.make_node("Transpose", ["c0"], ["c1"], name="merge_t", perm=[0, 2, 1, 3]))
+    nodes.append(helper.make_node("Concat", ["n", const("merge_rest", [t, d])], ["merge_shape"], name="merge_shape", axis=0))
+    nodes.append(helper.make_node("Reshape", ["c1", "merge_shape"], ["c2"], name="merge"))
+    o = dense("c_proj", "c2", d, d)
+    nodes.append(helper.make_node("Add", [o, "x"], ["r1"], name="residual1"))
+    h2 = ln("ln2", "r1")
+    f = dense("c_fc", h2, d, 4 * d)
+    nodes.append(helper.make_node("Div", [f, const("sqrt2", np.float32(2 ** 0.5), np.float32)], ["g0"], name="gelu"))
+    nodes.append(helper.make_node("Erf", ["g0"], ["g1"], name="gelu_erf"))
+    nodes.append(helper.make_node("Add", ["g1", const("one", np.float32(1), np.float32)], ["g2"], name="gelu_add"))
+    nodes.append(helper.make_node("Mul", [f, "g2"], ["g3"], name="gelu_mul"))
+    nodes.append(helper.make_node("Mul", ["g3", const("half", np.float32(0.5), np.float32)], ["g4"], name="gelu_half"))
+    f2 = dense("c_fc2", "g4", 4 * d, d)
+    nodes.append(helper.make_node("Add", [f2, "r1"], ["y"], name="residual2"))
+    g = helper.make_graph(nodes, "gpt_block", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", t, d])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", t, d])], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="duet-validation")
+
+
+def gaps_cnn(external=False, opset=13):
+    """2-D operators Duet maps since the gaps work: Conv + LeakyRelu, LRN, MaxPool, an asymmetric
+    zero Pad folded into the next Conv, PRelu (one slope per channel, [C, 1, 1]), a reflect Pad,
+    Conv + Elu, a non-square ConvTranspose (3x4 kernel, strides 2x1, asymmetric pads,
+    output_padding), Selu, Softplus. Fixed batch 1."""
+    nodes, inits = [], []
+    nodes.append(helper.make_node("Conv", ["x", _w("c1.weight", [16, 3, 5, 5], inits, external), _w("c1.bias", [16], inits, external)],
+                                  ["c1"], name="c1", kernel_shape=[5, 5], strides=[2, 2], pads=[2, 2, 2, 2]))
+    nodes.append(helper.make_node("LeakyRelu", ["c1"], ["a1"], name="c1_act", alpha=0.1))
+    nodes.append(helper.make_node("LRN", ["a1"], ["n1"], name="lrn", size=5, alpha=1e-4, beta=0.75, bias=2.0))
+    nodes.append(helper.make_node("MaxPool", ["n1"], ["p1"], name="pool", kernel_shape=[3, 3], strides=[2, 2]))
+    inits.append(numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 0, 1, 1], dtype=np.int64), "same_pads"))
+    nodes.append(helper.make_node("Pad", ["p1", "same_pads"], ["pp"], name="same_pad", mode="constant"))
+    nodes.append(helper.make_node("Conv", ["pp", _w("c2.weight", [32, 16, 2, 2], inits, external)], ["c2"], name="c2", kernel_shape=[2, 2]))
+    nodes.append(helper.make_node("PRelu", ["c2", _w("c2.slope", [32, 1, 1], inits, external)], ["a2"], name="prelu"))
+    inits.append(numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 0, 1, 1], dtype=np.int64), "reflect_pads"))
+    nodes.append(helper.make_node("Pad", ["a2", "reflect_pads"], ["rp"], name="reflect_pad", mode="reflect"))
+    nodes.append(helper.make_node("Conv", ["rp", _w("c3.weight", [32, 32, 3, 3], inits, external)], ["c3"], name="c3", kernel_shape=[3, 3]))
+    nodes.append(helper.make_node("Elu", ["c3"], ["a3"], name="c3_act"))
+    nodes.append(helper.make_node("ConvTranspose", ["a3", _w("up.weight", [32, 8, 3, 4], inits, external), _w("up.bias", [16], inits, external)],
+                                  ["u"], name="up", kernel_shape=[3, 4], strides=[2, 1], pads=[1, 0, 0, 2], output_padding=[1, 0], group=2))
+    nodes.append(helper.make_node("Selu", ["u"], ["a4"], name="selu"))
+    nodes.append(helper.make_node("Softplus", ["a4"], ["y"], name="softplus"))
+    g = helper.make_graph(nodes, "gaps_cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 64, 64])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, 31, 16])], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="duet-validation")
+
+
+def tcn_1d(external=False, opset=13, length=128):
+    """A 1-D temporal network (WaveNet/TCN style): causal left Pad folded into a dilated Conv1d,
+    BatchNormalization, PRelu with one shared slope, Conv1d, Split of the channels into a tanh
+    and a sigmoid half multiplied together (gated activation), MaxPool1d, a strided Conv1d with
+    pads, GlobalAveragePool, Flatten, Gemm. Dynamic batch 'N'."""
+    nodes, inits = [], []
+    inits.append(numpy_helper.from_array(np.array([0, 0, 4, 0, 0, 0], dtype=np.int64), "causal_pads"))
+    nodes.append(helper.make_node("Pad", ["x", "causal_pads"], ["xp"], name="causal_pad", mode="constant"))
+    nodes.append(helper.make_node("Conv", ["xp", _w("c1.weight", [32, 8, 3], inits, external)], ["c1"], name="c1", kernel_shape=[3], dilations=[2]))
+    bns = [_w(f"c1.bn.{p}", [32], inits, external) for p in ("weight", "bias", "mean", "var")]
+    nodes.append(helper.make_node("BatchNormalization", ["c1"] + bns, ["b1"], name="c1_bn"))
+    nodes.append(helper.make_node("PRelu", ["b1", _w("c1.slope", [1], inits, external)], ["a1"], name="prelu"))
+    nodes.append(helper.make_node("Conv", ["a1", _w("c2.weight", [64, 32, 3], inits, external), _w("c2.bias", [64], inits, external)],
+                                  ["c2"], name="c2", kernel_shape=[3], pads=[1, 1]))
+    inits.append(numpy_helper.from_array(np.array([32, 32], dtype=np.int64), "halves"))
+    nodes.append(helper.make_node("Split", ["c2", "halves"], ["f", "gt"], name="gate_split", axis=1))
+    nodes.append(helper.make_node("Tanh", ["f"], ["ft"], name="filter"))
+    nodes.append(helper.make_node("Sigmoid", ["gt"], ["gs"], name="gate"))
+    nodes.append(helper.make_node("Mul", ["ft", "gs"], ["z"], name="gated"))
+    nodes.append(helper.make_node("MaxPool", ["z"], ["zp"], name="pool", kernel_shape=[2], strides=[2]))
+    nodes.append(helper.make_node("Conv", ["zp", _w("c3.weight", [64, 32, 5], inits, external)], ["c3"], name="c3", kernel_shape=[5], strides=[2], pads=[2, 2]))
+    nodes.append(helper.make_node("Relu", ["c3"], ["a3"], name="c3_act"))
+    nodes.append(helper.make_node("GlobalAveragePool", ["a3"], ["gap"], name="gap"))
+    nodes.append(helper.make_node("Flatten", ["gap"], ["flat"], name="flatten", axis=1))
+    nodes.append(helper.make_node("Gemm", ["flat", _w("fc.weight", [10, 64], inits, external), _w("fc.bias", [10], inits, external)],
+                                  ["y"], name="fc", transB=1))
+    g = helper.make_graph(nodes, "tcn_1d", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 8, length])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 10])], inits)
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="duet-validation")
