@@ -72,6 +72,8 @@ struct NetworkCommand: AsyncParsableCommand {
         @Option(help: "yaml, json or onnx.") var format: String = "yaml"
         @Option(help: "Output file (default: stdout; required for onnx).") var out: String?
         @Option(help: "Seed of the random ONNX weights.") var seed: UInt64 = 1
+        @Flag(name: .customLong("dynamic-batch"), help: "ONNX: write the batch dimension as the symbol N instead of the network's batch.")
+        var dynamicBatch = false
         @Flag(name: .customLong("no-weights"), help: "ONNX: write weights as shape-only graph inputs instead of random values.")
         var noWeights = false
 
@@ -86,7 +88,7 @@ struct NetworkCommand: AsyncParsableCommand {
             let net = try NetworkReference.resolve(network, options: build.buildOptions)
             _ = try net.analyze()
             if format == "onnx", let out {
-                try writeData(try ONNX.export(net, weights: noWeights ? .none : .random(seed: seed)), to: out)
+                try writeData(try ONNX.export(net, weights: noWeights ? .none : .random(seed: seed), dynamicBatch: dynamicBatch), to: out)
                 return
             }
             let text = format == "json" ? NetworkFormat.json(net) : NetworkFormat.yaml(net)
