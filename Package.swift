@@ -37,10 +37,10 @@ let package = Package(
         // ONNX protobuf code is generated once (`make proto`) and committed; builds never run protoc.
         .target(name: "DuetStudy", dependencies: ["DuetCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // Co-exploration: wires spaces, cost models, accuracy sources, optimizers and studies.
-        .target(name: "DuetExplore", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetStudy", "DuetReport"]),
+        .target(name: "DuetExplore", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetSolver", "DuetStudy", "DuetReport"]),
         // The Z3 C API (Debian's libz3-dev) and the solver built on it.
         .systemLibrary(name: "CZ3", path: "Sources/CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"]), .brew(["z3"])]),
-        .target(name: "DuetSolver", dependencies: ["CZ3", "DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetExplore"]),
+        .target(name: "DuetSolver", dependencies: ["CZ3", "DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel"]),
         .target(name: "DuetONNX", dependencies: ["DuetCore", "DuetWorkload", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // MARK: - Executables (thin)

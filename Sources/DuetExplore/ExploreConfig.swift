@@ -62,7 +62,7 @@ public struct ExploreConfig: Sendable {
 
     public static let metrics = ["accuracy", "latency_ms", "energy_mj", "area_mm2", "power_mw", "macs", "params"]
     public static let budgetMetrics = ["latency_ms", "energy_mj", "area_mm2", "power_mw"]
-    public static let optimizers = ["nsga2", "random", "evolution"]
+    public static let optimizers = ["nsga2", "random", "evolution", "z3", "hybrid"]
 
     /// Loads `path`, applying `overrides` (`key.path=value`, scalars only) before validation.
     public static func load(path: String, overrides: [String] = [], dataDir: URL) throws -> ExploreConfig {

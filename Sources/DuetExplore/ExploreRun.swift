@@ -44,12 +44,30 @@ public struct ExploreRun {
         self.study = study
     }
 
-    func makeOptimizer() -> any Optimizer {
+    func makeOptimizer() throws -> any Optimizer {
         let c = exploration.config
         switch c.optimizer {
         case "random": return RandomSearch(space: exploration.space, batchSize: c.population, seed: c.seed)
         case "evolution": return RegularizedEvolution(space: exploration.space, populationSize: c.population, seed: c.seed)
+        case "z3":
+            return FixedDesigns(space: exploration.space, seed: c.seed, designs: try exactFront(limit: c.evaluations))
+        case "hybrid":
+            var nsga = NSGA2(space: exploration.space, populationSize: c.population, seed: c.seed)
+            nsga.seeds = try exactFront(limit: c.population)
+            return nsga
         default: return NSGA2(space: exploration.space, populationSize: c.population, seed: c.seed)
+        }
+    }
+
+    /// The exact Pareto front of the configuration (``ExactSolve/paretoFront(maxPoints:)``) as
+    /// genomes of the exploration's space.
+    func exactFront(limit: Int) throws -> [[Double]] {
+        let exact = try ExactSolve(config: exploration.config, dataDir: exploration.dataDir, timeoutSeconds: 60)
+        let t = exact.task
+        return try exact.paretoFront(maxPoints: limit).map { p in
+            var values: [String: Value] = [:]
+            for (d, o) in zip(exact.space.dimensions, p.arch.choices) { values["\(t.name).\(d.name)"] = .string(d.options[o]) }
+            return try exploration.space.encode(values)
         }
     }
 
@@ -72,7 +90,7 @@ public struct ExploreRun {
             try study.setSettingOnce("accuracy", c.tasks.map { "\($0.name)=\($0.accuracy.label)" }.joined(separator: ","))
             try study.setSettingOnce("duet_version", Self.version)
         }
-        var optimizer = makeOptimizer()
+        var optimizer = try makeOptimizer()
         let start = Date()
         var trials: [TrialRecord] = []
         var reused = 0
@@ -178,4 +196,25 @@ public struct ExploreRun {
         }
         return String(decoding: (try? JSONSerialization.data(withJSONObject: obj, options: .sortedKeys)) ?? Data(design.utf8), as: UTF8.self)
     }
+}
+
+/// An "optimizer" that proposes a fixed list of designs once (the exact solver's Pareto front).
+struct FixedDesigns: Optimizer {
+    let space: DesignSpace
+    let seed: UInt64
+    var designs: [[Double]]
+    var generation = 0
+    var evaluated: [Individual] = []
+
+    mutating func ask() -> [Candidate] {
+        guard generation == 0 else { return [] }
+        return designs.map { Candidate(genome: $0, point: space.decode($0)) }
+    }
+
+    mutating func tell(_ evaluated: [Individual]) {
+        self.evaluated += evaluated
+        generation += 1
+    }
+
+    var front: [Individual] { evaluated }
 }

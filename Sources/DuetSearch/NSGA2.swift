@@ -45,9 +45,18 @@ public struct NSGA2: Optimizer {
         return offspring()
     }
 
+    /// Genomes placed in the initial population before the random ones (e.g. feasible designs
+    /// from an exact solver: the hybrid optimizer); at most `populationSize` are used.
+    public var seeds: [[Double]] = []
+
     mutating func initialPopulation() -> [Candidate] {
         var seen = Set<Point>()
         var out: [Candidate] = []
+        for g in seeds.prefix(populationSize) {
+            let p = space.decode(g)
+            if eliminatesDuplicates && !seen.insert(p).inserted { continue }
+            out.append(Candidate(genome: g, point: p))
+        }
         var attempts = 0
         while out.count < populationSize && attempts < 100 * populationSize {
             attempts += 1

@@ -13,7 +13,7 @@ struct ExploreCommand: AsyncParsableCommand {
         discussion: "CONFIG is a YAML/JSON exploration config (docs/FORMATS.md). With --study the trials are stored as they finish and an interrupted run resumes.")
 
     @Argument(help: "The exploration config.") var config: String
-    @Option(help: "nsga2, random or evolution (overrides the config).") var optimizer: String?
+    @Option(help: "nsga2, random, evolution, z3 (the exact Pareto front of one decomposable task) or hybrid (NSGA-II seeded with it); overrides the config.") var optimizer: String?
     @Option(help: "Evaluation budget (overrides the config).") var evaluations: Int?
     @Option(help: "Random seed (overrides the config).") var seed: UInt64?
     @Option(help: "Study file (SQLite); created or resumed.") var study: String?

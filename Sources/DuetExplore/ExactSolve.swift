@@ -1,0 +1,147 @@
+import DuetCore
+import DuetCostModel
+import DuetHardware
+import DuetSolver
+import DuetWorkload
+import Foundation
+
+/// The exact side of a configuration: one task's space decomposed on a fixed accelerator or a
+/// table-driven device, its budgets and objective in the decomposition's integer units, solved
+/// by ``TableSumSolver``. Shared by `duet solve` and `duet explore --optimizer z3|hybrid`.
+public struct ExactSolve {
+    /// A user metric in the decomposition's integers: `user value = integer / scale`.
+    public struct Unit: Sendable {
+        public var metric: String
+        public var scale: Double
+        public var unit: String
+    }
+
+    public let config: ExploreConfig
+    public let task: ExploreConfig.Task
+    public let space: any NetworkSpace
+    public let decomposition: CostDecomposition
+    /// The accelerator reference or the device's name.
+    public let targetName: String
+    /// User metric (latency_ms, energy_mj, macs) → its integer form on this target.
+    public let units: [String: Unit]
+    public let budgets: [IntegerBudget]
+    public let timeoutSeconds: Double
+
+    public init(config cfg: ExploreConfig, dataDir: URL, timeoutSeconds: Double) throws {
+        guard cfg.tasks.count == 1, let task = cfg.tasks.first, let space = task.space else {
+            throw InputError(file: cfg.file, keyPath: "tasks", message: "the exact solver takes exactly one task with a 'space'",
+                             hint: "use duet explore with nsga2, random or evolution for several tasks or fixed networks")
+        }
+        var units: [String: Unit] = ["macs": Unit(metric: "macs", scale: 1, unit: "MACs")]
+        if let table = try cfg.tableTarget(dataDir: dataDir) {
+            decomposition = try CostDecomposition.make(space: space, table: table)
+            targetName = table.name
+            units["latency_ms"] = Unit(metric: "latency_ps", scale: CostDecomposition.picosecondsPerMs, unit: "ms")
+        } else if case .accelerator(let ref, let sets) = cfg.target {
+            let chip = try AcceleratorLoader(dataDir: dataDir).load(ref, overrides: sets)
+            guard chip.subAccelerators.count == 1 else {
+                throw InputError(file: cfg.file, keyPath: "target.accelerator", message: "the exact solver evaluates one sub-accelerator",
+                                 hint: "give a hardware space (target: {hardware: …}) to choose and assign the sub-accelerators of a chip")
+            }
+            let hw = chip.subAccelerators[0]
+            decomposition = try CostDecomposition.make(space: space, on: hw)
+            targetName = ref
+            units["latency_ms"] = Unit(metric: "latency_cycles", scale: hw.clockMHz * 1e3, unit: "ms")
+            units["energy_mj"] = Unit(metric: "energy_fj", scale: 1e12, unit: "mJ")
+        } else {
+            throw InputError(file: cfg.file, keyPath: "target", message: "the exact solver needs a fixed accelerator, a latency table or a device model",
+                             hint: "write 'target: {accelerator: eyeriss}', 'target: {table: FILE}' or 'target: {device: pixel3}'")
+        }
+        var budgets: [IntegerBudget] = []
+        for (name, limit) in cfg.budgets {
+            let metric = name.split(separator: ".").last.map(String.init) ?? name
+            guard let u = units[metric] else {
+                throw InputError(file: cfg.file, keyPath: "budgets.\(name)",
+                                 message: "the exact solver supports \(units.keys.filter { $0 != "macs" }.sorted().joined(separator: " and ")) budgets on this target",
+                                 hint: "area and power do not depend on the network for a fixed accelerator; check them with duet evaluate")
+            }
+            let scale = u.scale, unit = u.unit
+            budgets.append(IntegerBudget(name: name, metric: u.metric, limit: Int64((limit * scale).rounded(.down)),
+                                         describe: { String(format: "%.4g \(unit)", Double($0) / scale) }))
+        }
+        self.config = cfg
+        self.task = task
+        self.space = space
+        self.units = units
+        self.budgets = budgets
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    public var solver: TableSumSolver {
+        TableSumSolver(space: space, decomposition: decomposition, budgets: budgets, timeoutSeconds: timeoutSeconds)
+    }
+
+    public var objective: (metric: String, maximize: Bool) { config.objectives.first ?? (metric: "accuracy", maximize: true) }
+
+    /// What the first objective is, for the solver: an accuracy table, or a decomposed metric.
+    enum Target {
+        case table([String: Double])
+        case metric(String)
+    }
+
+    func objectiveTarget() throws -> Target {
+        let objective = self.objective
+        switch (objective.metric, task.accuracy) {
+        case ("accuracy", .table(let path, let key, let column)):
+            return .table(try AccuracyTable.load(path: path, key: key, column: column))
+        case ("accuracy", .proxy(let p)) where p == "macs":
+            return .metric("macs")
+        case (let m, _) where units[m] != nil:
+            return .metric(units[m]!.metric)
+        default:
+            throw InputError(file: config.file, keyPath: "objectives[0]", value: objective.metric,
+                             message: "the exact solver optimizes accuracy (from a table or the macs proxy) or \(units.keys.sorted().joined(separator: ", ")) on this target",
+                             hint: "external evaluators and the params proxy are not additive: use duet explore with nsga2")
+        }
+    }
+
+    /// The proven optimum of the first objective under the budgets (or infeasibility, explained).
+    public func solve() throws -> SolveResult {
+        switch try objectiveTarget() {
+        case .table(let t): return try solver.maximize(table: t)
+        case .metric(let m): return try solver.optimize(metric: m, maximize: objective.maximize)
+        }
+    }
+
+    /// The exact Pareto front of the first objective against a cost (the first budget's metric,
+    /// else latency) under the budgets, by iterated solving: the optimum under the budgets, then
+    /// the optimum under a cost limit just below the last point's cost, until infeasible or
+    /// `maxPoints`. Each point is optimal for its cost limit, so no design dominates it.
+    public func paretoFront(maxPoints: Int = 50) throws -> [(arch: Architecture, result: SolveResult)] {
+        let costName = budgets.first?.name.split(separator: ".").last.map(String.init) ?? "latency_ms"
+        guard let cost = units[costName] else { return [] }
+        let target = try objectiveTarget()
+        var front: [(Architecture, SolveResult)] = []
+        var limit: Int64?
+        let maximizer: TableMaximizer? = if case .table(let t) = target, decomposition.kind != .tabulated {
+            try TableMaximizer(solver, table: t)
+        } else { nil }
+        while front.count < maxPoints {
+            var bs = budgets
+            if let limit {
+                bs.removeAll { $0.metric == cost.metric }
+                let scale = cost.scale, unit = cost.unit
+                bs.append(IntegerBudget(name: costName, metric: cost.metric, limit: limit, describe: { String(format: "%.4g \(unit)", Double($0) / scale) }))
+            }
+            var s = solver
+            s.budgets = bs
+            let r: SolveResult
+            switch target {
+            case .table(let t): r = try maximizer?.solve(bs) ?? s.maximize(table: t)
+            case .metric(let m): r = try s.optimize(metric: m, maximize: objective.maximize)
+            }
+            guard r.status == .optimal || r.status == .feasible, let arch = r.arch else { break }
+            // The cheapest design with this objective value: tighten the cost while the value holds.
+            front.append((arch, r))
+            let c = decomposition.value(cost.metric, arch)
+            if c <= 0 { break }
+            limit = c - 1
+        }
+        return front
+    }
+}
