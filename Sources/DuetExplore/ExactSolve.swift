@@ -111,7 +111,8 @@ public struct ExactSolve {
     /// The exact Pareto front of the first objective against a cost (the first budget's metric,
     /// else latency) under the budgets, by iterated solving: the optimum under the budgets, then
     /// the optimum under a cost limit just below the last point's cost, until infeasible or
-    /// `maxPoints`. Each point is optimal for its cost limit, so no design dominates it.
+    /// `maxPoints` points have been proposed. Each kept point is optimal for its cost limit and the
+    /// cheapest of its value, so no design dominates it.
     public func paretoFront(maxPoints: Int = 50) throws -> [(arch: Architecture, result: SolveResult)] {
         let costName = budgets.first?.name.split(separator: ".").last.map(String.init) ?? "latency_ms"
         guard let cost = units[costName] else { return [] }
@@ -121,7 +122,9 @@ public struct ExactSolve {
         let maximizer: TableMaximizer? = if case .table(let t) = target, decomposition.kind != .tabulated {
             try TableMaximizer(solver, table: t)
         } else { nil }
-        while front.count < maxPoints {
+        var proposed = 0
+        while proposed < maxPoints {
+            proposed += 1
             var bs = budgets
             if let limit {
                 bs.removeAll { $0.metric == cost.metric }
@@ -136,7 +139,9 @@ public struct ExactSolve {
             case .metric(let m): r = try s.optimize(metric: m, maximize: objective.maximize)
             }
             guard r.status == .optimal || r.status == .feasible, let arch = r.arch else { break }
-            // The cheapest design with this objective value: tighten the cost while the value holds.
+            // Same objective value at a lower cost: the previous point was dominated (this is
+            // the lexicographic step: the cheapest design of each value survives).
+            if let last = front.last, last.1.value == r.value { front.removeLast() }
             front.append((arch, r))
             let c = decomposition.value(cost.metric, arch)
             if c <= 0 { break }
