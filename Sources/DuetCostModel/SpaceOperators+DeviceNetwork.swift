@@ -9,3 +9,17 @@ extension SpaceOperators {
         return try space.network(arch)
     }
 }
+
+extension SpaceOperators {
+    /// The network a table-driven device runs for a reference: `SPACE:ARCH` as the device's
+    /// converter sees it (``deviceNetwork(_:_:)``), anything else as ``NetworkReference`` resolves it.
+    public static func deviceNetwork(reference ref: String, options: BuildOptions = BuildOptions()) throws -> Network {
+        if let colon = ref.firstIndex(of: ":"), let space = NetworkSpaces.named(String(ref[..<colon])),
+           let arch = try? space.parse(String(ref[ref.index(after: colon)...])) {
+            var net = try deviceNetwork(space, arch)
+            net.name = space.name
+            return net
+        }
+        return try NetworkReference.resolve(ref, options: options)
+    }
+}

@@ -100,3 +100,31 @@ extension Spec {
         return out
     }
 }
+
+extension Spec {
+    /// Verdicts for networks on a table-driven device, which run one after another: latency only
+    /// (a budget on energy, area or power is an input error naming it).
+    public func verdicts(tableLatencies: [(network: String, latencyMs: Double)]) throws -> [Verdict] {
+        var out: [Verdict] = []
+        var issues = IssueCollector()
+        for b in budgets {
+            guard b.metric == "latency_ms" else {
+                issues.add("budgets.\(b.name)", value: String(b.limit), "a latency table gives latency only",
+                           hint: "remove this budget, or evaluate on an --accelerator for energy, area and power")
+                continue
+            }
+            if let task = b.task {
+                guard let n = tableLatencies.first(where: { $0.network == task }) else {
+                    issues.add("tasks.\(task)", value: task, "no evaluated network has this name",
+                               hint: Suggestion.hint(for: task, in: tableLatencies.map(\.network)))
+                    continue
+                }
+                out.append(Verdict(budget: b.name, limit: b.limit, value: n.latencyMs))
+            } else {
+                out.append(Verdict(budget: b.name, limit: b.limit, value: tableLatencies.reduce(0) { $0 + $1.latencyMs }))
+            }
+        }
+        try issues.throwIfAny()
+        return out
+    }
+}

@@ -146,4 +146,32 @@ import Testing
         #expect(throws: (any Error).self) { try EvaluateCommand.parse(["--network", "resnet18", "--accelerator", "tpu", "--device", "pixel3"]) }
         #expect(throws: (any Error).self) { try EvaluateCommand.parse(["--network", "resnet18"]) }
     }
+
+    /// `--spec` on a table-driven device: a latency verdict per budget (exit 1 when violated);
+    /// energy, area and power budgets are refused with the key named. NAS-Bench-201 references
+    /// are lowered from their exported graph, as `duet table fit` and `predict` do.
+    @Test func evaluateChecksLatencyBudgetsOnATable() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let arch = "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"
+        let space = NASBench201Space()
+        let model = try DeviceModel.resolve("pixel3", dataDirectory: Self.repo)
+        let g = try TableDevice(model).lower(space.exportedNetwork(space.parse(arch)))
+        let expected = try model.table(for: g.signatures).latency(of: g).latencyMs
+        for (limit, shouldMeet) in [(expected * 1.01, true), (expected * 0.99, false)] {
+            let spec = dir.appendingPathComponent("spec.yaml").path
+            try "budgets:\n  latency_ms: \(limit)\n".write(toFile: spec, atomically: true, encoding: .utf8)
+            let (text, met) = try EvaluateCommand.parse(["--network", "nb201:" + arch, "--device", "pixel3", "--spec", spec, "--format", "json"]).render()
+            #expect(met == shouldMeet)
+            let obj = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let v = try #require((obj["verdict"] as? [[String: Any]])?.first)
+            #expect(abs((v["value"] as? Double ?? 0) - expected) < 1e-9)
+            #expect(v["met"] as? Bool == shouldMeet)
+        }
+        let bad = dir.appendingPathComponent("bad.yaml").path
+        try "budgets:\n  latency_ms: 1\n  energy_mj: 2\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let e = #expect(throws: InputError.self) { try EvaluateCommand.parse(["--network", "resnet18", "--device", "pixel3", "--spec", bad]).render() }
+        #expect(e?.description.contains("budgets.energy_mj") == true)
+        #expect(e?.description.contains("bad.yaml") == true)
+    }
 }
