@@ -72,12 +72,21 @@ public struct CostDecomposition: Sendable {
     /// the result with ``mismatches(space:target:architectures:)``.
     public static func make(space: any NetworkSpace, table: TableTarget, tabulateLimit: Int = 100_000) throws -> CostDecomposition {
         let metrics = ["latency_ps", "macs"]
+        // MACs of NAS-Bench-201 are an exact structural sum (the network Duet builds); tabulating
+        // them from that sum saves a second analysis of every network.
+        let structuralMACs: CostDecomposition? = space is NASBench201Space ? try make(space: space, metrics: ["macs"]) { choices in
+            try space.network(Architecture(choices)).analyze().layers.filter { $0.macs > 0 }.map { ($0.layer.name, ["macs": Int64($0.macs)]) }
+        } : nil
         @Sendable func units(_ choices: [Int]) throws -> Units {
             let arch = Architecture(choices)
             let r = try table.latency(space, arch)
             var units: Units = [("", ["latency_ps": Int64((r.overheadMs * picosecondsPerMs).rounded())])]
             for (op, ms) in r.operators { units.append((op.layers.first ?? "", ["latency_ps": Int64((ms * picosecondsPerMs).rounded())])) }
-            for l in try space.network(arch).analyze().layers where l.macs > 0 { units.append((l.layer.name, ["macs": Int64(l.macs)])) }
+            if let structuralMACs {
+                units.append(("", ["macs": structuralMACs.value("macs", arch)]))
+            } else {
+                for l in try space.network(arch).analyze().layers where l.macs > 0 { units.append((l.layer.name, ["macs": Int64(l.macs)])) }
+            }
             return units
         }
         // A device's runtime folds constants and fuses operators across the parts that choices
