@@ -1,6 +1,7 @@
 import DuetCore
 import DuetSearch
 import DuetStudy
+import DuetWorkload
 import Foundation
 
 /// Progress of a running exploration (for a progress line).
@@ -53,22 +54,18 @@ public struct ExploreRun {
             return FixedDesigns(space: exploration.space, seed: c.seed, designs: try exactFront(limit: c.evaluations))
         case "hybrid":
             var nsga = NSGA2(space: exploration.space, populationSize: c.population, seed: c.seed)
-            nsga.seeds = try exactFront(limit: c.population)
-            return nsga
+            let exact = try ExactSolve(config: exploration.config, dataDir: exploration.dataDir, timeoutSeconds: 60)
+            nsga.seeds = try exactFront(exact, limit: c.population)
+            return RepairingOptimizer(base: nsga, repair: Repair(exact: exact, space: exploration.space))
         default: return NSGA2(space: exploration.space, populationSize: c.population, seed: c.seed)
         }
     }
 
     /// The exact Pareto front of the configuration (``ExactSolve/paretoFront(maxPoints:)``) as
     /// genomes of the exploration's space.
-    func exactFront(limit: Int) throws -> [[Double]] {
-        let exact = try ExactSolve(config: exploration.config, dataDir: exploration.dataDir, timeoutSeconds: 60)
-        let t = exact.task
-        return try exact.paretoFront(maxPoints: limit).map { p in
-            var values: [String: Value] = [:]
-            for (d, o) in zip(exact.space.dimensions, p.arch.choices) { values["\(t.name).\(d.name)"] = .string(d.options[o]) }
-            return try exploration.space.encode(values)
-        }
+    func exactFront(_ exact: ExactSolve? = nil, limit: Int) throws -> [[Double]] {
+        let exact = try exact ?? ExactSolve(config: exploration.config, dataDir: exploration.dataDir, timeoutSeconds: 60)
+        return try exact.paretoFront(maxPoints: limit).map { try Repair.genome(of: $0.arch, exact: exact, space: exploration.space) }
     }
 
     public func run(progress: (@Sendable (ExploreProgress) -> Void)? = nil) async throws -> ExploreResult {
@@ -217,4 +214,43 @@ struct FixedDesigns: Optimizer {
     }
 
     var front: [Individual] { evaluated }
+}
+
+/// Repair of infeasible proposals by the exact solver: a design whose decomposed costs break a
+/// budget is replaced by the feasible design that changes the fewest of its choices
+/// (``TableSumSolver/nearestFeasible(to:enumerateLimit:)``); without any feasible design the
+/// proposal stands.
+struct Repair: @unchecked Sendable {
+    let exact: ExactSolve
+    let space: DesignSpace
+
+    static func genome(of arch: Architecture, exact: ExactSolve, space: DesignSpace) throws -> [Double] {
+        var values: [String: Value] = [:]
+        for (d, o) in zip(exact.space.dimensions, arch.choices) { values["\(exact.task.name).\(d.name)"] = .string(d.options[o]) }
+        return try space.encode(values)
+    }
+
+    func callAsFunction(_ c: Candidate) -> Candidate {
+        let t = exact.task
+        let choices = exact.space.dimensions.map { d -> Int in
+            d.options.firstIndex(of: c.point["\(t.name).\(d.name)"]?.stringValue ?? d.options[0]) ?? 0
+        }
+        let solver = exact.solver
+        guard !solver.meetsBudgets(Architecture(choices)),
+              let fixed = try? solver.nearestFeasible(to: Architecture(choices)),
+              let g = try? Self.genome(of: fixed, exact: exact, space: space) else { return c }
+        return Candidate(genome: g, point: space.decode(g))
+    }
+}
+
+/// An optimizer whose proposals are repaired before evaluation (the `hybrid` optimizer's NSGA-II).
+struct RepairingOptimizer<Base: Optimizer>: Optimizer {
+    var base: Base
+    let repair: Repair
+    var space: DesignSpace { base.space }
+    var seed: UInt64 { base.seed }
+    var generation: Int { base.generation }
+    var front: [Individual] { base.front }
+    mutating func ask() -> [Candidate] { base.ask().map(repair.callAsFunction) }
+    mutating func tell(_ evaluated: [Individual]) { base.tell(evaluated) }
 }

@@ -385,3 +385,36 @@ public final class TableMaximizer {
                            explanation: [], seconds: elapsed, checks: checks)
     }
 }
+
+extension TableSumSolver {
+    /// Whether `arch` meets every budget by the decomposition.
+    public func meetsBudgets(_ arch: Architecture) -> Bool {
+        budgets.allSatisfy { b in let v = decomposition.value(b.metric, arch); return b.atLeast ? v >= b.limit : v <= b.limit }
+    }
+
+    /// Repair: the design meeting the budgets that changes the fewest choices of `arch` (ties:
+    /// the first in choice order for enumerated spaces, Z3's model otherwise), `arch` itself when
+    /// it already meets them, nil when no design does or Z3 gives up. Spaces of at most
+    /// `enumerateLimit` designs are searched exhaustively; larger ones by Z3 minimizing the
+    /// number of changed choices.
+    public func nearestFeasible(to arch: Architecture, enumerateLimit: Int = 100_000) throws -> Architecture? {
+        if meetsBudgets(arch) { return arch }
+        if space.cardinality <= Double(enumerateLimit), let all = space.enumerate(limit: enumerateLimit) {
+            var best: (Int, Architecture)?
+            for a in all where meetsBudgets(a) {
+                let d = zip(a.choices, arch.choices).filter { $0 != $1 }.count
+                if best == nil || d < best!.0 { best = (d, a) }
+            }
+            return best?.1
+        }
+        let z = Z3Context()
+        let o = try Z3Optimizer(z, timeoutSeconds: timeoutSeconds)
+        let e = try encode(z) { try o.add($0) }
+        for b in budgets { try o.add(try b.term(z, e.metric[b.metric]!)) }
+        let zero = try z.int(0), one = try z.int(1)
+        let changed = try z.sum(arch.choices.enumerated().map { i, c in try z.ite(e.isOption[i][c], zero, one) })
+        let r = try o.optimize(changed, maximize: false)
+        guard r.status == .sat else { return nil }
+        return Architecture(try e.choice.map { Int(try o.value($0)) })
+    }
+}
