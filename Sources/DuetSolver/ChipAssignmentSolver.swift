@@ -405,7 +405,7 @@ public struct ChipAssignmentSolver: Sendable {
             status = r.design == nil ? .unknown : .feasible
             if status == .feasible, Date() >= deadline { status = .unknown }  // a timeout is reported as unknown, best design kept
             explanation.append("not proven optimal: \(why); \(r.design == nil ? "no design found yet" : "best design found so far")"
-                               + (r.bound.map { ", proven lower bound \($0)" } ?? ""))
+                               + (r.bound.map { ", proven lower bound \(objective) ≥ \($0)" } ?? ""))
         }
         let m = try r.design.map { try metrics(of: $0) }
         if let m, let v = r.value, m.value(objective) != v {
@@ -431,7 +431,9 @@ public struct ChipAssignmentSolver: Sendable {
     /// Minimizes `metric` under `budgets`, count by count, by bisection on the value.
     func minimize(_ metric: ChipMetric, budgets: [ChipBudget], deadline: Date, trackBudgets: Bool) throws -> Minimum {
         let prune = pruneDominated && !budgets.contains { if case .power = $0.metric { return true }; return false }
-        var best: (design: ChipDesign, value: Int64)?
+        // A first incumbent without Z3 (so that a timeout still reports a sensible chip): every
+        // slot the same candidate, networks placed longest first on the least-loaded slot.
+        var best: (design: ChipDesign, value: Int64)? = homogeneousIncumbent(metric, budgets: budgets, prune: prune)
         var checks = 0
         var core: Set<String> = []
         var kept: [Int: (given: Int, kept: Int)] = [:]
@@ -509,6 +511,33 @@ public struct ChipAssignmentSolver: Sendable {
                            bound: min(best.value, unprovenBounds.min() ?? best.value), checks: checks, kept: kept)
         }
         return Minimum(outcome: .optimal, design: best.design, value: best.value, bound: best.value, checks: checks, kept: kept)
+    }
+
+    /// The best design, under `budgets`, among chips whose slots all hold the same candidate,
+    /// each network placed (longest first) on the slot that is free earliest; nil if none meets
+    /// the budgets. Only a starting point: the solver still has to prove or improve it.
+    func homogeneousIncumbent(_ metric: ChipMetric, budgets: [ChipBudget], prune: Bool) -> (design: ChipDesign, value: Int64)? {
+        var best: (design: ChipDesign, value: Int64)?
+        for k in candidates.keys.sorted() {
+            let cs = candidates[k]!
+            for c in prune ? Self.undominated(cs) : Array(cs.indices) {
+                var busy = [Int64](repeating: 0, count: k)
+                var a = [Int](repeating: 0, count: networks.count)
+                for i in networks.indices.sorted(by: { (cs[c].latencyNs[$0], $1) > (cs[c].latencyNs[$1], $0) }) {
+                    let j = busy.indices.min { (busy[$0], $0) < (busy[$1], $1) }!
+                    a[i] = j
+                    busy[j] = busy[j] &+ cs[c].latencyNs[i]
+                }
+                // Busiest slot first, as the encoding's symmetry breaking requires for equal candidates.
+                let order = busy.indices.sorted { (busy[$0], $1) > (busy[$1], $0) }
+                let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($0.element, $0.offset) })
+                let d = ChipDesign(count: k, slots: Array(repeating: c, count: k), assignment: a.map { rank[$0]! })
+                guard let m = try? metrics(of: d), budgets.allSatisfy(m.meets) else { continue }
+                let v = m.value(metric)
+                if best == nil || v < best!.value { best = (d, v) }
+            }
+        }
+        return best
     }
 
     /// The conflicting budgets (the union of the unsat cores over the slot counts: each count's
