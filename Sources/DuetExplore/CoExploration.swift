@@ -76,7 +76,7 @@ public final class CoExploration: Sendable {
                 vars.append(.powerOfTwo("hw.\(slot).pe_cols", lower: h.peCols.lowerBound, upper: h.peCols.upperBound, when: cond))
                 vars.append(.powerOfTwo("hw.\(slot).global_buffer_kib", lower: h.globalBufferKiB.lowerBound, upper: h.globalBufferKiB.upperBound, when: cond))
                 if h.templates.contains("tpu") {
-                    vars.append(.categorical("hw.\(slot).dataflow", ["ws", "os", "is"], when: Condition("hw.\(slot).template", in: ["tpu"])))
+                    vars.append(.categorical("hw.\(slot).dataflow", Self.tpuDataflows.map { Value.string($0) }, when: Condition("hw.\(slot).template", in: ["tpu"])))
                 }
             }
             for t in h.templates {
@@ -134,19 +134,10 @@ public final class CoExploration: Sendable {
             var subs: [SubAccelerator] = []
             for slot in 0..<count {
                 let t = point["hw.\(slot).template"]?.stringValue ?? h.templates[0]
-                var s = bases[t]!
-                let rows = point["hw.\(slot).pe_rows"]?.intValue ?? s.peRows, cols = point["hw.\(slot).pe_cols"]?.intValue ?? s.peCols
-                // Array-edge bandwidths scale with the array's perimeter, as the template's default design has them.
-                let scale = Double(rows + cols) / Double(s.peRows + s.peCols)
-                s.glbWordsPerCycle *= scale
-                s.nocWordsPerCycle *= scale
-                s.peRows = rows
-                s.peCols = cols
-                s.globalBufferKiB = Double(point["hw.\(slot).global_buffer_kib"]?.intValue ?? Int(s.globalBufferKiB))
-                if let df = point["hw.\(slot).dataflow"]?.stringValue, let m = mappings[t]?[df] { s.dataflow = df; s.mapping = m }
-                s.dramGBps = h.dramGBps / Double(count)
-                s.name = "sub\(slot)-\(t)"
-                subs.append(s)
+                subs.append(Self.subAccelerator(template: t, base: bases[t]!, mappings: mappings[t] ?? [:], peRows: point["hw.\(slot).pe_rows"]?.intValue,
+                                                peCols: point["hw.\(slot).pe_cols"]?.intValue,
+                                                globalBufferKiB: point["hw.\(slot).global_buffer_kib"]?.intValue,
+                                                dataflow: point["hw.\(slot).dataflow"]?.stringValue, slot: slot, count: count, dramGBps: h.dramGBps))
             }
             chip = Accelerator(name: "chip", subAccelerators: subs, dramGBps: h.dramGBps)
         } else { preconditionFailure("no target") }
@@ -157,6 +148,31 @@ public final class CoExploration: Sendable {
         let json = JSONValue.obj(["tasks": .object(config.tasks.map { t in .init(t.name, .string(archs[t.name] ?? t.network ?? "")) }),
                                   "hardware": hw])
         return Design(archs: archs, chip: chip, json: json.serialized(pretty: false))
+    }
+
+    /// Dataflows a `tpu` slot of a hardware space chooses among (other templates keep their own).
+    public static let tpuDataflows = ["ws", "os", "is"]
+
+    /// Slot `slot` of a chip of `count` sub-accelerators from a hardware space: template
+    /// `template`'s base design (`base`, its published defaults) with the given PE array, global buffer (KiB)
+    /// and dataflow (a key of `mappings`; nil or unknown keeps the base's), array-edge bandwidths
+    /// scaled with the array's perimeter, and an equal share of the chip's `dramGBps` (GB/s).
+    /// Shared by the co-exploration and `duet solve` on hardware spaces.
+    public static func subAccelerator(template: String, base: SubAccelerator, mappings: [String: SpatialMapping], peRows: Int?, peCols: Int?,
+                                      globalBufferKiB: Int?, dataflow: String?, slot: Int, count: Int, dramGBps: Double) -> SubAccelerator {
+        var s = base
+        let rows = peRows ?? s.peRows, cols = peCols ?? s.peCols
+        // Array-edge bandwidths scale with the array's perimeter, as the template's default design has them.
+        let scale = Double(rows + cols) / Double(s.peRows + s.peCols)
+        s.glbWordsPerCycle *= scale
+        s.nocWordsPerCycle *= scale
+        s.peRows = rows
+        s.peCols = cols
+        s.globalBufferKiB = Double(globalBufferKiB ?? Int(s.globalBufferKiB))
+        if let df = dataflow, let m = mappings[df] { s.dataflow = df; s.mapping = m }
+        s.dramGBps = dramGBps / Double(count)
+        s.name = "sub\(slot)-\(template)"
+        return s
     }
 
     func analysis(task: ExploreConfig.Task, arch: String?) throws -> NetworkAnalysis {

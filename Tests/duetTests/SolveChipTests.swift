@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import duet
+@testable import DuetCore
+@testable import DuetExplore
+
+/// `duet solve` on a hardware-space target (SolveChip.swift).
+@Suite struct SolveChipTests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Writes a config with two small fixed networks on a small hardware space, plus `extra` YAML.
+    func config(tasks: String? = nil, budgets: String = "", objectives: String = "  - minimize: latency_ms") throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("duet-solve-chip-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let tiny = Self.repo.appendingPathComponent("Examples/networks/tiny-cnn.yaml").path
+        let text = """
+            tasks:
+            \(tasks ?? "  - {name: small, network: \(tiny)}\n  - {name: conv, network: 'layer:conv,k=64,c=32,p=28,q=28,r=3,s=3,stride=1,groups=1'}")
+            target:
+              hardware:
+                subaccelerators: [1, 2]
+                templates: [tpu, eyeriss]
+                pe_rows: [8, 16]
+                pe_cols: [8, 16]
+                global_buffer_kib: [64, 128]
+                dram_gbps: 8
+            budgets:
+            \(budgets.isEmpty ? "  {}" : budgets)
+            objectives:
+            \(objectives)
+            """
+        let path = dir.appendingPathComponent("config.yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func solve(_ path: String, _ args: [String] = []) throws -> (obj: [String: Any], status: String) {
+        let cmd = try SolveCommand.parse([path, "--format", "json"] + args)
+        let cfg = try ExploreConfig.load(path: path, dataDir: Self.repo)
+        let (text, status) = try cmd.renderChip(cfg, dataDir: Self.repo)
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(obj["status"] as? String == status.rawValue)
+        return (obj, status.rawValue)
+    }
+
+    @Test func jsonHasTheSolveShapeAndAProvenMakespan() throws {
+        let (obj, status) = try solve(try config(budgets: "  area_mm2: 5"))
+        #expect(status == "optimal")
+        #expect(Set(obj.keys).isSuperset(of: ["status", "design", "objectives", "bound", "explanation", "seconds", "solver_checks"]))
+        let design = try #require(obj["design"] as? [String: Any])
+        let hw = try #require(design["hardware"] as? [[String: Any]])
+        #expect((1...2).contains(hw.count))
+        let placed = hw.flatMap { $0["tasks"] as? [String] ?? [] }
+        #expect(placed.sorted() == ["conv", "small"])
+        let objectives = try #require(obj["objectives"] as? [String: Double])
+        let latency = try #require(objectives["latency_ms"])
+        #expect((objectives["area_mm2"] ?? 99) <= 5)
+        // The bound is the fixed-point optimum (ns, rounded up): within a nanosecond per network of the real makespan.
+        let bound = try #require(obj["bound"] as? Double)
+        #expect(abs(bound - latency) <= 2e-6)
+        // The heuristic assignment on the same chip is never better than the proven optimum (beyond rounding).
+        let h = try #require(obj["heuristic_on_same_chip"] as? [String: Any])
+        #expect((h["latency_ms"] as? Double ?? 0) >= latency - 2e-6)
+    }
+
+    @Test func tableOutputSaysProven() throws {
+        let path = try config()
+        let cmd = try SolveCommand.parse([path])
+        let (text, status) = try cmd.renderChip(try ExploreConfig.load(path: path, dataDir: Self.repo), dataDir: Self.repo)
+        #expect(status == .optimal)
+        #expect(text.hasPrefix("status: optimal\ndesign:\n  sub0-"))
+        #expect(text.contains("(proven)"))
+    }
+
+    @Test func infeasibleBudgetsAreNamedAndExitOne() throws {
+        let (obj, status) = try solve(try config(budgets: "  area_mm2: 0.01\n  latency_ms: 100"))
+        #expect(status == "infeasible")
+        let why = try #require(obj["explanation"] as? [String])
+        #expect(why.first == "area_mm2 ≤ 0.01 mm² cannot hold for any chip in this hardware space")
+        #expect(why.contains { $0.hasPrefix("the smallest area_mm2 in this hardware space is ") })
+        #expect(obj["design"] is NSNull)
+    }
+
+    @Test func aTaskWithASpaceIsBadInputWithItsKeyPath() throws {
+        let path = try config(tasks: "  - {name: cell, space: nb201}")
+        let e = #expect(throws: InputError.self) { try solve(path) }
+        #expect(e?.issues.first?.keyPath == "tasks[0].space")
+        #expect(e?.issues.first?.hint?.contains("network:") == true)
+        #expect(ExitStatus.code(for: e!) == 2)
+    }
+
+    @Test func unsupportedObjectivesAndBudgetsAreBadInput() throws {
+        let e1 = #expect(throws: InputError.self) { try solve(try config(objectives: "  - minimize: power_mw")) }
+        #expect(e1?.issues.first?.keyPath == "objectives[0]")
+        #expect(e1?.issues.first?.hint?.contains("power_mw") == true)
+        let e2 = #expect(throws: InputError.self) { try solve(try config(budgets: "  small.area_mm2: 3")) }
+        #expect(e2?.issues.first?.keyPath == "budgets.small.area_mm2")
+        let e3 = #expect(throws: InputError.self) { try solve(try config(objectives: "  - maximize: latency_ms")) }
+        #expect(e3?.issues.first?.keyPath == "objectives[0]")
+    }
+
+    @Test func energyObjectiveUnderAPowerBudget() throws {
+        let (obj, status) = try solve(try config(budgets: "  power_mw: 10000", objectives: "  - minimize: energy_mj"))
+        #expect(status == "optimal")
+        let objectives = try #require(obj["objectives"] as? [String: Double])
+        #expect((objectives["power_mw"] ?? .infinity) <= 10000)
+        let bound = try #require(obj["bound"] as? Double)
+        // Fixed point: energy rounded up to fJ per network and idle leakage to µW, so the bound is within 1e-4 relative.
+        let energy = try #require(objectives["energy_mj"])
+        #expect(bound >= energy * (1 - 1e-9))
+        #expect(bound <= energy * (1 + 1e-4))
+    }
+}
