@@ -2,7 +2,6 @@ import DuetCore
 import Foundation
 import Testing
 @testable import DuetCostModel
-@testable import DuetExplore
 @testable import DuetHardware
 @testable import DuetSolver
 @testable import DuetWorkload
@@ -224,28 +223,5 @@ let describeRaw: @Sendable (Int64) -> String = { "\($0)" }
         let big = ChipCandidate(label: "big", latencyNs: [1 << 40], energyFJ: [1], areaUm2: 1, leakageUW: 1 << 40, pes: 1)
         let p = ChipAssignmentSolver(networks: ["a"], candidates: [2: [big]], budgets: [])
         #expect(throws: InputError.self) { try p.metrics(of: ChipDesign(count: 2, slots: [0, 0], assignment: [0])) }
-    }
-
-    /// The cost-model path: a tiny hardware space on two small networks; the solver's design
-    /// re-evaluated in real numbers agrees with ChipEvaluator's exhaustive assignment on that chip.
-    @Test func hardwareSpaceCandidatesAgreeWithTheChipEvaluator() throws {
-        let spec = ExploreConfig.HardwareSpaceSpec(minSubaccelerators: 1, maxSubaccelerators: 2, templates: ["tpu", "eyeriss"],
-                                                   peRows: 8...16, peCols: 8...16, globalBufferKiB: 64...128, dramGBps: 16)
-        let nets = try ["Examples/networks/tiny-cnn.yaml", "layer:conv,k=64,c=32,p=28,q=28,r=3,s=3,stride=1,groups=1"].enumerated().map { i, ref in
-            var a = try NetworkReference.resolve(ref, baseDirectory: root.path).analyze()
-            a.network.name = "n\(i)"
-            return a
-        }
-        let space = try ChipSpaceCandidates.evaluate(spec: spec, networks: nets, dataDir: root)
-        #expect(space.configs.count == (3 + 1) * 2 * 2 * 2)
-        let p = ChipAssignmentSolver(networks: ["n0", "n1"], candidates: try space.solverCandidates(), budgets: [])
-        let r = try p.solve()
-        #expect(r.status == .optimal)
-        let d = try #require(r.design)
-        let real = space.realMetrics(d)
-        let h = try ChipEvaluator.evaluate(nets, on: space.accelerator(d))
-        // Rounding to whole nanoseconds can rank assignments within 1 ns per network differently.
-        #expect(abs(h.makespan.value - real.makespan) <= 2e-9, "ChipEvaluator \(h.makespan.value) s vs solver \(real.makespan) s")
-        #expect(abs(Double(r.value!) * 1e-9 - real.makespan) <= 2e-9)
     }
 }
