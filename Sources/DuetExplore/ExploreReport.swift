@@ -113,6 +113,27 @@ public struct ExploreReport {
             for (k, v) in best.metrics.sorted(by: { $0.key < $1.key }) { summary.append(["best: \(k)", String(format: "%.5g", v)]) }
             summary.append(["best: design", best.design])
         }
+        // The successive baseline, when `duet explore --baseline successive` stored one.
+        var baselineTable: TextTable?
+        var baselineNote = ""
+        if let text = try study.setting("baseline"),
+           let b = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
+            var t = TextTable(columns: ["method", "evaluations", "feasible", "meets budgets", "best accuracy"])
+            for (label, key) in [("successive (best networks first, then hardware)", "successive"), ("co-exploration", "co_exploration")] {
+                guard let side = b[key] as? [String: Any] else { continue }
+                let acc = (side["best_accuracy"] as? NSNumber).map { String(format: "%.4g", $0.doubleValue) } ?? "\(side["best_accuracy"] ?? "-")"
+                t.append([label, "\((side["evaluations"] as? NSNumber)?.intValue ?? 0)", "\((side["feasible"] as? NSNumber)?.intValue ?? 0)",
+                          (side["meets_budgets"] as? Bool ?? false) ? "yes" : "no", acc])
+            }
+            baselineTable = t
+            if let nets = b["networks"] as? [String: Any] {
+                baselineNote = "Successive design picked, per task, the most accurate network first: " + nets.keys.sorted().map { k in
+                    let n = nets[k] as? [String: Any] ?? [:]
+                    return "\(k) = \(n["network"] ?? "?") (\((n["accuracy"] as? NSNumber).map { String(format: "%.4g", $0.doubleValue) } ?? "?"))"
+                }.joined(separator: "; ") + "."
+            }
+            if let gain = b["accuracy_gain"] as? NSNumber { baselineNote += String(format: " Co-exploration's accuracy gain: %+.4g points.", gain.doubleValue) }
+        }
         var paretoTable = TextTable(columns: objectives + ["design"])
         for p in pareto { paretoTable.append(p.objectives.map { String(format: "%.6g", $0) } + [p.design]) }
         let proxy = accuracyLabels.contains("proxy") ? "<p><b>Accuracy is a proxy</b> (\(SVGPlot.esc(accuracyLabels))), not a measured accuracy.</p>" : ""
@@ -134,12 +155,18 @@ public struct ExploreReport {
         html += "</div><h2>Best design: per-layer breakdown</h2><div class=\"plots\">"
         for (name, svg) in plots where name.hasPrefix("layers") { html += svg }
         if !breakdownNote.isEmpty { html += "<p>\(SVGPlot.esc(breakdownNote))</p>" }
-        html += "</div><h2>Pareto set</h2>\(htmlTable(paretoTable))</body></html>\n"
+        html += "</div>"
+        if let baselineTable {
+            html += "<h2>Successive baseline (NASAIC's comparison)</h2>\(htmlTable(baselineTable))<p>\(SVGPlot.esc(baselineNote))</p>"
+        }
+        html += "<h2>Pareto set</h2>\(htmlTable(paretoTable))</body></html>\n"
         files["index.html"] = html
         for (name, svg) in plots { files["plots/\(name)"] = svg }
         var md = "# Duet exploration report\n\nStudy `\(study.path)`: \(trials.count) trials, \(feasible) feasible, \(failed) failed.\n\n"
         if !proxy.isEmpty { md += "**Accuracy is a proxy** (\(accuracyLabels)).\n\n" }
-        md += "## Summary\n\n" + markdownTable(summary) + "\n## Pareto set\n\n" + markdownTable(paretoTable)
+        md += "## Summary\n\n" + markdownTable(summary)
+        if let baselineTable { md += "\n## Successive baseline (NASAIC's comparison)\n\n" + markdownTable(baselineTable) + "\n" + baselineNote + "\n" }
+        md += "\n## Pareto set\n\n" + markdownTable(paretoTable)
         md += "\n## Plots\n\n" + plots.map { "![\($0.0)](plots/\($0.0))" }.joined(separator: "\n") + "\n"
         files["report.md"] = md
         files["pareto.csv"] = paretoTable.csv()

@@ -87,6 +87,12 @@ public final class Study: Sendable {
         }
     }
 
+    /// Sets `key` to `value`, replacing what was there (results derived from the trials, e.g. a
+    /// baseline comparison, that a later run may recompute).
+    public func setSetting(_ key: String, _ value: String) throws {
+        try db.write { db in try db.execute(sql: "INSERT OR REPLACE INTO study (key, value) VALUES (?, ?)", arguments: [key, value]) }
+    }
+
     public func settings() throws -> [(String, String)] {
         try db.read { db in try Row.fetchAll(db, sql: "SELECT key, value FROM study ORDER BY key").map { ($0[0], $0[1]) } }
     }

@@ -61,7 +61,10 @@ struct ExploreCommand: AsyncParsableCommand {
         if baseline != nil {
             if tty { FileHandle.standardError.write(Data("baseline: successive design…\n".utf8)) }
             let b = try await SuccessiveBaseline.run(config: cfg, dataDir: dataDir)
-            comparison = (b, BaselineComparison(coExploration: result, successive: b))
+            let c = BaselineComparison(coExploration: result, successive: b)
+            comparison = (b, c)
+            // Kept with the study, so that `duet report` shows the comparison too.
+            try store?.setSetting("baseline", ExploreOutput.baselineJSON(b, c, cfg).serialized(pretty: false))
         }
         emit(ExploreOutput.render(result, config: cfg, format: format, baseline: comparison))
     }
