@@ -14,6 +14,9 @@ public struct ExploreProgress: Sendable {
     public var seconds: Double
     /// Trials taken from the study instead of evaluated (resume).
     public var reused: Int
+    /// Hypervolume of the feasible front so far, objectives normalized over the complete trials
+    /// seen so far (minimization form, reference 1.1 per objective); nil before a feasible trial.
+    public var hypervolume: Double? = nil
 }
 
 /// The outcome of `duet explore`.
@@ -94,6 +97,8 @@ public struct ExploreRun {
         let maximize = c.objectives.map(\.maximize)
         var generation = 0
         var feasibleCount = 0, bestFirst: Double?
+        var lo = [Double](repeating: .infinity, count: maximize.count), hi = [Double](repeating: -.infinity, count: maximize.count)
+        var front: [[Double]] = []
         while trials.count < c.evaluations {
             var batch = optimizer.ask()
             if batch.isEmpty { break }
@@ -139,8 +144,20 @@ public struct ExploreRun {
                 if bestFirst == nil || (maximize[0] ? v > bestFirst! : v < bestFirst!) { bestFirst = v }
             }
             if let progress {
+                // The running front is small (non-dominated feasible points), so this is cheap per generation.
+                for t in done where t.status == "complete" {
+                    for (k, v) in t.objectives.enumerated() where v.isFinite { lo[k] = min(lo[k], v); hi[k] = max(hi[k], v) }
+                    if t.isFeasible { front.append(t.objectives) }
+                }
+                let norm = front.map { o in o.indices.map { k -> Double in
+                    let span = hi[k] - lo[k], v = span > 0 ? (o[k] - lo[k]) / span : 0
+                    return maximize[k] ? 1 - v : v
+                } }
+                let keep = NonDominatedSort.nonDominated(norm)
+                front = keep.map { front[$0] }
+                let hv = keep.isEmpty ? nil : Hypervolume.compute(keep.map { norm[$0] }, reference: [Double](repeating: 1.1, count: maximize.count))
                 progress(ExploreProgress(evaluations: trials.count, total: c.evaluations, feasible: feasibleCount, best: bestFirst,
-                                         seconds: Date().timeIntervalSince(start), reused: reused))
+                                         seconds: Date().timeIntervalSince(start), reused: reused, hypervolume: hv))
             }
         }
         let pareto = Self.pareto(trials, maximize: maximize)

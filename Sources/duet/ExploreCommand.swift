@@ -51,9 +51,9 @@ struct ExploreCommand: AsyncParsableCommand {
         let result = try await ExploreRun(exploration: exploration, study: store).run(progress: { p in
             guard tty else { return }
             let best = p.best.map { String(format: "%.4g", $0) } ?? "-"
-            let line = String(format: "\r%d/%d evaluations, %d feasible, best %@ %@, %.0f eval/s%@", p.evaluations, p.total, p.feasible,
-                              cfg.objectives[0].metric, best, Double(p.evaluations - p.reused) / max(p.seconds, 1e-9),
-                              p.reused > 0 ? ", \(p.reused) resumed" : "")
+            let line = String(format: "\r%d/%d evaluations, %d feasible, best %@ %@, hypervolume %@, %.0f eval/s%@", p.evaluations, p.total, p.feasible,
+                              cfg.objectives[0].metric, best, p.hypervolume.map { String(format: "%.4f", $0) } ?? "-",
+                              Double(p.evaluations - p.reused) / max(p.seconds, 1e-9), p.reused > 0 ? ", \(p.reused) resumed" : "")
             FileHandle.standardError.write(Data(line.utf8))
         })
         if tty { FileHandle.standardError.write(Data("\n".utf8)) }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import DuetCore
 @testable import DuetExplore
@@ -109,5 +110,19 @@ import Testing
         #expect(r.trials.allSatisfy { $0.status == "complete" && $0.metrics["latency_ms"]! > 0 && $0.metrics["energy_mj"] == nil })
         #expect(r.trials.contains { $0.isFeasible })
         #expect(r.trials.allSatisfy { $0.isFeasible == ($0.metrics["latency_ms"]! <= 15) })
+    }
+
+    /// The progress line's hypervolume: present once a trial is feasible, within (0, 1.1^m].
+    @Test func progressReportsHypervolume() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cfg = try ExploreConfig.load(path: try writeConfig(dir, Self.config.replacingOccurrences(of: "evaluations: 200", with: "evaluations: 60") + "\noptimizer: nsga2\n"), dataDir: root)
+        let seen = Mutex<[ExploreProgress]>([])
+        _ = try await ExploreRun(exploration: try CoExploration(config: cfg, dataDir: root), study: nil).run { p in seen.withLock { $0.append(p) } }
+        let last = try #require(seen.withLock { $0.last })
+        #expect(last.evaluations == 60)
+        let hv = try #require(last.hypervolume)
+        #expect(hv > 0 && hv <= 1.1 * 1.1 + 1e-9)
+        #expect(seen.withLock { $0 }.allSatisfy { ($0.feasible == 0) == ($0.hypervolume == nil) })
     }
 }
