@@ -113,6 +113,11 @@ enum ExternalEvaluator {
         p.arguments = ["-c", command]
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         p.standardInput = stdin; p.standardOutput = stdout; p.standardError = stderr
+        // When the process ended, seen from a Foundation thread: the polling below runs on the
+        // shared task pool, which a busy process may not schedule for a while; a run that ended
+        // after its deadline is a timeout however late it was noticed.
+        let exited = Mutex<Date?>(nil)
+        p.terminationHandler = { _ in exited.withLock { $0 = Date() } }
         do { try p.run() } catch { return .failure(ExternalError(message: "cannot start '\(command)': \(error.localizedDescription)")) }
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try? stdin.fileHandleForWriting.close()
@@ -131,6 +136,9 @@ enum ExternalEvaluator {
             return .failure(ExternalError(message: "evaluator timed out after \(timeoutSeconds) s"))
         }
         p.waitUntilExit()
+        if let end = exited.withLock({ $0 }), end > deadline {
+            return .failure(ExternalError(message: "evaluator timed out after \(timeoutSeconds) s"))
+        }
         while reader.isExecuting { try? await Task.sleep(nanoseconds: 1_000_000) }
         let data = outBox.withLock { $0 }
         if p.terminationStatus != 0 {

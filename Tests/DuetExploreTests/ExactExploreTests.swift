@@ -51,17 +51,22 @@ import Testing
             #expect(lat[i] < lat[i - 1])
             #expect(acc[i] < acc[i - 1])
         }
-        // No random design dominates a front point (an independent check of exactness).
-        var rng = SeededGenerator(seed: 9)
-        let space = exact.space
-        for _ in 0..<300 {
-            let a = Architecture(space.dimensions.map { Int(rng.next() % UInt64($0.options.count)) })
+        // Brute force over all 15,625 cells: the Pareto front of (max MACs, min latency cycles)
+        // under the budget, by the decomposition, has exactly the front's values.
+        let space = exact.space, limit = Int64((0.25 * exact.units["latency_ms"]!.scale).rounded(.down))
+        let points = space.enumerate()!.map { a -> (macs: Int64, cycles: Int64) in
             let m = exact.solver.metrics(a)
-            let l = Double(m["latency_cycles"]!) / exact.units["latency_ms"]!.scale
-            let p = log10(Double(m["macs"]!))
-            guard l <= 0.25 else { continue }
-            #expect(!zip(acc, lat).contains { p > $0.0 + 1e-12 && l < $0.1 - 1e-12 })
-        }
+            return (m["macs"]!, m["latency_cycles"]!)
+        }.filter { $0.cycles <= limit }
+        let brute = Set(points.filter { p in !points.contains { q in q.macs >= p.macs && q.cycles <= p.cycles && (q.macs > p.macs || q.cycles < p.cycles) } }
+            .map { "\($0.macs)/\($0.cycles)" })
+        let found = Set(r.trials.map { t -> String in
+            let design = try! JSONSerialization.jsonObject(with: Data(t.design.utf8)) as! [String: Any]
+            let m = try! exact.space.parse((design["tasks"] as! [String: Any])["cifar10"] as! String)
+            let v = exact.solver.metrics(m)
+            return "\(v["macs"]!)/\(v["latency_cycles"]!)"
+        })
+        #expect(found == brute)
     }
 
     @Test func hybridStartsFromTheExactDesigns() async throws {
