@@ -60,9 +60,30 @@ struct BufferTiling: Sendable, Hashable {
         return w + i + o
     }
 
+    /// DRAM traffic in words, per operand. Arithmetic only (no allocation): the mapping search
+    /// calls this for every candidate.
+    struct DRAMTraffic {
+        /// Weight words read (refetches included).
+        var weights: Double
+        /// Input words read (halo rows and refetches included).
+        var inputs: Double
+        /// Partial-sum words read back to be accumulated.
+        var partialSumReads: Double
+        /// Output and partial-sum words written.
+        var outputWrites: Double
+        var reads: Double { weights + inputs + partialSumReads }
+        var writes: Double { outputWrites }
+        /// The output channel carries partial-sum reads and all writes.
+        var outputChannel: Double { partialSumReads + outputWrites }
+    }
+
     /// DRAM traffic in words: (reads of weights + inputs + partial sums, writes of outputs).
-    /// Arithmetic only (no allocation): the mapping search calls this for every candidate.
     func dramWords(_ sh: Shape) -> (reads: Double, writes: Double) {
+        let t = dramTraffic(sh)
+        return (t.reads, t.writes)
+    }
+
+    func dramTraffic(_ sh: Shape) -> DRAMTraffic {
         let trips = (g: (sh.g + g - 1) / g, k: (sh.kg + k - 1) / k, c: (sh.c + c - 1) / c, p: (sh.p + p - 1) / p)
         @inline(__always) func trip(_ d: Dim) -> Int {
             switch d { case .g: return trips.g; case .k: return trips.k; case .c: return trips.c; case .p: return trips.p }
@@ -79,7 +100,8 @@ struct BufferTiling: Sendable, Hashable {
         let inputs = Double(sh.n * sh.g * sh.c) * Double(trips.p * sh.inputRows(p) * sh.inputWidth)
         let outputs = Double(sh.n * sh.g * sh.kg * sh.p * sh.q)
         let outWrites = outputs * refetch(.output)
-        return (weights * refetch(.weight) + inputs * refetch(.input) + (outWrites - outputs), outWrites)
+        return DRAMTraffic(weights: weights * refetch(.weight), inputs: inputs * refetch(.input),
+                           partialSumReads: outWrites - outputs, outputWrites: outWrites)
     }
 
     var description: String { "g=\(g) k=\(k) c=\(c) p=\(p)" }

@@ -4,7 +4,8 @@ import DuetWorkload
 
 /// Analytical cost of one compute layer on one sub-accelerator under one global-buffer tiling:
 /// latency = compute cycles (folds, under-utilization, fill/drain) bounded by array-network,
-/// global-buffer and DRAM transfer time (overlapped when double-buffered); energy = MACs × MAC
+/// global-buffer and DRAM transfer time (overlapped when double-buffered; DRAM time on one shared
+/// link or, with `dram_channels: per_operand`, on the busiest of three per-operand channels); energy = MACs × MAC
 /// energy + accesses × per-access energy at every level (register files, network hops, global
 /// buffer, DRAM) + leakage × time. A pure function.
 public enum LayerModel {
@@ -62,10 +63,23 @@ public enum LayerModel {
     }
 
     static func quick(_ c: Context, _ tiling: BufferTiling) -> Quick {
-        let (r, w) = tiling.dramWords(c.shape)
+        let traffic = tiling.dramTraffic(c.shape)
+        let r = traffic.reads, w = traffic.writes
         let glbAccesses = c.glbReads + c.array.writes + r + w
         let glbCycles = glbAccesses / c.hw.glbWordsPerCycle
-        let dramCycles = (r + w) * c.bytesPerWord / c.hw.dramBytesPerCycle
+        // Words on the DRAM critical path, in units of the whole bandwidth. A shared link carries
+        // everything. Three per-operand channels of a third each: double-buffered, all three run
+        // the whole time (the busiest one decides); single-buffered, the reads of all operands
+        // (loaded side by side) come before the output writes.
+        let dramPathWords: Double
+        switch c.hw.dramChannels {
+        case .shared: dramPathWords = r + w
+        case .perOperand:
+            dramPathWords = 3 * (c.hw.doubleBuffer
+                ? max(traffic.weights, traffic.inputs, traffic.outputChannel)
+                : max(traffic.weights, traffic.inputs, traffic.partialSumReads) + traffic.outputWrites)
+        }
+        let dramCycles = dramPathWords * c.bytesPerWord / c.hw.dramBytesPerCycle
         let onChip = max(c.compute, c.nocCycles, glbCycles)
         let latency = max(c.compute, (c.hw.doubleBuffer ? max(onChip, dramCycles) : onChip + dramCycles).rounded(.up))
         let seconds = latency / (c.hw.clockMHz * 1e6)

@@ -27,6 +27,9 @@ public struct SubAccelerator: Sendable, Hashable {
     public var dramGBps: Double
     /// Whether buffers are double-buffered (DRAM transfers overlap compute).
     public var doubleBuffer: Bool
+    /// How the DRAM bandwidth (`dramGBps`) reaches the buffers: one shared link, or one dedicated
+    /// channel per operand (weights in, inputs in, outputs out) with a third of the bandwidth each.
+    public var dramChannels: DRAMChannels = .shared
     /// Fixed pipeline latency per fold of a broadcast array, in cycles.
     public var pipelineCycles: Int
     /// The node's technology figures.
@@ -36,6 +39,18 @@ public struct SubAccelerator: Sendable, Hashable {
     public var globalBufferBytes: Int { Int(globalBufferKiB * 1024) }
     /// DRAM bytes deliverable per clock cycle.
     public var dramBytesPerCycle: Double { dramGBps * 1e9 / (clockMHz * 1e6) }
+}
+
+/// How a sub-accelerator's DRAM bandwidth is wired to its buffers (`dram_channels`).
+public enum DRAMChannels: String, Sendable, Hashable, CaseIterable {
+    /// One link carries all operands: transfer time = total bytes ÷ `dram_gbps`.
+    case shared
+    /// Three dedicated channels — weights (read), inputs (read), outputs (partial-sum reads and
+    /// writes) — each with `dram_gbps` ÷ 3, as in SCALE-Sim's separate ifmap, filter and ofmap
+    /// SRAM interfaces or a TPU's weight FIFO beside its activation path. Double-buffered,
+    /// transfer time = the busiest channel's bytes ÷ (`dram_gbps` ÷ 3); single-buffered, the
+    /// largest operand read, then the output writes, each at `dram_gbps` ÷ 3.
+    case perOperand = "per_operand"
 }
 
 /// A chip: one or more sub-accelerators sharing DRAM.
@@ -62,13 +77,15 @@ public enum Parameter: String, CaseIterable, Sendable {
     case dataflow, pe_rows, pe_cols, clock_mhz, precision_bits, node_nm, global_buffer_kib
     case rf_weight_bytes, rf_input_bytes, rf_output_bytes, glb_words_per_cycle, noc_words_per_cycle
     case dram_gbps, double_buffer, pipeline_cycles
+    /// Optional: `shared` (default) or `per_operand` (see ``DRAMChannels``).
+    case dram_channels
     // Optional energy overrides (default: the node's technology table).
     case mac_pj, rf_pj_per_bit, glb_pj_per_bit, noc_hop_pj_per_bit, dram_pj_per_bit, leakage_mw_per_mm2
 
     /// Parameters a template must define; the others are optional overrides.
     public var isRequired: Bool {
         switch self {
-        case .mac_pj, .rf_pj_per_bit, .glb_pj_per_bit, .noc_hop_pj_per_bit, .dram_pj_per_bit, .leakage_mw_per_mm2: return false
+        case .dram_channels, .mac_pj, .rf_pj_per_bit, .glb_pj_per_bit, .noc_hop_pj_per_bit, .dram_pj_per_bit, .leakage_mw_per_mm2: return false
         default: return true
         }
     }
@@ -91,6 +108,7 @@ public enum Parameter: String, CaseIterable, Sendable {
         case .dram_gbps: return "DRAM bandwidth, gigabytes per second (GB/s)"
         case .double_buffer: return "overlap DRAM transfers with compute (true/false)"
         case .pipeline_cycles: return "fixed pipeline latency per fold of a broadcast array, cycles"
+        case .dram_channels: return "optional: DRAM wiring, shared (one link, default) or per_operand (weights, inputs, outputs on three channels of dram_gbps/3 each)"
         case .mac_pj: return "optional: energy per MAC, pJ (overrides the technology table)"
         case .rf_pj_per_bit: return "optional: register-file access energy, pJ/bit"
         case .glb_pj_per_bit: return "optional: global-buffer access energy, pJ/bit"

@@ -171,6 +171,13 @@ public struct AcceleratorLoader {
             switch v.text.lowercased() { case "true", "yes": db = true; case "false", "no": db = false
             default: bad(v, "double_buffer must be true or false") }
         }
+        var channels = DRAMChannels.shared
+        if let v = raw(.dram_channels) {
+            if let c = DRAMChannels(rawValue: v.text.lowercased()) { channels = c } else {
+                bad(v, "dram_channels must be one of \(DRAMChannels.allCases.map(\.rawValue).joined(separator: ", "))",
+                    hint: Suggestion.hint(for: v.text, in: DRAMChannels.allCases.map(\.rawValue)))
+            }
+        }
         let pipe = int(.pipeline_cycles, min: 0)
         var tech: Technology?
         if issues.isEmpty || values["node_nm"].map({ Int($0.text) != nil }) == true {
@@ -202,6 +209,6 @@ public struct AcceleratorLoader {
                               peRows: rows, peCols: cols, clockMHz: clock, precisionBits: bits, nodeNm: node,
                               globalBufferKiB: glb, rfWeightBytes: rfw, rfInputBytes: rfi, rfOutputBytes: rfo,
                               glbWordsPerCycle: glbBW, nocWordsPerCycle: nocBW, dramGBps: dram, doubleBuffer: db,
-                              pipelineCycles: pipe, technology: tech!)
+                              dramChannels: channels, pipelineCycles: pipe, technology: tech!)
     }
 }
