@@ -100,7 +100,15 @@ public struct CostDecomposition: Sendable {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 var local: [(Int, [String: Int64])] = []
                 for i in stride(from: w, to: all.count, by: workers) {
-                    do { local.append((i, sum(try units(all[i].choices), metrics: metrics) { _ in true })) } catch {
+                    // The whole network's latency (per-operator rounding as in `units`), without
+                    // building per-operator records.
+                    do {
+                        let r = try table.latency(space, all[i])
+                        let ps = r.operators.reduce(Int64((r.overheadMs * picosecondsPerMs).rounded())) { $0 + Int64(($1.latencyMs * picosecondsPerMs).rounded()) }
+                        let macs = try structuralMACs.map { $0.value("macs", all[i]) }
+                            ?? space.network(all[i]).analyze().layers.reduce(Int64(0)) { $0 + Int64($1.macs) }
+                        local.append((i, ["latency_ps": ps, "macs": macs]))
+                    } catch {
                         failure.withLock { if $0 == nil { $0 = error } }
                         return
                     }
