@@ -16,6 +16,10 @@ runner (net of session-call overhead) under three fusion settings, summed by `du
 network export --format onnx`: MAPE, median APE and Kendall tau per setting.
 
 Usage: python3 docs/validation/tables/host_fbnet_ops.py DUET PYTHON [--measure] [--networks N] [--runs N]
+                                                          [--iobinding] [--skip-build-check]
+  --iobinding: time operators and networks with the runner's --iobinding 1 (results under
+  fbnet_sums_vs_whole_iobinding); --skip-build-check: part 2 only; --tag T: results under
+  fbnet_sums_vs_whole[_iobinding]_T (repeated runs).
   DUET: the duet binary; PYTHON: an interpreter with onnx, onnxruntime, numpy (.venv-onnx/bin/python).
   Writes runner_ops_results.json next to this script. Seeded (random.Random(0)); timings come from a
   shared, loaded 2-core machine and are noisy.
@@ -113,7 +117,7 @@ def part1(duet, tmp, results):
             # (b) MACs of each operator of each network vs Duet's per-layer MACs; the space's table
             # covers every network of the space (`duet evaluate` fails on a missing entry).
             ntable = table
-            checked, mismatches, auto_mismatches = 0, [], 0
+            checked, not_checked, mismatches, auto_mismatches = 0, 0, [], 0
             for n in nets:
                 ev = json.loads(sh([duet, "evaluate", "--network", n, "--table", ntable, "--format", "json"]))
                 layer_macs = {l["name"]: l["macs"] for l in json.loads(sh([duet, "network", "show", n, "--format", "json"]))["layers"]}
@@ -122,12 +126,15 @@ def part1(duet, tmp, results):
                     req = {"kind": f["kind"], "input": [int(x) for x in f["input"].split("x")], "output": [int(x) for x in f["output"].split("x")],
                            "kernel": int(f["kernel"]), "stride": int(f["stride"]), "groups": int(f["groups"]), "expand": int(f["expand"]),
                            "se": f["se"] == "1", "idskip": f["idskip"] == "1", "act": f["act"], "operands": int(f["operands"]), "precision": f["precision"]}
-                    # NAS-Bench-201's exported network (what the device lowers) has `zero` layers for
-                    # `none` edges, and names its cell sums, unlike the plain network `duet network
-                    # show` lists: allowed only in operators without multiply-accumulates.
+                    # NAS-Bench-201's exported network (what the device lowers) keeps the edges fed
+                    # only by `none` (zero) nodes, has `zero` layers and names its cell sums apart from
+                    # the plain network that `duet network show` (and `network export`) list: an
+                    # operator with such a layer has no reference count and is skipped, unless it
+                    # is an operator without multiply-accumulates.
                     unknown = [l for l in op["layers"] if l not in layer_macs]
                     if unknown and f["kind"] not in ("add", "mul", "other_zero", "zero"):
-                        mismatches.append(f"{n} {op['key']}: layers {unknown} not in `duet network show`")
+                        not_checked += 1
+                        continue
                     want = sum(layer_macs.get(l, 0) for l in op["layers"])
                     got = rr.macs(rr.build(req, {"mbconv-expand-conv": mode})[0])
                     checked += 1
@@ -137,10 +144,11 @@ def part1(duet, tmp, results):
                         if rr.macs(rr.build(req, {"mbconv-expand-conv": "auto"})[0]) != want:
                             auto_mismatches += 1
             out[f"{space}/{dev}"] = {"signatures": len(rows), "kinds": kinds, "build_failures": build_fail, "networks": len(nets),
-                                     "operators_mac_checked": checked, "mac_mismatches": mismatches,
+                                     "operators_mac_checked": checked,
+                                     "operators_not_checkable": not_checked, "mac_mismatches": mismatches,
                                      "mac_mismatches_with_mbconv_expand_conv_auto": auto_mismatches, "seconds": round(time.time() - t0, 1)}
             print(f"{space}/{dev}: {len(rows)} signatures {kinds}, {len(build_fail)} build failures; {checked} operators of {len(nets)} networks "
-                  f"MAC-checked, {len(mismatches)} mismatches" + (f" ({auto_mismatches} with --mbconv-expand-conv auto)" if mode != "auto" else ""),
+                  f"MAC-checked ({not_checked} without a reference count), {len(mismatches)} mismatches" + (f" ({auto_mismatches} with --mbconv-expand-conv auto)" if mode != "auto" else ""),
                   flush=True)
             for m in (build_fail + mismatches)[:5]:
                 print("   ", m)
@@ -158,7 +166,8 @@ def kendall(x, y):
     return (c - d) / (len(x) * (len(x) - 1) / 2)
 
 
-def part2(duet, py, tmp, results, n_nets, runs):
+def part2(duet, py, tmp, results, n_nets, runs, iobinding, tag=""):
+    io = ["--iobinding", "1"] if iobinding else []
     rng = random.Random(1)
     archs = [" ".join(rng.choice(FBNET_OPS) for _ in range(22)) for _ in range(n_nets)]
     measured = []
@@ -166,15 +175,15 @@ def part2(duet, py, tmp, results, n_nets, runs):
     for i, a in enumerate(archs):
         f = os.path.join(tmp, f"fbnet{i}.onnx")
         sh([duet, "network", "export", f"fbnet:{a}", "--format", "onnx", "--seed", "0", "--out", f])
-        out = sh([py, RUNNER, "--runs", "30", "--warmup", "5"], input=json.dumps({"onnx_file": f}))
+        out = sh([py, RUNNER, "--runs", "30", "--warmup", "5", *io], input=json.dumps({"onnx_file": f}))
         measured.append(json.loads(out.strip().splitlines()[-1])["latency_ms"])
     whole_s = time.time() - t0
     print(f"{n_nets} whole FBNet networks timed in {whole_s:.0f} s: {min(measured):.2f}-{max(measured):.2f} ms", flush=True)
-    res = {"networks": n_nets, "seed": 1, "runner_runs_per_operator": runs, "whole_network_runs": 30, "whole_network_seconds": round(whole_s)}
+    res = {"runner_options": " ".join(["--net-of-overhead 1"] + io), "networks": n_nets, "seed": 1, "runner_runs_per_operator": runs, "whole_network_runs": 30, "whole_network_seconds": round(whole_s)}
     settings = [("pixel3_rules", "conv_bn,conv_act,add_act"), ("note10_rules", "conv_bn,conv_act,inverted_residual"), ("without_fusion", "conv_bn")]
     for name, fusion in settings:
         table = os.path.join(tmp, f"fbnet-{name}.csv")
-        runner = f"{py} {RUNNER} --runs {runs} --warmup 3 --net-of-overhead 1 --mbconv-expand-conv always"
+        runner = f"{py} {RUNNER} --runs {runs} --warmup 3 --net-of-overhead 1 --mbconv-expand-conv always {' '.join(io)}".strip()
         t0 = time.time()
         r = subprocess.run([duet, "table", "generate", "--space", "fbnet", "--runner", runner, "--rewrites", "dead_code", "--fusion", fusion,
                             "--out", table, "--timeout-s", "120"], capture_output=True, text=True)
@@ -194,7 +203,7 @@ def part2(duet, py, tmp, results, n_nets, runs):
         print(name, json.dumps({k: v for k, v in res[name].items() if k != "predicted_ms"}), flush=True)
     res["archs"] = archs
     res["measured_ms"] = measured
-    results["fbnet_sums_vs_whole"] = res
+    results["fbnet_sums_vs_whole" + ("_iobinding" if iobinding else "") + tag] = res
 
 
 def main():
@@ -208,9 +217,10 @@ def main():
     tmp = tempfile.mkdtemp(prefix="duet-runner-ops-")
     path = os.path.join(HERE, "runner_ops_results.json")
     results = json.load(open(path)) if os.path.exists(path) else {}
-    ok = part1(duet, tmp, results)
+    ok = part1(duet, tmp, results) if "--skip-build-check" not in args else True
     if measure:
-        part2(duet, py, tmp, results, n_nets, runs)
+        tag = "_" + args[args.index("--tag") + 1] if "--tag" in args else ""
+        part2(duet, py, tmp, results, n_nets, runs, "--iobinding" in args, tag)
     with open(path, "w") as f:
         json.dump(results, f, indent=2, sort_keys=True)
         f.write("\n")
