@@ -203,7 +203,7 @@ struct TableCommand: AsyncParsableCommand {
                 set.formUnion(try SpaceOperators.signatures(s, TableCommand.architectures(s, resolutions: rs, sample: sample, seed: seed), device: behaviour))
             }
             for (i, n) in networks.enumerated() {
-                do { set.formUnion(try behaviour.lower(NetworkReference.resolve(n)).signatures) } catch let e as InputError { throw e.under("--network[\(i)]") }
+                do { set.formUnion(try behaviour.lower(SpaceOperators.deviceNetwork(reference: n)).signatures) } catch let e as InputError { throw e.under("--network[\(i)]") }
             }
             if let operators {
                 let (header, rows) = try TableCommand.readCSV(operators)

@@ -174,4 +174,17 @@ import Testing
         #expect(e?.description.contains("budgets.energy_mj") == true)
         #expect(e?.description.contains("bad.yaml") == true)
     }
+
+    /// A table generated for `--network nb201:ARCH` covers what `evaluate --table` looks up for
+    /// the same reference (both lower the exported graph, zero edges included).
+    @Test func generateForANetworkCoversItsEvaluation() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ref = "nb201:|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"
+        let out = dir.appendingPathComponent("t.json").path
+        _ = try TableCommand.Generate.parse(["--network", ref, "--device", "pixel3", "--out", out]).execute()
+        let (text, _) = try EvaluateCommand.parse(["--network", ref, "--table", out, "--format", "json"]).render()
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(((obj["totals"] as? [String: Any])?["latency_ms"] as? Double ?? 0) > 0)
+    }
 }
