@@ -156,14 +156,7 @@ def part1(duet, tmp, results):
     return all(not v["build_failures"] and not v["mac_mismatches"] for v in out.values())
 
 
-def kendall(x, y):
-    c = d = 0
-    for i in range(len(x)):
-        for j in range(i + 1, len(x)):
-            s = (x[i] - x[j]) * (y[i] - y[j])
-            c += s > 0
-            d += s < 0
-    return (c - d) / (len(x) * (len(x) - 1) / 2)
+from host_onnxruntime import kendall  # noqa: E402  (the same Kendall tau as the NAS-Bench-201 host check)
 
 
 def part2(duet, py, tmp, results, n_nets, runs, iobinding, tag=""):
