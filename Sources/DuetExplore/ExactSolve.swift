@@ -14,6 +14,12 @@ public struct ExactSolve {
         public var metric: String
         public var scale: Double
         public var unit: String
+
+        /// A ceiling on this metric, in the decomposition's integers, printed in the user's unit.
+        func budget(name: String, limit: Int64) -> IntegerBudget {
+            let scale = scale, unit = unit
+            return IntegerBudget(name: name, metric: metric, limit: limit, describe: { String(format: "%.4g \(unit)", Double($0) / scale) })
+        }
     }
 
     public let config: ExploreConfig
@@ -60,9 +66,7 @@ public struct ExactSolve {
                                  message: "the exact solver supports \(units.keys.filter { $0 != "macs" }.sorted().joined(separator: " and ")) budgets on this target",
                                  hint: "area and power do not depend on the network for a fixed accelerator; check them with duet evaluate")
             }
-            let scale = u.scale, unit = u.unit
-            budgets.append(IntegerBudget(name: name, metric: u.metric, limit: Int64((limit * scale).rounded(.down)),
-                                         describe: { String(format: "%.4g \(unit)", Double($0) / scale) }))
+            budgets.append(u.budget(name: name, limit: Int64((limit * u.scale).rounded(.down))))
         }
         self.config = cfg
         self.task = task
@@ -128,8 +132,7 @@ public struct ExactSolve {
             var bs = budgets
             if let limit {
                 bs.removeAll { $0.metric == cost.metric }
-                let scale = cost.scale, unit = cost.unit
-                bs.append(IntegerBudget(name: costName, metric: cost.metric, limit: limit, describe: { String(format: "%.4g \(unit)", Double($0) / scale) }))
+                bs.append(cost.budget(name: costName, limit: limit))
             }
             var s = solver
             s.budgets = bs
