@@ -85,11 +85,17 @@ extension Crowding {
         var aliveCount = n
         var linked = [Bool](repeating: false, count: n)
         for p in unique { linked[p] = true }
+        // The most crowded point is the least (d, key, position). A binary heap with lazy
+        // invalidation finds it in O(log n) (an entry is stale once its point is gone or its
+        // distance has changed); it removes exactly the points a linear scan would.
+        var heap = PruningHeap(capacity: 3 * n)
+        for p in 0..<n { heap.push(d[p], key[p], p) }
         while aliveCount > keep {
             var worst = -1
-            for p in 0..<n where alive[p] {
-                if worst < 0 || d[p] < d[worst] || (d[p] == d[worst] && key[p] < key[worst]) { worst = p }
+            while case let (dv, p)? = heap.pop() {
+                if alive[p] && dv == d[p] { worst = p; break }
             }
+            precondition(worst >= 0, "pruning heap ran dry")
             alive[worst] = false
             aliveCount -= 1
             // A duplicate copy is in no order; once only boundary points are left, nobody's
@@ -101,9 +107,13 @@ extension Crowding {
                 prev[j * n + b] = a
             }
             for j in 0..<m where ranges[j] > 0 {
-                let a = prev[j * n + worst], b = next[j * n + worst]
-                if d[a].isFinite { d[a] = distance(a) }
-                if d[b].isFinite { d[b] = distance(b) }
+                for q in [prev[j * n + worst], next[j * n + worst]] where d[q].isFinite {
+                    let new = distance(q)
+                    if new != d[q] {
+                        d[q] = new
+                        heap.push(new, key[q], q)
+                    }
+                }
             }
         }
         var kept: [Int] = [], distances: [Double] = []
@@ -114,5 +124,63 @@ extension Crowding {
             distances.append(d[p])
         }
         return (kept, distances)
+    }
+}
+
+/// A binary min-heap of (distance, key, position) for ``Crowding/pruned(_:members:m:keep:using:)``.
+struct PruningHeap {
+    private var d: [Double] = [], key: [Double] = [], pos: [Int] = []
+
+    init(capacity: Int) {
+        d.reserveCapacity(capacity)
+        key.reserveCapacity(capacity)
+        pos.reserveCapacity(capacity)
+    }
+
+    @inline(__always) private func less(_ i: Int, _ j: Int) -> Bool {
+        if d[i] != d[j] { return d[i] < d[j] }
+        if key[i] != key[j] { return key[i] < key[j] }
+        return pos[i] < pos[j]
+    }
+
+    private mutating func swapAt(_ i: Int, _ j: Int) {
+        d.swapAt(i, j)
+        key.swapAt(i, j)
+        pos.swapAt(i, j)
+    }
+
+    mutating func push(_ distance: Double, _ k: Double, _ p: Int) {
+        d.append(distance)
+        key.append(k)
+        pos.append(p)
+        var i = d.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            if !less(i, parent) { break }
+            swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    /// The least entry's distance and position, removed.
+    mutating func pop() -> (Double, Int)? {
+        guard !d.isEmpty else { return nil }
+        let top = (d[0], pos[0])
+        let last = d.count - 1
+        swapAt(0, last)
+        d.removeLast()
+        key.removeLast()
+        pos.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var smallest = i
+            if l < d.count && less(l, smallest) { smallest = l }
+            if r < d.count && less(r, smallest) { smallest = r }
+            if smallest == i { break }
+            swapAt(i, smallest)
+            i = smallest
+        }
+        return top
     }
 }
