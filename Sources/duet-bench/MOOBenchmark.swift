@@ -31,6 +31,14 @@ struct MOOBenchmark: AsyncParsableCommand {
     @Option(help: "Probability that an offspring is considered for polynomial mutation at all (pymoo's PM prob, 0.9; Deb's code: 1).")
     var mutationIndividualProbability = 0.9
 
+    enum TruncationOption: String, ExpressibleByArgument, CaseIterable {
+        case crowding, pruning
+        var truncation: RankAndCrowdingSurvival.Truncation { self == .crowding ? .crowdingDistance : .pruning }
+    }
+
+    @Option(help: "How survival cuts the last front: crowding (Deb et al. 2002, pymoo's default 'cd') or pruning (Kukkonen & Deb 2006, pymoo's 'pcd').")
+    var truncation: TruncationOption = .crowding
+
     mutating func validate() throws {
         _ = try parseSeeds(seeds)
         guard evaluations > 0 else { throw ValidationError("--evaluations must be positive") }
@@ -74,6 +82,7 @@ struct MOOBenchmark: AsyncParsableCommand {
         json.set("evaluations", evaluations)
         json.set("population", population)
         json.set("mutation_individual_probability", mutationIndividualProbability)
+        json.set("truncation", truncation.rawValue)
         json.set("concurrency", concurrency ?? ProcessInfo.processInfo.activeProcessorCount)
         json.set("seeds", seedList.map { Int($0) })
         json.set("reference_point", reference)
@@ -93,6 +102,7 @@ struct MOOBenchmark: AsyncParsableCommand {
         var variation = Variation()
         variation.mutation.individualProbability = mutationIndividualProbability
         var nsga = NSGA2(space: problem.space, populationSize: population, variation: variation, seed: seed)
+        nsga.survival.truncation = truncation.truncation
         let search = Search(problem: problem, termination: .evaluations(evaluations), concurrency: concurrency)
         let start = ContinuousClock.now
         let result = await search.run(&nsga)

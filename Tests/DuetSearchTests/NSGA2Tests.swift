@@ -46,6 +46,25 @@ import Testing
         #expect(NonDominatedSort.ranks(front.map(\.fitness)).allSatisfy { $0 == 0 })
     }
 
+    @Test func pruningTruncationIsReproducibleAndKeepsTheInvariants() async throws {
+        let problem = try MixedProblem()
+        func run(_ seed: UInt64) async -> [[Double]] {
+            var nsga = NSGA2(space: problem.space, populationSize: 24, seed: seed)
+            nsga.survival.truncation = .pruning
+            let evaluator = Evaluator(problem: problem, concurrency: 2)
+            for _ in 0..<15 {
+                let batch = nsga.ask()
+                let outcomes = await evaluator.evaluate(batch.map(\.point))
+                nsga.tell(zip(batch, outcomes).map { Search<MixedProblem>.individual($0, $1, [.minimize, .maximize]) })
+                nsga._checkInvariants()
+            }
+            return nsga.population.map(\.genome)
+        }
+        let a = await run(5), b = await run(5), c = await run(6)
+        #expect(a == b)
+        #expect(a != c)
+    }
+
     @Test func convergesOnZDT1() async {
         let result = await run(seed: 1, evaluations: 4000)
         let hv = Hypervolume.compute(result.front.map(\.objectives), reference: [1.1, 1.1])
