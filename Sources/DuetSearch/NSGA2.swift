@@ -16,7 +16,11 @@ public struct NSGA2: Optimizer {
     public var offspringCount: Int
     public var variation: Variation
     public var selection = TournamentSelection()
-    public var survival = RankAndCrowdingSurvival()
+    /// Survival truncates the last front by pruning (the most crowded point removed one at a time,
+    /// neighbours' distances recomputed; Kukkonen & Deb 2006, pymoo's `pcd`): better spread than
+    /// one-shot crowding distance (hypervolume above pymoo's default NSGA-II on ZDT1–3 and DTLZ2,
+    /// docs/VALIDATION.md). Set `.crowdingDistance` for Deb et al. 2002's original.
+    public var survival = RankAndCrowdingSurvival(truncation: .pruning)
     /// Whether children that decode to a design already in the population or batch are discarded.
     public var eliminatesDuplicates = true
 

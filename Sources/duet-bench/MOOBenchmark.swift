@@ -37,7 +37,7 @@ struct MOOBenchmark: AsyncParsableCommand {
     }
 
     @Option(help: "How survival cuts the last front: crowding (Deb et al. 2002, pymoo's default 'cd') or pruning (Kukkonen & Deb 2006, pymoo's 'pcd').")
-    var truncation: TruncationOption = .crowding
+    var truncation: TruncationOption = .pruning
 
     mutating func validate() throws {
         _ = try parseSeeds(seeds)
