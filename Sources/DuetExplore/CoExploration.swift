@@ -212,6 +212,7 @@ public final class CoExploration: Sendable {
                 m["energy_mj"] = r.energy.millijoules
                 m["area_mm2"] = r.area.value
                 m["power_mw"] = r.power.value
+                m["pe_count"] = Double(chip.subAccelerators.reduce(0) { $0 + $1.peCount })
                 for (t, res) in zip(config.tasks, r.networks) {
                     m["\(t.name).latency_ms"] = res.latency.milliseconds
                     m["\(t.name).energy_mj"] = res.energy.total.millijoules

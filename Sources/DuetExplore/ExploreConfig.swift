@@ -60,8 +60,9 @@ public struct ExploreConfig: Sendable {
     public var seed: UInt64
     public var workers: Int
 
-    public static let metrics = ["accuracy", "latency_ms", "energy_mj", "area_mm2", "power_mw", "macs", "params"]
-    public static let budgetMetrics = ["latency_ms", "energy_mj", "area_mm2", "power_mw"]
+    public static let metrics = ["accuracy", "latency_ms", "energy_mj", "area_mm2", "power_mw", "pe_count", "macs", "params"]
+    /// `pe_count`: the chip's processing elements (a count), for a total-PE budget.
+    public static let budgetMetrics = ["latency_ms", "energy_mj", "area_mm2", "power_mw", "pe_count"]
     public static let optimizers = ["nsga2", "random", "evolution", "z3", "hybrid"]
 
     /// Loads `path`, applying `overrides` (`key.path=value`, scalars only) before validation.
@@ -224,8 +225,12 @@ public struct ExploreConfig: Sendable {
                     _ = b.raw(key)
                     d.add(b.keyPath(key), "unknown budget '\(key)'",
                           hint: Suggestion.closest(to: metric, in: budgetMetrics).map { "did you mean '\($0)'? budgets carry their unit in the name" }
-                            ?? "budgets are latency_ms, energy_mj, area_mm2, power_mw (or TASK.latency_ms)")
+                            ?? "budgets are latency_ms, energy_mj, area_mm2, power_mw, pe_count (or TASK.latency_ms)")
                     continue
+                }
+                if task != nil, !["latency_ms", "energy_mj"].contains(metric) {
+                    d.add(b.keyPath(key), "a per-task budget is TASK.latency_ms or TASK.energy_mj",
+                          hint: "area, power and PEs belong to the whole chip: write '\(metric)' without the task")
                 }
                 if let task, !tasks.contains(where: { $0.name == task }) {
                     d.add(b.keyPath(key), value: task, "no task has this name", hint: Suggestion.hint(for: task, in: tasks.map(\.name)))
@@ -267,7 +272,7 @@ public struct ExploreConfig: Sendable {
                 d.add("budgets.\(name)", "a table-driven target ('table:' or 'device:') gives latency only",
                       hint: "remove this budget, or evaluate on an accelerator (target: {accelerator: …}) for energy, area and power")
             }
-            for (i, o) in objectives.enumerated() where ["energy_mj", "area_mm2", "power_mw"].contains(o.0.split(separator: ".").last.map(String.init) ?? o.0) {
+            for (i, o) in objectives.enumerated() where ["energy_mj", "area_mm2", "power_mw", "pe_count"].contains(o.0.split(separator: ".").last.map(String.init) ?? o.0) {
                 d.add("objectives[\(i)]", value: o.0, "a table-driven target gives latency only", hint: "optimize accuracy, latency_ms, macs or params")
             }
         }

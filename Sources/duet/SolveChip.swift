@@ -90,6 +90,7 @@ struct ChipSolveSetup {
             case "energy_mj": budgets.append(ChipBudget(name: name, metric: .energy, limit: limit(value, 1e12), describe: mj))
             case "area_mm2": budgets.append(ChipBudget(name: name, metric: .area, limit: limit(value, 1e6), describe: mm2))
             case "power_mw": budgets.append(ChipBudget(name: name, metric: .power, limit: limit(value, 1e3), describe: mw))
+            case "pe_count": budgets.append(ChipBudget(name: name, metric: .pes, limit: limit(value, 1), describe: { "\($0) PEs" }))
             default: issues.add("budgets.\(name)", "unsupported budget")
             }
         }

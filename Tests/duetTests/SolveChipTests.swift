@@ -82,6 +82,19 @@ import Testing
         #expect(obj["design"] is NSNull)
     }
 
+    /// The total-PE budget: `pe_count` bounds the chip's processing elements.
+    @Test func aTotalPEBudgetBoundsTheChip() throws {
+        let (obj, status) = try solve(try config(budgets: "  pe_count: 200"))
+        #expect(status == "optimal")
+        let hw = try #require((obj["design"] as? [String: Any])?["hardware"] as? [[String: Any]])
+        let pes = hw.reduce(0) { $0 + ($1["pe_rows"] as? Int ?? 0) * ($1["pe_cols"] as? Int ?? 0) }
+        #expect(pes > 0 && pes <= 200)
+        let (none, s2) = try solve(try config(budgets: "  pe_count: 10"))
+        #expect(s2 == "infeasible")
+        #expect((none["explanation"] as? [String])?.first?.hasPrefix("pe_count ≤ 10 PEs cannot hold") == true)
+        #expect(throws: InputError.self) { try ExploreConfig.load(path: try config(budgets: "  small.pe_count: 100"), dataDir: Self.repo) }
+    }
+
     @Test func aTaskWithASpaceIsBadInputWithItsKeyPath() throws {
         let path = try config(tasks: "  - {name: cell, space: nb201}")
         let e = #expect(throws: InputError.self) { try solve(path) }
