@@ -28,22 +28,7 @@ extension Crowding {
         var ranges = [Double](repeating: 0, count: m)  // the range of contributing objectives, else 0
 
         // Distinct points, as in distances(_:members:m:): the first of each run of equal rows.
-        var byRow = Array(0..<n)
-        byRow.sort { a, b in
-            let ia = members[a] * m, ib = members[b] * m
-            for j in 0..<m {
-                let x = f[ia + j], y = f[ib + j]
-                if x < y { return true }
-                if y < x { return false }
-            }
-            return a < b
-        }
-        var unique: [Int] = []
-        unique.reserveCapacity(n)
-        for k in 0..<n {
-            if k > 0 && NonDominatedSort.equalRows(f, members[byRow[k]], members[byRow[k - 1]], m) { continue }
-            unique.append(byRow[k])
-        }
+        let unique = distinctRows(f, members: members, m: m)
         let u = unique.count
 
         @inline(__always) func value(_ p: Int, _ j: Int) -> Double { f[members[p] * m + j] }

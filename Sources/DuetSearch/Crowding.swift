@@ -26,14 +26,10 @@ public enum Crowding {
         return distances(NonDominatedSort.flatten(points, m), objectiveCount: m)
     }
 
-    /// Crowding distances of the points `members` (indices into the flat objectives `f`),
-    /// returned in the order of `members`.
-    static func distances(_ f: UnsafeBufferPointer<Double>, members: [Int], m: Int) -> [Double] {
-        let n = members.count
-        var result = [Double](repeating: 0, count: n)
-        if n == 0 { return result }
-        // Distinct points: sort positions lexicographically; the first of each run of equal rows is kept.
-        var byRow = Array(0..<n)
+    /// Distinct points among `members` (indices into the flat objectives `f`): positions into
+    /// `members` sorted lexicographically by row, the first of each run of equal rows kept.
+    static func distinctRows(_ f: UnsafeBufferPointer<Double>, members: [Int], m: Int) -> [Int] {
+        var byRow = Array(0..<members.count)
         byRow.sort { a, b in
             let ia = members[a] * m, ib = members[b] * m
             for j in 0..<m {
@@ -43,12 +39,22 @@ public enum Crowding {
             }
             return a < b
         }
-        var unique: [Int] = []  // positions into members
-        unique.reserveCapacity(n)
-        for k in 0..<n {
+        var unique: [Int] = []
+        unique.reserveCapacity(members.count)
+        for k in byRow.indices {
             if k > 0 && NonDominatedSort.equalRows(f, members[byRow[k]], members[byRow[k - 1]], m) { continue }
             unique.append(byRow[k])
         }
+        return unique
+    }
+
+    /// Crowding distances of the points `members` (indices into the flat objectives `f`),
+    /// returned in the order of `members`.
+    static func distances(_ f: UnsafeBufferPointer<Double>, members: [Int], m: Int) -> [Double] {
+        let n = members.count
+        var result = [Double](repeating: 0, count: n)
+        if n == 0 { return result }
+        let unique = distinctRows(f, members: members, m: m)  // positions into members
         let u = unique.count
         if u <= 2 {
             for p in unique { result[p] = .infinity }
