@@ -45,13 +45,7 @@ extension Crowding {
         } else {
             var sorted = unique
             for j in 0..<m {
-                sorted.sort { a, b in
-                    let ia = members[a] * m, ib = members[b] * m
-                    let x = f[ia + j], y = f[ib + j]
-                    if x != y { return x < y }
-                    for k in 0..<m where k != j && f[ia + k] != f[ib + k] { return f[ia + k] < f[ib + k] }
-                    return a < b
-                }
+                sortByObjective(&sorted, f, members: members, m: m, j)
                 let range = value(sorted[u - 1], j) - value(sorted[0], j)
                 if !(range > 0) { continue }
                 d[sorted[0]] = .infinity

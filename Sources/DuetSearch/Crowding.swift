@@ -26,6 +26,18 @@ public enum Crowding {
         return distances(NonDominatedSort.flatten(points, m), objectiveCount: m)
     }
 
+    /// Sorts positions into `members` by objective `j`; ties by the other objectives, then by
+    /// position (so one point per end is the boundary, and the order is deterministic).
+    static func sortByObjective(_ positions: inout [Int], _ f: UnsafeBufferPointer<Double>, members: [Int], m: Int, _ j: Int) {
+        positions.sort { a, b in
+            let ia = members[a] * m, ib = members[b] * m
+            let x = f[ia + j], y = f[ib + j]
+            if x != y { return x < y }
+            for k in 0..<m where k != j && f[ia + k] != f[ib + k] { return f[ia + k] < f[ib + k] }
+            return a < b
+        }
+    }
+
     /// Distinct points among `members` (indices into the flat objectives `f`): positions into
     /// `members` sorted lexicographically by row, the first of each run of equal rows kept.
     static func distinctRows(_ f: UnsafeBufferPointer<Double>, members: [Int], m: Int) -> [Int] {
@@ -62,13 +74,7 @@ public enum Crowding {
         }
         var sorted = unique
         for j in 0..<m {
-            sorted.sort { a, b in
-                let ia = members[a] * m, ib = members[b] * m
-                let x = f[ia + j], y = f[ib + j]
-                if x != y { return x < y }
-                for k in 0..<m where k != j && f[ia + k] != f[ib + k] { return f[ia + k] < f[ib + k] }
-                return a < b
-            }
+            sortByObjective(&sorted, f, members: members, m: m, j)
             let lo = f[members[sorted[0]] * m + j], hi = f[members[sorted[u - 1]] * m + j]
             let range = hi - lo
             if !(range > 0) { continue }  // all equal on this objective: no information
