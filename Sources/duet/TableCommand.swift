@@ -185,7 +185,7 @@ struct TableCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (summary, failed) = try execute()
+            let (summary, failed) = try await execute()
             emit(summary)
             if failed > 0 { throw ExitCode(1) }
         }
@@ -221,7 +221,7 @@ struct TableCommand: AsyncParsableCommand {
         }
 
         /// Builds the table; returns the summary and the number of failed operators.
-        func execute() throws -> (String, Int) {
+        func execute() async throws -> (String, Int) {
             let model = try device.map { try DeviceModel.resolve($0) }
             var behaviour = model.map(TableDevice.init) ?? .tflite
             func list(_ s: String) -> [String] { s.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init) }
@@ -249,16 +249,11 @@ struct TableCommand: AsyncParsableCommand {
             let r = TableRunner(command: runner, timeoutSeconds: timeoutSeconds, retries: retries)
             let state = MeasureState(table: table, path: out, total: todo.count, progress: TableCommand.stderrIsTerminal)
             let workers = min(jobs, max(todo.count, 1))
-            let group = DispatchGroup()
-            for _ in 0..<workers {
-                let thread = Thread {
-                    while let sig = state.next(todo) { state.record(sig, r.measure(sig)) }
-                    group.leave()
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<workers {
+                    group.addTask { while let sig = state.next(todo) { state.record(sig, await r.measure(sig)) } }
                 }
-                group.enter()
-                thread.start()
             }
-            group.wait()
             try state.save(final: true)
             let result = state.snapshot()
             let failed = todo.filter { result.failures[$0.key] != nil }
