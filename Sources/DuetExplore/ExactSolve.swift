@@ -8,7 +8,7 @@ import Foundation
 /// The exact side of a configuration: one task's space decomposed on a fixed accelerator or a
 /// table-driven device, its budgets and objective in the decomposition's integer units, solved
 /// by ``TableSumSolver``. Shared by `duet solve` and `duet explore --optimizer z3|hybrid`.
-public struct ExactSolve {
+public struct ExactSolve: Sendable {
     /// A user metric in the decomposition's integers: `user value = integer / scale`.
     public struct Unit: Sendable {
         public var metric: String
