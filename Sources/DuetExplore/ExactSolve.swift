@@ -1,6 +1,7 @@
 import DuetCore
 import DuetCostModel
 import DuetHardware
+import DuetReport
 import DuetSolver
 import DuetWorkload
 import Foundation
@@ -66,7 +67,7 @@ public struct ExactSolve: Sendable {
                                  message: "the exact solver supports \(units.keys.filter { $0 != "macs" }.sorted().joined(separator: " and ")) budgets on this target",
                                  hint: "area and power do not depend on the network for a fixed accelerator; check them with duet evaluate")
             }
-            budgets.append(u.budget(name: name, limit: Int64((limit * u.scale).rounded(.down))))
+            budgets.append(u.budget(name: name, limit: SolverUnits.limit(limit, scale: u.scale)))
         }
         self.config = cfg
         self.task = task
@@ -151,5 +152,43 @@ public struct ExactSolve: Sendable {
             limit = c - 1
         }
         return front
+    }
+}
+
+extension ExactSolve {
+    /// The answer of ``solve()`` for people (`table`) or machines (`json`): status, the design,
+    /// its metrics in the user's units, the proven bound, the explanation of an infeasible answer.
+    public func render(_ result: SolveResult, seconds: Double, format: OutputFormat) -> String {
+        let arch = result.arch.map { space.format($0) }
+        var objectives: [JSONValue.Field] = []
+        // The objective in the user's unit (the solver works in the decomposition's integers).
+        let objectiveScale = units[objective.metric]?.scale ?? 1
+        let bound = result.bound.map { $0 / objectiveScale }
+        if let v = result.value { objectives.append(.init(objective.metric, objective.metric == "macs" ? .int(Int(v)) : .double(v / objectiveScale))) }
+        if let m = result.arch.map({ solver.metrics($0) }) {
+            for (name, u) in units.sorted(by: { $0.key > $1.key }) where name != "macs" && name != objective.metric {
+                objectives.append(.init(name, .double(Double(m[u.metric]!) / u.scale)))
+            }
+            if objective.metric != "macs" { objectives.append(.init("macs", .int(Int(m["macs"]!)))) }
+        }
+        let doc = JSONValue.obj([
+            "status": .string(result.status.rawValue),
+            "design": arch.map { .obj(["tasks": .object([.init(task.name, .string($0))]), (config.target.isTableDriven ? "device" : "accelerator"): .string(targetName)]) } ?? .null,
+            "objectives": .object(objectives),
+            "bound": bound.map { .double($0) } ?? .null,
+            "explanation": .array(result.explanation.map { .string($0) }),
+            "seconds": .double(seconds),
+            "accuracy_source": .string(task.accuracy.label),
+            "solver_checks": .int(result.checks),
+            "z3_version": .string(Z3Context.version),
+        ])
+        if format == .json { return doc.serialized() + "\n" }
+        var out = "status: \(result.status.rawValue)\n"
+        if let arch { out += "design: \(task.name) = \(arch) on \(targetName)\n" }
+        for f in objectives { out += "  \(f.key): \(f.value.serialized(pretty: false))\n" }
+        if let b = bound { out += "bound: \(b)\(result.status == .optimal ? " (proven)" : "")\n" }
+        for e in result.explanation { out += "  - \(e)\n" }
+        out += String(format: "%.2f s\n", seconds)
+        return out
     }
 }

@@ -36,40 +36,7 @@ struct SolveCommand: AsyncParsableCommand {
         let start = Date()
         let exact = try ExactSolve(config: cfg, dataDir: dataDir, timeoutSeconds: timeout)
         let result = try exact.solve()
-        let (task, space, units, objective, solver, targetName) = (exact.task, exact.space, exact.units, exact.objective, exact.solver, exact.targetName)
-        let seconds = Date().timeIntervalSince(start)
-        let arch = result.arch.map { space.format($0) }
-        var objectives: [JSONValue.Field] = []
-        // The objective in the user's unit (the solver works in the decomposition's integers).
-        let objectiveScale = units[objective.metric]?.scale ?? 1
-        let bound = result.bound.map { $0 / objectiveScale }
-        if let v = result.value { objectives.append(.init(objective.metric, objective.metric == "macs" ? .int(Int(v)) : .double(v / objectiveScale))) }
-        if let m = result.arch.map({ solver.metrics($0) }) {
-            for (name, u) in units.sorted(by: { $0.key > $1.key }) where name != "macs" && name != objective.metric {
-                objectives.append(.init(name, .double(Double(m[u.metric]!) / u.scale)))
-            }
-            if objective.metric != "macs" { objectives.append(.init("macs", .int(Int(m["macs"]!)))) }
-        }
-        let doc = JSONValue.obj([
-            "status": .string(result.status.rawValue),
-            "design": arch.map { .obj(["tasks": .object([.init(task.name, .string($0))]), (cfg.target.isTableDriven ? "device" : "accelerator"): .string(targetName)]) } ?? .null,
-            "objectives": .object(objectives),
-            "bound": bound.map { .double($0) } ?? .null,
-            "explanation": .array(result.explanation.map { .string($0) }),
-            "seconds": .double(seconds),
-            "accuracy_source": .string(task.accuracy.label),
-            "solver_checks": .int(result.checks),
-            "z3_version": .string(Z3Context.version),
-        ])
-        if format == .json { emit(doc.serialized() + "\n") } else {
-            var out = "status: \(result.status.rawValue)\n"
-            if let arch { out += "design: \(task.name) = \(arch) on \(targetName)\n" }
-            for f in objectives { out += "  \(f.key): \(f.value.serialized(pretty: false))\n" }
-            if let b = bound { out += "bound: \(b)\(result.status == .optimal ? " (proven)" : "")\n" }
-            for e in result.explanation { out += "  - \(e)\n" }
-            out += String(format: "%.2f s\n", seconds)
-            emit(out)
-        }
+        emit(exact.render(result, seconds: Date().timeIntervalSince(start), format: format))
         if result.status == .infeasible { throw ExitCode(1) }
     }
 }
