@@ -9,6 +9,7 @@ import Synchronization
 /// - a network file (`.yaml`, `.yml`, `.json`), relative to `baseDirectory` when given.
 public enum NetworkReference {
     public static func resolve(_ ref: String, options: BuildOptions = BuildOptions(), baseDirectory: String? = nil) throws -> Network {
+        try options.validate()
         if ref.hasPrefix("layer:") { return try inlineLayer(String(ref.dropFirst(6)), batch: options.batch) }
         if let colon = ref.firstIndex(of: ":"), let space = NetworkSpaces.named(String(ref[..<colon])) {
             let arch = String(ref[ref.index(after: colon)...])

@@ -12,11 +12,11 @@ struct SolveCommand: AsyncParsableCommand {
         commandName: "solve",
         abstract: "Exact constrained optimum with Z3: the best design meeting the budgets, or a proof that none does.",
         discussion: """
-            CONFIG is an exploration config (docs/FORMATS.md). Either one task whose space the solver can
-            decompose (nb201, fbnet) on a fixed accelerator, a latency table or a device model, with budgets
-            and an accuracy source (a table, or the macs proxy); or fixed-network tasks on a hardware space,
-            whose sub-accelerators are chosen and assigned exactly. Status: optimal (proven), feasible
-            (found, not proven), infeasible (with the conflicting budgets named), unknown (timeout; the
+            CONFIG is an exploration config (docs/FORMATS.md). Either one task whose space the solver can \
+            decompose (nb201, fbnet) on a fixed accelerator, a latency table or a device model, with budgets \
+            and an accuracy source (a table, or the macs proxy); or fixed-network tasks on a hardware space, \
+            whose sub-accelerators are chosen and assigned exactly. Status: optimal (proven), feasible \
+            (found, not proven), infeasible (with the conflicting budgets named), unknown (timeout; the \
             best design found so far is reported).
             """)
 
