@@ -78,7 +78,7 @@ public final class ConfigReader {
         case .success(let v): return v
         case .failure(let error):
             let issue = error.issues[0]
-            diagnostics.add(keyPath(key), value: s, rangeMessage(issue, s, range, explicitMax: max != nil), hint: issue.hint)
+            diagnostics.add(keyPath(key), value: s, rangeMessage(issue, s, range, explicitMin: min != nil, explicitMax: max != nil), hint: issue.hint)
             return nil
         }
     }
@@ -97,17 +97,22 @@ public final class ConfigReader {
         case .success(let v): return v
         case .failure(let error):
             let issue = error.issues[0]
-            let hint = issue.message.hasPrefix("must") && s.hasPrefix("-") && (min ?? 0) >= 0 ? "sizes cannot be negative" : issue.hint
-            diagnostics.add(path, value: s, rangeMessage(issue, s, range, explicitMax: max != nil), hint: hint)
+            let hint = s.hasPrefix("-") && (min ?? 0) >= 0 ? "this value cannot be negative" : issue.hint
+            diagnostics.add(path, value: s, rangeMessage(issue, s, range, explicitMin: min != nil, explicitMax: max != nil), hint: hint)
             return nil
         }
     }
 
     /// "must be at least 1" when the value is below a lower bound and the upper bound is only
-    /// the default one; otherwise the issue's own message (which names the whole range).
-    private func rangeMessage(_ issue: InputIssue, _ s: String, _ range: ValidRange, explicitMax: Bool) -> String {
-        guard issue.message.hasPrefix("must be from") || issue.message.hasPrefix("must be greater"), !explicitMax, let v = Double(s), v <= range.low else { return issue.message }
-        return range.lowExclusive ? "must be greater than \(ValidRange.format(range.low))" : "must be at least \(ValidRange.format(range.low))"
+    /// the default one (and "must be at most …" the other way round); otherwise the issue's own
+    /// message, which names the whole range.
+    private func rangeMessage(_ issue: InputIssue, _ s: String, _ range: ValidRange, explicitMin: Bool, explicitMax: Bool) -> String {
+        guard issue.message.hasPrefix("must be from") || issue.message.hasPrefix("must be greater"), let v = Double(s) else { return issue.message }
+        if !explicitMax, v <= range.low {
+            return range.lowExclusive ? "must be greater than \(ValidRange.format(range.low))" : "must be at least \(ValidRange.format(range.low))"
+        }
+        if !explicitMin, v > range.high { return "must be at most \(ValidRange.format(range.high))" }
+        return issue.message
     }
 
     public func bool(_ key: String) -> Bool? {

@@ -38,9 +38,10 @@ public struct ValidRange: Sendable, Hashable, CustomStringConvertible {
         return lowExclusive ? "greater than \(lo) and at most \(hi)" : "from \(lo) to \(hi)"
     }
 
-    /// Integers with thousands separators up to 10¹⁵, other values in plain or exponent form.
+    /// Whole numbers with thousands separators, other values in plain or exponent form.
     static func format(_ x: Double) -> String {
-        if x == x.rounded(), abs(x) < 1e15 {
+        if x >= 0x1p63 { return "9,223,372,036,854,775,807" }
+        if x == x.rounded(), abs(x) < 0x1p63 {
             let i = Int(x)
             var digits = String(i.magnitude), out = ""
             while digits.count > 3 { out = "," + digits.suffix(3) + out; digits.removeLast(3) }
@@ -89,7 +90,7 @@ public enum UserNumber {
 
     /// "nan", "infinity" or "-infinity", as a type name for messages.
     static func nonFiniteName(_ d: Double) -> String {
-        d.isNaN ? "not-a-number (nan)" : d > 0 ? "infinity" : "-infinity"
+        d.isNaN ? "NaN" : d > 0 ? "infinity" : "-infinity"
     }
 }
 

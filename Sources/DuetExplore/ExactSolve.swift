@@ -66,7 +66,7 @@ public struct ExactSolve {
                                  message: "the exact solver supports \(units.keys.filter { $0 != "macs" }.sorted().joined(separator: " and ")) budgets on this target",
                                  hint: "area and power do not depend on the network for a fixed accelerator; check them with duet evaluate")
             }
-            budgets.append(u.budget(name: name, limit: Int64((limit * u.scale).rounded(.down))))
+            budgets.append(u.budget(name: name, limit: Checked.saturatingInt64(limit * u.scale)))
         }
         self.config = cfg
         self.task = task

@@ -113,28 +113,25 @@ public struct AcceleratorLoader {
             }
             for i in targets { subs[i].values[key] = Value(text: kv[1], file: nil, keyPath: "--set \(o)") }
         }
-        // The template's `ranges` (the sizes it is meant for) bound what files and --set may give,
-        // unless the user says otherwise; the template's own defaults and variants are trusted.
-        if !allowOutside {
-            for s in subs {
-                for rg in s.template.ranges {
-                    guard let v = s.values[rg.key], v.file != "Templates/\(s.template.name).yaml", let x = Double(v.text), x.isFinite,
-                          x < rg.low || x > rg.high else { continue }
-                    issues.add(InputError([InputIssue(
-                        file: v.file, keyPath: v.keyPath, value: v.text,
-                        message: "\(rg.key) is outside the \(s.template.name) template's range \(ValidRange(rg.low, rg.high))",
-                        hint: "stay within Templates/\(s.template.name).yaml's ranges, or allow it explicitly with "
-                            + "'allow_outside_template_ranges: true' in the accelerator file or --set allow_outside_template_ranges=true")]))
-                }
-            }
-        }
         try issues.throwIfAny()
         // Validate every sub-accelerator, collecting all problems.
         var built: [SubAccelerator] = []
         var all = IssueCollector()
         if !fileIssues.isEmpty { all.add(InputError(fileIssues)) }
         for s in subs {
-            do { built.append(try resolve(name: s.name, template: s.template, values: s.values, customMapping: s.mapping)) } catch let e as InputError { all.add(e) }
+            do { built.append(try resolve(name: s.name, template: s.template, values: s.values, customMapping: s.mapping)) } catch let e as InputError { all.add(e); continue }
+            // The template's `ranges` (the sizes it is meant for) bound what files and --set may
+            // give, unless the user allows more; the template's own defaults and variants are trusted.
+            guard !allowOutside else { continue }
+            for rg in s.template.ranges {
+                guard let v = s.values[rg.key], v.file != "Templates/\(s.template.name).yaml", let x = Double(v.text), x.isFinite,
+                      x < rg.low || x > rg.high else { continue }
+                all.add(InputError([InputIssue(
+                    file: v.file, keyPath: v.keyPath, value: v.text,
+                    message: "\(rg.key) is outside the \(s.template.name) template's range \(ValidRange(rg.low, rg.high))",
+                    hint: "stay within Templates/\(s.template.name).yaml's ranges, or allow it explicitly with "
+                        + "'allow_outside_template_ranges: true' in the accelerator file or --set allow_outside_template_ranges=true")]))
+            }
         }
         try all.throwIfAny()
         let sum = built.reduce(0) { $0 + $1.dramGBps }

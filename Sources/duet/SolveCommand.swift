@@ -21,12 +21,13 @@ struct SolveCommand: AsyncParsableCommand {
             """)
 
     @Argument(help: "The config file.") var config: String
-    @Option(help: "Seconds before Z3 is stopped (status unknown).") var timeout: Double = 60
+    @Option(help: "Seconds before Z3 is stopped (status unknown); at most 86,400.") var timeout: Double = 60
     @Option(name: .customLong("set"), help: "Override a config scalar: key.path=value (repeatable).") var overrides: [String] = []
     @Option(help: "table or json.") var format: OutputFormat = .table
 
     func validate() throws {
-        if !(timeout > 0) { throw ValidationError("--timeout must be positive (got \(timeout))") }
+        if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be greater than 0 and at most 86,400 seconds (got \(timeout))") }
+        if format == .csv { throw ValidationError("--format must be table or json: a solve has one design, not rows (csv: duet study export)") }
     }
 
     func run() async throws {
@@ -59,7 +60,7 @@ struct SolveCommand: AsyncParsableCommand {
             "seconds": .double(seconds),
             "accuracy_source": .string(task.accuracy.label),
             "solver_checks": .int(result.checks),
-            "z3_version": .string(Z3Context.version),
+            "z3_version": result.usedZ3 ? .string(Z3Context.version) : .null,
         ])
         if format == .json { emit(doc.serialized() + "\n") } else {
             var out = "status: \(result.status.rawValue)\n"
