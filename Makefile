@@ -85,7 +85,7 @@ FUZZ_JOBS ?= 1
 fuzz: deps
 	@for t in $(FUZZ_TARGETS); do \
 	  DUET_FUZZ=1 $(SWIFT) build -c release --build-path .build-fuzz --product $$t \
-	    -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library -Xcc -fsanitize=fuzzer-no-link || exit 1; \
+	    -Xswiftc -sanitize=fuzzer -Xcc -fsanitize=fuzzer-no-link -Xlinker --allow-multiple-definition || exit 1; \
 	done
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p out/fuzz/$$t/corpus; scripts/fuzz-seeds.sh $$t out/fuzz/$$t/corpus; \

@@ -77,8 +77,8 @@ let package = Package(
 )
 
 // MARK: - Fuzz targets (libFuzzer; only when DUET_FUZZ is set, built by `make fuzz`)
-// Each is an executable without `main` (libFuzzer provides it): built with
-// `-sanitize=fuzzer -parse-as-library`, never part of normal builds or tests.
+// Each is an executable whose top-level code runs libFuzzer's driver on its input function: built
+// with `-sanitize=fuzzer`, never part of normal builds or tests.
 import Foundation
 if ProcessInfo.processInfo.environment["DUET_FUZZ"] != nil {
     package.targets += [

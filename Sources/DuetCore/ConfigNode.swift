@@ -44,10 +44,17 @@ public struct ConfigNode: Sendable {
 
     // MARK: Parsing
 
-    /// The most values (scalars, lists, mappings) a document may expand to once YAML aliases are
-    /// resolved: 10⁶. An alias bomb (`b: [*a, *a, …]` nested ten deep) is refused at once
-    /// instead of expanding to gigabytes.
-    public static let maxValues = 1_000_000
+    /// The most values (scalars, lists, mappings) a document that uses YAML aliases (`*name`) may
+    /// expand to once they are resolved: 10⁵, or 20 per byte of its text when that is more. An
+    /// alias bomb (`b: [*a, *a, …]` nested ten deep) is refused at once instead of expanding to
+    /// gigabytes; a document without aliases is never larger than its text.
+    public static let maxValues = 100_000
+
+    /// The limit ``maxValues`` gives `text`.
+    static func valueBudget(_ text: String) -> Int {
+        guard text.contains("*"), text.contains("&") else { return Int.max }
+        return max(maxValues, 20 * text.utf8.count)
+    }
     /// The deepest nesting of lists and mappings accepted (deeper documents would exhaust the stack).
     public static let maxDepth = 1000
 
@@ -68,9 +75,10 @@ public struct ConfigNode: Sendable {
             throw InputError(file: file, message: "not valid YAML: \(error)")
         }
         guard let node else { return ConfigNode(.null) }
-        var budget = maxValues
+        let limit = valueBudget(text)
+        var budget = limit
         guard let tree = convert(node, budget: &budget) else {
-            throw InputError(file: file, message: "the document expands to more than \(maxValues) values once its YAML aliases (*name) are resolved",
+            throw InputError(file: file, message: "the document expands to more than \(limit) values once its YAML aliases (*name) are resolved",
                              hint: "write the values out, or use fewer nested aliases")
         }
         return tree

@@ -77,8 +77,7 @@ extension NetworkSpace {
     /// callers taking the count from a user check it with ``NetworkSpaces/checkSampleCount(_:option:)``).
     public func sample(count: Int, using rng: inout some RandomNumberGenerator) -> [Architecture] {
         precondition((0...NetworkSpaces.maxSampleCount).contains(count), "sample count out of range")
-        return
-        (0..<count).map { _ in
+        return (0..<count).map { _ in
             Architecture(dimensions.map { Int(rng.next() % UInt64($0.options.count)) })
         }
     }
