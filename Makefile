@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BIN := .build/release
 
-.PHONY: help deps build test demo bench clean proto
+.PHONY: help deps build test demo bench clean proto fuzz
 
 help:
 	@echo "make demo   build Duet and run a walkthrough (installs what it needs)"
@@ -11,6 +11,7 @@ help:
 	@echo "make build  debug build of every target"
 	@echo "make bench  release-built benchmarks, JSON on stdout"
 	@echo "make proto  regenerate the ONNX protobuf Swift code (rarely needed)"
+	@echo "make fuzz   libFuzzer on each parser for FUZZ_SECONDS (default 600) each; not in CI"
 	@echo "make deps   install system packages Duet needs (libz3-dev), if missing"
 
 # System dependencies. Swift 6.1+ must already be installed (https://swift.org/install).
@@ -74,5 +75,25 @@ proto:
 	protoc --proto_path=docs/onnx --plugin=protoc-gen-swift=$$bin/protoc-gen-swift --swift_out=Sources/DuetONNX docs/onnx/onnx.proto
 	@echo "proto: regenerated Sources/DuetONNX/onnx.pb.swift"
 
+# libFuzzer targets, one per parser (Fuzz/*): YAML/JSON configs, network files, latency tables,
+# ONNX. Built with -sanitize=fuzzer into .build-fuzz (DUET_FUZZ adds the targets to the package),
+# seeded from the robustness corpus and the examples, each run for FUZZ_SECONDS. Crashes land in
+# out/fuzz/TARGET/ as crash-*: turn each into a Tests/duetTests/Robustness entry and fix it.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= FuzzConfig FuzzNetwork FuzzTable FuzzONNX
+FUZZ_JOBS ?= 1
+fuzz: deps
+	@for t in $(FUZZ_TARGETS); do \
+	  DUET_FUZZ=1 $(SWIFT) build -c release --build-path .build-fuzz --product $$t \
+	    -Xswiftc -sanitize=fuzzer -Xcc -fsanitize=fuzzer-no-link -Xlinker --allow-multiple-definition || exit 1; \
+	done
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p out/fuzz/$$t/corpus; scripts/fuzz-seeds.sh $$t out/fuzz/$$t/corpus; \
+	  echo "== $$t for $(FUZZ_SECONDS) s"; \
+	  DUET_HOME=$(CURDIR) .build-fuzz/release/$$t out/fuzz/$$t/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -timeout=10 -rss_limit_mb=4096 -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) -artifact_prefix=out/fuzz/$$t/ \
+	    -print_final_stats=1 2>&1 | tail -25 | tee out/fuzz/$$t/summary.txt; \
+	done
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

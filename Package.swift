@@ -70,7 +70,22 @@ let package = Package(
         .testTarget(name: "DuetStudyTests", dependencies: ["DuetStudy"]),
         .testTarget(name: "DuetExploreTests", dependencies: ["DuetExplore"]),
         .testTarget(name: "DuetSolverTests", dependencies: ["DuetSolver"]),
-        .testTarget(name: "duetTests", dependencies: ["duet"]),
+        // Robustness/: the bad-input corpus (cases.json, inputs/), read by RobustnessCorpusTests from the source tree.
+        .testTarget(name: "duetTests", dependencies: ["duet"], exclude: ["Robustness"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: - Fuzz targets (libFuzzer; only when DUET_FUZZ is set, built by `make fuzz`)
+// Each is an executable whose top-level code runs libFuzzer's driver on its input function: built
+// with `-sanitize=fuzzer`, never part of normal builds or tests.
+import Foundation
+if ProcessInfo.processInfo.environment["DUET_FUZZ"] != nil {
+    package.targets += [
+        .executableTarget(name: "FuzzConfig", dependencies: ["DuetCore", "DuetHardware", "DuetExplore"], path: "Fuzz/FuzzConfig"),
+        .executableTarget(name: "FuzzNetwork", dependencies: ["DuetCore", "DuetWorkload"], path: "Fuzz/FuzzNetwork"),
+        .executableTarget(name: "FuzzTable", dependencies: ["DuetCore", "DuetHardware"], path: "Fuzz/FuzzTable"),
+        .executableTarget(name: "FuzzONNX", dependencies: ["DuetCore", "DuetONNX"], path: "Fuzz/FuzzONNX"),
+    ]
+    package.products += ["FuzzConfig", "FuzzNetwork", "FuzzTable", "FuzzONNX"].map { .executable(name: $0, targets: [$0]) }
+}

@@ -27,4 +27,16 @@ public enum Checked {
         }
         return r
     }
+
+    /// `x` rounded down to an integer, saturated to ±2⁶⁰ (and 0 for NaN): for limits such as a
+    /// budget in the solver's integer unit, where a value beyond any reachable total simply never
+    /// binds. Converting 1e300 with `Int64(_:)` traps; this does not.
+    public static func saturatingInt64(_ x: Double) -> Int64 {
+        let bound = Double(Int64(1) << 60)
+        guard !x.isNaN else { return 0 }
+        let v = x.rounded(.down)
+        if v >= bound { return 1 << 60 }
+        if v <= -bound { return -(1 << 60) }
+        return Int64(v)
+    }
 }

@@ -58,32 +58,61 @@ public final class ConfigReader {
         diagnostics.add(keyPath(key), value: n.scalarText, "expected \(what), found \(n.typeName)")
     }
 
-    /// An integer, optionally bounded below; nil (and a recorded problem if `required`) when absent or bad.
-    public func int(_ key: String, required: Bool = false, min: Int? = nil) -> Int? {
+    /// An integer within `min`…`max` (default: no lower bound, at most ``ValidRange/maxSize``);
+    /// nil (and a recorded problem, naming the valid range, if `required` or out of range) when
+    /// absent or bad.
+    public func int(_ key: String, required: Bool = false, min: Int? = nil, max: Int? = nil) -> Int? {
         guard let n = raw(key) else { if required { missing(key, "integer") }; return nil }
-        guard case .scalar(let s, let quoted) = n.value, !quoted, let v = Int(s) else {
-            wrongType(key, n, "an integer"); return nil
-        }
-        if let min, v < min {
-            diagnostics.add(keyPath(key), value: s, "must be at least \(min)",
-                            hint: v < 0 ? "sizes cannot be negative" : nil)
-            return nil
-        }
-        return v
+        return checkedInt(n, path: keyPath(key), min: min, max: max)
     }
 
-    /// A number (integers accepted), optionally bounded below.
-    public func double(_ key: String, required: Bool = false, min: Double? = nil) -> Double? {
+    /// A number (integers accepted) within `min`…`max` (`min` exclusive when `minExclusive`;
+    /// default upper bound ``ConfigReader/maxNumber``). NaN and infinities are refused.
+    public func double(_ key: String, required: Bool = false, min: Double? = nil, max: Double? = nil, minExclusive: Bool = false) -> Double? {
         guard let n = raw(key) else { if required { missing(key, "number") }; return nil }
-        guard case .scalar(let s, let quoted) = n.value, !quoted, let v = Double(s), v.isFinite else {
+        guard case .scalar(let s, let quoted) = n.value, !quoted, Double(s) != nil else {
             wrongType(key, n, "a number"); return nil
         }
-        if let min, v < min {
-            diagnostics.add(keyPath(key), value: s, "must be at least \(min)",
-                            hint: v < 0 ? "this value cannot be negative" : nil)
+        let range = ValidRange(min ?? -ConfigReader.maxNumber, max ?? ConfigReader.maxNumber, lowExclusive: minExclusive)
+        switch UserNumber.double(s, in: range) {
+        case .success(let v): return v
+        case .failure(let error):
+            let issue = error.issues[0]
+            diagnostics.add(keyPath(key), value: s, rangeMessage(issue, s, range, explicitMin: min != nil, explicitMax: max != nil), hint: issue.hint)
             return nil
         }
-        return v
+    }
+
+    /// The largest magnitude a number read from a config may have unless its key says otherwise
+    /// (10¹⁵): beyond it sums overflow to infinity and conversions to integers trap.
+    public static let maxNumber = 1e15
+
+    /// Checks one integer scalar against `min`…`max`, recording a problem at `path`.
+    private func checkedInt(_ n: ConfigNode, path: String, min: Int?, max: Int?) -> Int? {
+        guard case .scalar(let s, false) = n.value, Double(s) != nil else {
+            diagnostics.add(path, value: n.scalarText, "expected an integer, found \(n.typeName)"); return nil
+        }
+        let range = ValidRange(Double(min ?? -ValidRange.maxSize), Double(max ?? ValidRange.maxSize))
+        switch UserNumber.int(s, in: range) {
+        case .success(let v): return v
+        case .failure(let error):
+            let issue = error.issues[0]
+            let hint = s.hasPrefix("-") && (min ?? 0) >= 0 ? "this value cannot be negative" : issue.hint
+            diagnostics.add(path, value: s, rangeMessage(issue, s, range, explicitMin: min != nil, explicitMax: max != nil), hint: hint)
+            return nil
+        }
+    }
+
+    /// "must be at least 1" when the value is below a lower bound and the upper bound is only
+    /// the default one (and "must be at most …" the other way round); otherwise the issue's own
+    /// message, which names the whole range.
+    private func rangeMessage(_ issue: InputIssue, _ s: String, _ range: ValidRange, explicitMin: Bool, explicitMax: Bool) -> String {
+        guard issue.message.hasPrefix("must be from") || issue.message.hasPrefix("must be greater"), let v = Double(s) else { return issue.message }
+        if !explicitMax, v <= range.low {
+            return range.lowExclusive ? "must be greater than \(ValidRange.format(range.low))" : "must be at least \(ValidRange.format(range.low))"
+        }
+        if !explicitMin, v > range.high { return "must be at most \(ValidRange.format(range.high))" }
+        return issue.message
     }
 
     public func bool(_ key: String) -> Bool? {
@@ -112,7 +141,7 @@ public final class ConfigReader {
     }
 
     /// A list of integers; a single integer is accepted as a one-element list.
-    public func ints(_ key: String, required: Bool = false, min: Int? = nil) -> [Int]? {
+    public func ints(_ key: String, required: Bool = false, min: Int? = nil, max: Int? = nil) -> [Int]? {
         guard let n = raw(key) else { if required { missing(key, "list of integers") }; return nil }
         let items: [ConfigNode]
         switch n.value {
@@ -124,15 +153,7 @@ public final class ConfigReader {
         let isList: Bool = { if case .sequence = n.value { return true }; return false }()
         for (i, item) in items.enumerated() {
             let path = isList ? keyPath(key) + "[\(i)]" : keyPath(key)
-            guard case .scalar(let s, false) = item.value, let v = Int(s) else {
-                diagnostics.add(path, value: item.scalarText, "expected an integer, found \(item.typeName)")
-                return nil
-            }
-            if let min, v < min {
-                diagnostics.add(path, value: s, "must be at least \(min)",
-                                hint: v < 0 ? "sizes cannot be negative" : nil)
-                return nil
-            }
+            guard let v = checkedInt(item, path: path, min: min, max: max) else { return nil }
             out.append(v)
         }
         return out

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Errors in user input (files, command-line values, architecture strings): every problem
 /// carries where it was found (file and key path), the bad value, what was wrong and how to fix
 /// it. Loaders collect all problems of a file and throw them together as one ``InputError``.
@@ -27,10 +29,23 @@ public struct InputIssue: Sendable, Hashable, CustomStringConvertible {
         var where_ = ""
         if let file { where_ = file }
         if !keyPath.isEmpty { where_ += where_.isEmpty ? "at \(keyPath)" : " at \(keyPath)" }
+        let message = InputIssue.capped(self.message, limit: 4 * InputIssue.echoLimit)
         var s = where_.isEmpty ? message : "\(where_): \(message)"
-        if let value { s += " (got '\(value)')" }
-        if let hint { s += "; \(hint)" }
+        if let value { s += " (got '\(InputIssue.capped(value))')" }
+        if let hint { s += "; \(InputIssue.capped(hint, limit: 4 * InputIssue.echoLimit))" }
         return s
+    }
+
+    /// The most characters of a user's value echoed in a message (a 5 KB line of garbage is
+    /// shown as its first 200 characters and its length).
+    public static let echoLimit = 200
+
+    /// `text` cut to `limit` characters (line breaks shown as ⏎) with its full length noted.
+    public static func capped(_ text: String, limit: Int = echoLimit) -> String {
+        let flat = text.contains(where: \.isNewline) && limit == echoLimit
+            ? text.replacingOccurrences(of: "\r\n", with: "⏎").replacingOccurrences(of: "\n", with: "⏎") : text
+        guard flat.count > limit else { return flat }
+        return String(flat.prefix(limit)) + "… (\(text.count) characters)"
     }
 }
 

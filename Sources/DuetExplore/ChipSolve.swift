@@ -5,18 +5,6 @@ import DuetSolver
 import DuetWorkload
 import Foundation
 
-/// Conversions of user budgets into a solver's integer units.
-public enum SolverUnits {
-    /// `value` × `scale` rounded down (a design within it meets the real budget) as an integer;
-    /// limits beyond 2⁶⁰ (or infinite) are clamped to 2⁶⁰ — never binding, and far from
-    /// overflowing when the solver adds terms — and negative ones to 0.
-    public static func limit(_ value: Double, scale: Double) -> Int64 {
-        let v = (value * scale).rounded(.down)
-        if v.isNaN || v <= 0 { return 0 }
-        return v >= 1.152921504606847e18 ? 1 << 60 : Int64(v)
-    }
-}
-
 /// The budgets and objective of a chip solve, in the solver's integer units, from the config.
 public struct ChipSolveSetup: Sendable {
     public var budgets: [ChipBudget]
@@ -29,7 +17,7 @@ public struct ChipSolveSetup: Sendable {
     static let mm2: @Sendable (Int64) -> String = { String(format: "%.6g mm²", Double($0) * 1e-6) }
     static let mw: @Sendable (Int64) -> String = { String(format: "%.6g mW", Double($0) * 1e-3) }
 
-    static func limit(_ x: Double, _ scale: Double) -> Int64 { SolverUnits.limit(x, scale: scale) }
+    static func limit(_ x: Double, _ scale: Double) -> Int64 { Checked.saturatingInt64(x * scale) }
 
     /// Checks the tasks (fixed networks only), budgets and objective of `cfg` for a chip solve.
     public static func make(_ cfg: ExploreConfig) throws -> ChipSolveSetup {
@@ -108,11 +96,12 @@ public struct ChipSolveSetup: Sendable {
     /// The objective's integer value in its user unit.
     public func objectiveValue(_ v: Int64) -> Double {
         switch objective {
-        case .makespan, .taskLatency: return Double(v) * 1e-6
-        case .energy, .taskEnergy: return Double(v) * 1e-12
-        case .area: return Double(v) * 1e-6
+        // Divisions, not multiplications by 1e-6: 73855 * 1e-6 prints as 0.07385499999999999.
+        case .makespan, .taskLatency: return Double(v) / 1e6
+        case .energy, .taskEnergy: return Double(v) / 1e12
+        case .area: return Double(v) / 1e6
         case .pes: return Double(v)
-        case .power: return Double(v) * 1e-3
+        case .power: return Double(v) / 1e3
         }
     }
 }
@@ -192,12 +181,18 @@ public enum ChipSolve {
             JSONValue.Field("\(k)", .obj(["configurations": .int(space.configs.count), "run_every_network": .int(r.candidatesKept[k]!.given),
                                           "undominated": .int(r.candidatesKept[k]!.kept)]))
         }
+        // The solver proves its bound on integers (1 ns, 1 fJ, 1 µm²) rounded up from the real
+        // values; the design found achieves its real value, so the bound shown never exceeds it.
+        let achieved = objectives.first(where: { $0.key == setup.objectiveName }).flatMap { f -> Double? in
+            if case .double(let v) = f.value { return v }; return nil
+        }
+        let bound = r.bound.map { b in achieved.map { min($0, setup.objectiveValue(b)) } ?? setup.objectiveValue(b) }
         let doc = JSONValue.obj([
             "status": .string(r.status.rawValue),
             "design": design,
             "objectives": .object(objectives),
             "objective": .string(setup.objectiveName),
-            "bound": r.bound.map { .double(setup.objectiveValue($0)) } ?? .null,
+            "bound": bound.map { .double($0) } ?? .null,
             "explanation": .array(explanation.map { .string($0) }),
             "seconds": .double(seconds),
             "evaluation_seconds": .double(evaluationSeconds),
@@ -212,7 +207,7 @@ public enum ChipSolve {
         var out = "status: \(r.status.rawValue)\n"
         if r.design != nil { out += "design:\n" + lines.joined(separator: "\n") + "\n" }
         for f in objectives { out += "  \(f.key): \(f.value.serialized(pretty: false))\n" }
-        if let b = r.bound { out += "bound: \(setup.objectiveName) ≥ \(setup.objectiveValue(b))\(r.status == .optimal ? " (proven)" : "")\n" }
+        if let b = bound { out += "bound: \(setup.objectiveName) ≥ \(b)\(r.status == .optimal ? " (proven)" : "")\n" }
         if case .object(let h) = heuristic, let l = h.first(where: { $0.key == "latency_ms" }) {
             out += "heuristic assignment on the same chip: latency_ms \(l.value.serialized(pretty: false))\n"
         }

@@ -67,7 +67,7 @@ public struct ExactSolve: Sendable {
                                  message: "the exact solver supports \(units.keys.filter { $0 != "macs" }.sorted().joined(separator: " and ")) budgets on this target",
                                  hint: "area and power do not depend on the network for a fixed accelerator; check them with duet evaluate")
             }
-            budgets.append(u.budget(name: name, limit: SolverUnits.limit(limit, scale: u.scale)))
+            budgets.append(u.budget(name: name, limit: Checked.saturatingInt64(limit * u.scale)))
         }
         self.config = cfg
         self.task = task
@@ -180,7 +180,7 @@ extension ExactSolve {
             "seconds": .double(seconds),
             "accuracy_source": .string(task.accuracy.label),
             "solver_checks": .int(result.checks),
-            "z3_version": .string(Z3Context.version),
+            "z3_version": result.usedZ3 ? .string(Z3Context.version) : .null,
         ])
         if format == .json { return doc.serialized() + "\n" }
         var out = "status: \(result.status.rawValue)\n"

@@ -27,6 +27,10 @@ public struct ExploreConfig: Sendable {
         public var globalBufferKiB: ClosedRange<Int>
         /// Chip DRAM bandwidth, GB/s, shared equally by the sub-accelerators.
         public var dramGBps: Double
+
+        /// The most sub-accelerators a hardware space may have (the chip search enumerates
+        /// template × size combinations per slot; beyond this it never ends).
+        public static let maxSubaccelerators = 16
     }
 
     public enum Target: Sendable {
@@ -69,7 +73,29 @@ public struct ExploreConfig: Sendable {
     public static func load(path: String, overrides: [String] = [], dataDir: URL) throws -> ExploreConfig {
         var node = try ConfigNode.load(path: path)
         for o in overrides { node = try apply(o, to: node, file: path) }
-        return try decode(node, file: path, dataDir: dataDir)
+        let config = try decode(node, file: path, dataDir: dataDir)
+        try config.checkSources()
+        return config
+    }
+
+    /// Checks that every task's accuracy table can be read and has its key and accuracy columns,
+    /// so that a missing file or a misspelt column stops the run before the first trial (exit 2)
+    /// instead of failing every trial. Problems are reported at the task's key path in the config.
+    public func checkSources() throws {
+        var issues = IssueCollector(file: file)
+        for (i, t) in tasks.enumerated() {
+            guard case .table(let path, let key, let column) = t.accuracy else { continue }
+            do { _ = try AccuracyTable.load(path: path, key: key, column: column) } catch let e as InputError {
+                for issue in e.issues {
+                    let sub = ["key", "column"].contains(issue.keyPath) ? issue.keyPath : "table"
+                    issues.add(InputError([InputIssue(
+                        file: file, keyPath: "tasks[\(i)].accuracy.\(sub)", value: issue.value ?? (sub == "table" ? path : nil),
+                        message: issue.message + (issue.file.map { " (in \($0)\(sub == "table" && !issue.keyPath.isEmpty ? " at \(issue.keyPath)" : ""))" } ?? ""),
+                        hint: issue.hint)]))
+                }
+            }
+        }
+        try issues.throwIfAny()
     }
 
     /// Decodes configuration `text` as if it were the file at `path` (relative paths resolve
@@ -78,7 +104,8 @@ public struct ExploreConfig: Sendable {
         try decode(try ConfigNode.parse(yaml: text, file: path), file: path, dataDir: dataDir)
     }
 
-    /// Sets the scalar at a dotted key path (`budgets.latency_ms=4.2`, `tasks[0].name=x`).
+    /// Sets the value at a dotted key path (`budgets.latency_ms=4.2`, `tasks[0].name=x`,
+    /// `target.hardware.templates=[eyeriss, tpu]`).
     static func apply(_ override: String, to node: ConfigNode, file: String) throws -> ConfigNode {
         let kv = override.split(separator: "=", maxSplits: 1).map(String.init)
         guard kv.count == 2, !kv[0].isEmpty else {
@@ -94,8 +121,18 @@ public struct ExploreConfig: Sendable {
             }
             if !s.isEmpty { parts.append(s) }
         }
+        // A value written as a YAML flow list or mapping (`[eyeriss, tpu]`, `{table: a.csv}`) sets a
+        // list or mapping; anything else is one scalar.
+        func value() throws -> ConfigNode {
+            let v = kv[1].trimmingCharacters(in: .whitespaces)
+            guard v.hasPrefix("[") || v.hasPrefix("{") else { return ConfigNode(.scalar(kv[1], quoted: false)) }
+            do { return try ConfigNode.parse(yaml: v, file: nil) } catch let e as InputError {
+                throw InputError(keyPath: "--set", value: override, message: "the value is not a valid YAML list or mapping: \(e.issues[0].message)",
+                                 hint: "write a list as [a, b] and a mapping as {key: value}; quote a scalar that starts with '[' or '{'")
+            }
+        }
         func set(_ n: ConfigNode, _ path: ArraySlice<String>, parent: String? = nil) throws -> ConfigNode {
-            guard var head = path.first else { return ConfigNode(.scalar(kv[1], quoted: false)) }
+            guard var head = path.first else { return try value() }
             var path = path
             if head.hasPrefix("[") {
                 guard case .sequence(var items) = n.value, let i = Int(head.dropFirst().dropLast()), items.indices.contains(i) else {
@@ -134,8 +171,19 @@ public struct ExploreConfig: Sendable {
         let base = URL(fileURLWithPath: file).deletingLastPathComponent()
         let name = r.string("name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         var tasks: [Task] = []
-        for t in r.objects("tasks", required: true) ?? [] {
+        let taskReaders = r.objects("tasks", required: true)
+        if taskReaders?.isEmpty == true {
+            d.add("tasks", value: "[]", "an exploration needs at least one task",
+                  hint: "add a task, e.g. tasks: [{name: cifar10, space: nb201}]")
+        }
+        for t in taskReaders ?? [] {
             let tname = t.string("name") ?? "task\(tasks.count)"
+            if tname.trimmingCharacters(in: .whitespaces).isEmpty {
+                d.add(t.keyPath("name"), value: tname, "a task name cannot be empty", hint: "name the task, e.g. name: task\(tasks.count)")
+            } else if tname.contains(".") || tname.contains("=") {
+                d.add(t.keyPath("name"), value: tname, "a task name cannot contain '.' or '='",
+                      hint: "budgets and objectives refer to a task as TASK.metric; use letters, digits, '-' or '_'")
+            }
             var space: (any NetworkSpace)?
             if let s = t.string("space") {
                 if let found = NetworkSpaces.named(s) { space = found } else {
@@ -149,8 +197,10 @@ public struct ExploreConfig: Sendable {
             // A searched space defaults to the MACs proxy (labelled as such); a fixed network has no accuracy.
             var acc = t.has("space") ? AccuracySource.proxy("macs") : AccuracySource.none
             if let text = t.raw("accuracy")?.scalarText {
-                // Short form: `accuracy: proxy:macs` or `accuracy: proxy:params`.
-                if text == "proxy:macs" || text == "proxy:params" { acc = .proxy(String(text.dropFirst(6))) } else {
+                // Short form: `accuracy: proxy:macs`, `accuracy: proxy:params` or `accuracy: none`.
+                if text == "proxy:macs" || text == "proxy:params" { acc = .proxy(String(text.dropFirst(6))) }
+                else if text == "none" { acc = .none }
+                else {
                     d.add(t.keyPath("accuracy"), value: text, "unknown accuracy source",
                           hint: "use proxy:macs, proxy:params, none, or a mapping {table: FILE, column: C} / {command: CMD}")
                 }
@@ -160,7 +210,12 @@ public struct ExploreConfig: Sendable {
             t.finish()
             tasks.append(Task(name: tname, space: space, network: network, accuracy: acc))
         }
-        if Set(tasks.map(\.name)).count != tasks.count { d.add("tasks", "task names must be unique") }
+        var firstTask: [String: Int] = [:]
+        for (i, t) in tasks.enumerated() {
+            if let j = firstTask[t.name] {
+                d.add("tasks[\(i)].name", value: t.name, "task names must be unique: tasks[\(j)] already has this name", hint: "rename one of them")
+            } else { firstTask[t.name] = i }
+        }
         var target: Target = .accelerator("eyeriss", overrides: [])
         if let tr = r.object("target", required: true) {
             let kinds = ["accelerator", "hardware", "table", "device"]
@@ -186,8 +241,8 @@ public struct ExploreConfig: Sendable {
                 target = .accelerator(ref, overrides: tr.strings("set") ?? [])
             }
             if let h = tr.object("hardware") {
-                func range(_ key: String, _ def: ClosedRange<Int>) -> ClosedRange<Int> {
-                    guard let v = h.ints(key, min: 1) else { return def }
+                func range(_ key: String, _ def: ClosedRange<Int>, max: Int) -> ClosedRange<Int> {
+                    guard let v = h.ints(key, min: 1, max: max) else { return def }
                     if v.count == 1 { return v[0]...v[0] }
                     if v.count != 2 { d.add(h.keyPath(key), value: "\(v)", "expected [low, high]"); return def }
                     if v[0] > v[1] {
@@ -196,16 +251,24 @@ public struct ExploreConfig: Sendable {
                     }
                     return v[0]...v[1]
                 }
-                let subs = range("subaccelerators", 1...1)
+                let subs = range("subaccelerators", 1...1, max: HardwareSpaceSpec.maxSubaccelerators)
                 let known = DataflowTemplate.names(dataDir: dataDir)
                 let templates = h.strings("templates") ?? ["tpu"]
+                if templates.isEmpty {
+                    d.add(h.keyPath("templates"), value: "[]", "the hardware space needs at least one template",
+                          hint: "list templates to choose from, e.g. templates: [tpu, eyeriss]; known: " + known.joined(separator: ", "))
+                }
+                var seenTemplates = Set<String>()
+                for (i, t) in templates.enumerated() where !seenTemplates.insert(t).inserted {
+                    d.add(h.keyPath("templates") + "[\(i)]", value: t, "template listed twice", hint: "list each template once")
+                }
                 for (i, t) in templates.enumerated() where !known.contains(t) {
                     d.add(h.keyPath("templates") + "[\(i)]", value: t, "unknown template", hint: Suggestion.hint(for: t, in: known))
                 }
                 let spec = HardwareSpaceSpec(minSubaccelerators: subs.lowerBound, maxSubaccelerators: subs.upperBound, templates: templates,
-                                             peRows: range("pe_rows", 8...64), peCols: range("pe_cols", 8...64),
-                                             globalBufferKiB: range("global_buffer_kib", 64...1024),
-                                             dramGBps: h.double("dram_gbps", min: 0.001) ?? 16)
+                                             peRows: range("pe_rows", 8...64, max: 65_536), peCols: range("pe_cols", 8...64, max: 65_536),
+                                             globalBufferKiB: range("global_buffer_kib", 64...1024, max: 1 << 30),
+                                             dramGBps: h.double("dram_gbps", min: 0.001, max: 1e6) ?? 16)
                 for (key, rg) in [("pe_rows", spec.peRows), ("pe_cols", spec.peCols), ("global_buffer_kib", spec.globalBufferKiB)] {
                     for v in [rg.lowerBound, rg.upperBound] where v & (v - 1) != 0 {
                         d.add(h.keyPath(key), value: "\(v)", "bounds of \(key) must be powers of two", hint: "the search varies it in powers of two")
@@ -242,7 +305,12 @@ public struct ExploreConfig: Sendable {
             b.finish()
         }
         var objectives: [(String, Bool)] = []
-        for (i, o) in (r.objects("objectives") ?? []).enumerated() {
+        let objectiveReaders = r.objects("objectives")
+        if objectiveReaders?.isEmpty == true {
+            d.add("objectives", value: "[]", "list at least one objective, or leave 'objectives' out for the default",
+                  hint: "e.g. objectives: [{maximize: accuracy}, {minimize: latency_ms}]")
+        }
+        for (i, o) in (objectiveReaders ?? []).enumerated() {
             let maxi = o.string("maximize"), mini = o.string("minimize")
             o.finish()
             guard (maxi == nil) != (mini == nil), let m = maxi ?? mini else {
@@ -259,6 +327,9 @@ public struct ExploreConfig: Sendable {
                           hint: "minimize latency_ms, energy_mj or area_mm2 instead, or add accuracy: {table: …} / {command: …} to the task")
                     continue
                 }
+            }
+            if let j = objectives.firstIndex(where: { $0.0 == m }) {
+                d.add("objectives[\(i)]", value: m, "the metric is already an objective (objectives[\(j)])", hint: "list each metric once"); continue
             }
             objectives.append((m, maxi != nil))
         }
@@ -277,10 +348,10 @@ public struct ExploreConfig: Sendable {
             }
         }
         let optimizer = r.choice("optimizer", in: optimizers) ?? "nsga2"
-        let evaluations = r.int("evaluations", min: 1) ?? 2000
-        let population = r.int("population", min: 2) ?? 50
-        let seed = r.int("seed", min: 0).map { UInt64($0) } ?? 1
-        let workers = r.int("workers", min: 1) ?? ProcessInfo.processInfo.activeProcessorCount
+        let evaluations = r.int("evaluations", min: 1, max: 1_000_000_000) ?? 2000
+        let population = r.int("population", min: 2, max: 100_000) ?? 50
+        let seed = r.int("seed", min: 0, max: Int.max).map { UInt64($0) } ?? 1
+        let workers = r.int("workers", min: 1, max: 1024) ?? ProcessInfo.processInfo.activeProcessorCount
         r.finish()
         try d.throwIfAny()
         return ExploreConfig(name: name, file: file, tasks: tasks, target: target, budgets: budgets, objectives: objectives,

@@ -90,6 +90,27 @@ public enum Parameter: String, CaseIterable, Sendable {
         }
     }
 
+    /// The values accepted wherever this parameter enters (accelerator files, `--set`, template
+    /// files): physically plausible bounds, beyond which cycle and energy counts of the cost
+    /// model stop being meaningful (and integer conversions would overflow). Nil for
+    /// non-numeric parameters.
+    public var validRange: ValidRange? {
+        switch self {
+        case .pe_rows, .pe_cols: return ValidRange(1...65_536)
+        case .clock_mhz: return .above(0, upTo: 100_000)                       // up to 100 GHz
+        case .precision_bits: return ValidRange(1...64)
+        case .node_nm: return ValidRange(1...1_000)
+        case .global_buffer_kib: return .above(0, upTo: Double(1 << 30))        // up to 1 TiB
+        case .rf_weight_bytes, .rf_input_bytes, .rf_output_bytes: return ValidRange(0...(1 << 30))
+        case .glb_words_per_cycle, .noc_words_per_cycle: return .above(0, upTo: 1e9)
+        case .dram_gbps: return ValidRange(1e-6, 1e6)                           // 1 KB/s to 1 PB/s
+        case .pipeline_cycles: return ValidRange(0...1_000_000)
+        case .mac_pj, .rf_pj_per_bit, .glb_pj_per_bit, .noc_hop_pj_per_bit, .dram_pj_per_bit: return ValidRange(0, 1e6)
+        case .leakage_mw_per_mm2: return ValidRange(0, 1e6)
+        case .dataflow, .double_buffer, .dram_channels: return nil
+        }
+    }
+
     /// Unit and meaning, for `duet template show`.
     public var help: String {
         switch self {

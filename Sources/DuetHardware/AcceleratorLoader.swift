@@ -24,13 +24,23 @@ public struct AcceleratorLoader {
         var chipDRAM: Double?
         var name = reference
         var fileIssues: [InputIssue] = []
+        var allowOutside = false
         if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json") {
             let d = Diagnostics(file: reference)
             let r = ConfigReader(try ConfigNode.load(path: reference), diagnostics: d)
             name = r.string("name") ?? URL(fileURLWithPath: reference).deletingPathExtension().lastPathComponent
-            chipDRAM = r.double("dram_gbps", min: 0)
+            chipDRAM = r.double("dram_gbps", min: 1e-6, max: 1e6)
             var entries: [ConfigReader] = []
-            if let list = r.objects("subaccelerators") { entries = list } else { entries = [r] }
+            if let list = r.objects("subaccelerators") {
+                entries = list
+                if list.isEmpty {
+                    d.add("subaccelerators", value: "[]", "an accelerator needs at least one sub-accelerator",
+                          hint: "list one or more {name, template} entries, or drop 'subaccelerators' and give 'template' at the top")
+                }
+            } else if r.has("subaccelerators") {
+                entries = []   // present but not a list: already reported
+            } else { entries = [r] }
+            allowOutside = r.bool("allow_outside_template_ranges") ?? false
             for (i, e) in entries.enumerated() {
                 let isTop = entries.count == 1 && e === r
                 let tname = e.string("template", required: true) ?? ""
@@ -55,6 +65,14 @@ public struct AcceleratorLoader {
                 if isTop { _ = e.raw("name"); _ = e.raw("subaccelerators") }
                 e.finish()
             }
+            var seen: [String: Int] = [:]
+            for (i, sub) in subs.enumerated() {
+                if sub.name.isEmpty { d.add("subaccelerators[\(i)].name", value: "", "a sub-accelerator name cannot be empty", hint: "name it, e.g. name: sub\(i)") }
+                if let j = seen[sub.name] {
+                    d.add("subaccelerators[\(i)].name", value: sub.name, "the name is already used by subaccelerators[\(j)]",
+                          hint: "give each sub-accelerator its own name; --set NAME.key=value and reports tell them apart by it")
+                } else { seen[sub.name] = i }
+            }
             if entries.first !== r { r.finish() }
             fileIssues = d.collector.issues
         } else {
@@ -70,6 +88,11 @@ public struct AcceleratorLoader {
                 issues.add("--set", value: o, "expected key=value", hint: "e.g. --set pe_rows=32"); continue
             }
             var key = kv[0]
+            if key == "allow_outside_template_ranges" {
+                switch kv[1].lowercased() { case "true", "yes": allowOutside = true; case "false", "no": allowOutside = false
+                default: issues.add("--set", value: o, "allow_outside_template_ranges must be true or false") }
+                continue
+            }
             var targets = Array(subs.indices)
             if let dot = key.lastIndex(of: ".") {
                 let scope = String(key[..<dot])
@@ -96,7 +119,19 @@ public struct AcceleratorLoader {
         var all = IssueCollector()
         if !fileIssues.isEmpty { all.add(InputError(fileIssues)) }
         for s in subs {
-            do { built.append(try resolve(name: s.name, template: s.template, values: s.values, customMapping: s.mapping)) } catch let e as InputError { all.add(e) }
+            do { built.append(try resolve(name: s.name, template: s.template, values: s.values, customMapping: s.mapping)) } catch let e as InputError { all.add(e); continue }
+            // The template's `ranges` (the sizes it is meant for) bound what files and --set may
+            // give, unless the user allows more; the template's own defaults and variants are trusted.
+            guard !allowOutside else { continue }
+            for rg in s.template.ranges {
+                guard let v = s.values[rg.key], v.file != "Templates/\(s.template.name).yaml", let x = Double(v.text), x.isFinite,
+                      x < rg.low || x > rg.high else { continue }
+                all.add(InputError([InputIssue(
+                    file: v.file, keyPath: v.keyPath, value: v.text,
+                    message: "\(rg.key) is outside the \(s.template.name) template's range \(ValidRange(rg.low, rg.high))",
+                    hint: "stay within Templates/\(s.template.name).yaml's ranges, or allow it explicitly with "
+                        + "'allow_outside_template_ranges: true' in the accelerator file or --set allow_outside_template_ranges=true")]))
+            }
         }
         try all.throwIfAny()
         let sum = built.reduce(0) { $0 + $1.dramGBps }
@@ -138,15 +173,21 @@ public struct AcceleratorLoader {
         }
         func int(_ p: Parameter, min: Int) -> Int {
             guard let v = raw(p) else { return min }
-            guard let x = Int(v.text) else { bad(v, "\(p.rawValue) must be an integer"); return min }
-            if x < min { bad(v, "\(p.rawValue) must be at least \(min)", hint: x <= 0 && min > 0 ? "a sub-accelerator needs at least one PE row and column, and positive sizes" : nil); return min }
-            return x
+            switch UserNumber.int(v.text, in: p.validRange ?? .atLeast(min)) {
+            case .success(let x): return x
+            case .failure(let e):
+                let i = e.issues[0]
+                bad(v, "\(p.rawValue) " + i.message, hint: (Int(v.text) ?? 1) <= 0 && min > 0
+                    ? "a sub-accelerator needs at least one PE row and column, and positive sizes" : i.hint)
+                return min
+            }
         }
         func double(_ p: Parameter, min: Double, strict: Bool = false) -> Double {
             guard let v = raw(p) else { return max(min, 1) }
-            guard let x = Double(v.text), x.isFinite else { bad(v, "\(p.rawValue) must be a number"); return max(min, 1) }
-            if strict ? x <= min : x < min { bad(v, "\(p.rawValue) must be \(strict ? "greater than" : "at least") \(min)"); return max(min, 1) }
-            return x
+            switch UserNumber.double(v.text, in: p.validRange ?? ValidRange(min, 1e15, lowExclusive: strict)) {
+            case .success(let x): return x
+            case .failure(let e): bad(v, "\(p.rawValue) " + e.issues[0].message, hint: e.issues[0].hint); return max(min, 1)
+            }
         }
         let dataflowValue = raw(.dataflow)
         var mapping = t.mappings.values.first ?? SpatialMapping(stationary: .weight, rows: [.c], cols: [.k], stream: [.p, .q])
@@ -160,7 +201,6 @@ public struct AcceleratorLoader {
         let rows = int(.pe_rows, min: 1), cols = int(.pe_cols, min: 1)
         let clock = double(.clock_mhz, min: 0, strict: true)
         let bits = int(.precision_bits, min: 1)
-        if bits > 64, let v = values["precision_bits"] { bad(v, "precision_bits must be at most 64") }
         let node = int(.node_nm, min: 1)
         let glb = double(.global_buffer_kib, min: 0, strict: true)
         let rfw = int(.rf_weight_bytes, min: 0), rfi = int(.rf_input_bytes, min: 0), rfo = int(.rf_output_bytes, min: 0)
@@ -187,8 +227,10 @@ public struct AcceleratorLoader {
         }
         func optional(_ p: Parameter) -> Double? {
             guard let v = raw(p) else { return nil }
-            guard let x = Double(v.text), x.isFinite, x >= 0 else { bad(v, "\(p.rawValue) must be a non-negative number"); return nil }
-            return x
+            switch UserNumber.double(v.text, in: p.validRange ?? ValidRange(0, 1e15)) {
+            case .success(let x): return x
+            case .failure(let e): bad(v, "\(p.rawValue) " + e.issues[0].message, hint: e.issues[0].hint); return nil
+            }
         }
         if var t = tech {
             if let e = optional(.mac_pj) {

@@ -166,14 +166,17 @@ extension LatencyTable {
         let d = Diagnostics(file: file)
         let r = ConfigReader(root, diagnostics: d)
         _ = r.choice("format", in: ["duet-latency-table"])
-        _ = r.int("version", min: 1)
+        if let v = r.int("version", min: 1), v != formatVersion {
+            d.add("version", value: String(v), "unsupported table version (this Duet reads version \(formatVersion))",
+                  hint: v > formatVersion ? "the table was written by a newer Duet; regenerate it with this one or upgrade Duet" : nil)
+        }
         var prov = TableProvenance(device: "", method: "")
         if let p = r.object("provenance") {
             prov.device = p.string("device") ?? ""; prov.method = p.string("method") ?? ""
             prov.date = p.string("date") ?? ""; prov.source = p.string("source") ?? ""
             p.finish()
         }
-        var table = LatencyTable(provenance: prov, networkOverheadMs: r.double("network_overhead_ms", min: 0) ?? 0)
+        var table = LatencyTable(provenance: prov, networkOverheadMs: r.double("network_overhead_ms", min: 0, max: validLatencyMs.high) ?? 0)
         if let ws = r.strings("graph_rewrites") {
             table.rewrites = []
             for (i, w) in ws.enumerated() {
@@ -192,8 +195,8 @@ extension LatencyTable {
             var fields: [String: String] = [:]
             for n in OperatorSignature.fieldNames { if let v = e.string(n) { fields[n] = v } }
             let key = e.string("key")
-            let mean = e.double("mean_ms", required: true, min: 0)
-            let std = e.double("std_ms", min: 0) ?? 0
+            let mean = e.double("mean_ms", required: true, min: 0, max: validLatencyMs.high)
+            let std = e.double("std_ms", min: 0, max: validLatencyMs.high) ?? 0
             let count = e.int("count", min: 0) ?? 0
             e.finish()
             guard let sig = try d.collector.attempt({ try OperatorSignature.from(fields: fields, keyPath: e.path) }), let mean else { continue }
@@ -232,10 +235,13 @@ extension LatencyTable {
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw InputError(file: path, message: "cannot read the table file", hint: "check the path")
         }
+        let table: LatencyTable
         switch format {
-        case .csv: return try parseCSV(text, file: path)
-        case .json: return try parseJSON(text, file: path)
-        case .ofa: return try parseOFA(text, file: path)
+        case .csv: table = try parseCSV(text, file: path)
+        case .json: table = try parseJSON(text, file: path)
+        case .ofa: table = try parseOFA(text, file: path)
         }
+        try table.checkValues(file: path)
+        return table
     }
 }

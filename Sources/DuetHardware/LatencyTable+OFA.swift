@@ -110,8 +110,8 @@ extension LatencyTable {
         for (key, node) in items {
             let r = ConfigReader(node, path: key, diagnostics: d)
             let count = r.int("count", required: true, min: 0)
-            let mean = r.double("mean", required: true, min: 0)
-            let std = r.double("std", min: 0) ?? 0
+            let mean = r.double("mean", required: true, min: 0, max: validLatencyMs.high)
+            let std = r.double("std", min: 0, max: validLatencyMs.high) ?? 0
             r.finish()
             guard let sig = try d.collector.attempt({ try signature(ofaKey: key) }), let mean, let count else { continue }
             if table.contains(sig) { d.add(key, "duplicate operator"); continue }

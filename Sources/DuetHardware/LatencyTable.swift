@@ -91,3 +91,37 @@ public struct LatencyTable: Sendable, Hashable {
     public subscript(key key: String) -> LatencyEntry? { byKey[key] }
     public func contains(_ signature: OperatorSignature) -> Bool { self[signature] != nil }
 }
+
+extension LatencyTable {
+    /// The table format version this Duet reads and writes.
+    public static let formatVersion = 1
+
+    /// Valid latencies (mean, standard deviation and network overhead), milliseconds: 0 to 10⁹
+    /// (about 11 days). Larger values are typos or unit mix-ups, and a sum of a few 1e308 entries
+    /// is infinite.
+    public static let validLatencyMs = ValidRange(0, 1e9)
+
+    /// Valid measurement counts: 0 to 2⁴⁰.
+    public static let validCount = ValidRange.atLeast(0)
+
+    /// Checks every number of a parsed table against ``validLatencyMs`` and ``validCount``,
+    /// whatever format it came from; the problems name the entry's key.
+    public func checkValues(file: String?) throws {
+        var issues = IssueCollector(file: file)
+        let r = Self.validLatencyMs
+        if !r.contains(networkOverheadMs) {
+            issues.add("network_overhead_ms", value: "\(networkOverheadMs)", "must be \(r) ms", hint: "check the value for a typo or a unit mix-up (seconds vs ms)")
+        }
+        for e in entries {
+            for (name, v) in [("mean_ms", e.meanMs), ("std_ms", e.stdMs)] where !r.contains(v) {
+                issues.add(e.signature.key + "." + name, value: "\(v)", "must be \(r) ms", hint: "check the value for a typo or a unit mix-up (seconds vs ms)")
+            }
+            if !Self.validCount.contains(Double(e.count)) {
+                issues.add(e.signature.key + ".count", value: "\(e.count)", "must be \(Self.validCount)")
+            }
+        }
+        try issues.throwIfAny()
+    }
+}
+
+import DuetCore

@@ -310,10 +310,13 @@ extension ONNXImporter {
             let target = try intsInput(node, 1, what: "shape")
             let allowZero = node.int("allowzero", default: 0) == 1
             var resolved = target.enumerated().map { k, d in d == 0 && !allowZero && k < x.shape.count ? x.shape[k] : d }
-            let total = x.shape.reduce(1, *)
-            let known = resolved.filter { $0 != -1 }.reduce(1, *)
+            guard target.allSatisfy({ $0 >= -1 }), target.filter({ $0 == -1 }).count <= 1 else {
+                throw contradictionInput(node, 1, "\(target)", "dimensions ≥ 0 with at most one -1")
+            }
+            let total = try Checked.product(x.shape, what: "the element count of the Reshape input")
+            let known = try Checked.product(resolved.filter { $0 != -1 }, what: "the element count of the Reshape target \(target)")
             if let u = resolved.firstIndex(of: -1), known > 0 { resolved[u] = total / known }
-            guard resolved.reduce(1, *) == total, resolved.first == batch else {
+            guard try Checked.product(resolved, what: "the element count of the Reshape target \(target)") == total, resolved.first == batch else {
                 throw Unsupported(reason: "Reshape to \(target) merges or splits the batch dimension of \(x.shape)")
             }
             var duetDims = Array(target.dropFirst()).enumerated().map { k, d in d == 0 && !allowZero ? resolved[k + 1] : d }
@@ -382,6 +385,9 @@ extension ONNXImporter {
             if node.input.count > si, !node.input[si].isEmpty, let c = constant(node.input[si]), let d = c.doubles, !d.isEmpty { scales = d }
             if scales == nil, node.input.count > 3, !node.input[3].isEmpty, let c = constant(node.input[3]), let s = c.ints, s.count == 4 {
                 scales = zip(s, x.shape).map { Double($0) / Double($1) }
+            }
+            if let s = scales, s.count == 4, s[2] > 1024 || s[3] > 1024 {
+                throw contradictionInput(node, si, "\(s)", "height and width scales of at most 1024")
             }
             guard let s = scales, s.count == 4, s[0] == 1, s[1] == 1, s[2] >= 1, s[3] >= 1,
                   s[2].rounded() == s[2], s[3].rounded() == s[3] else {
@@ -478,6 +484,13 @@ extension ONNXImporter {
         InputError(keyPath: "input[\(k)]", value: "\(node.input[k]) \(shape)",
                    message: "\(node.opType) node '\(node.name)': the shape of '\(node.input[k])' contradicts its use: expected \(expected)",
                    hint: "the initializer does not fit the tensor it is applied to; re-export the model")
+    }
+
+    /// A constant input (`input[k]`, e.g. Reshape's shape) whose value Duet cannot accept.
+    func contradictionInput(_ node: Onnx_NodeProto, _ k: Int, _ value: String, _ expected: String) -> InputError {
+        InputError(keyPath: "input[\(k)]", value: InputIssue.capped(value),
+                   message: "\(node.opType) node '\(node.name)': input '\(k < node.input.count ? node.input[k] : "?")' must have \(expected)",
+                   hint: "check the exported model; Duet needs sizes it can count in 64-bit integers")
     }
 
     func contradictionAttr(_ node: Onnx_NodeProto, _ attr: String, _ value: String, _ expected: String) -> InputError {

@@ -305,8 +305,23 @@ struct ONNXImporter {
             return a.layers[0].outputShape.dims
         } catch let e as InputError {
             throw InputError(e.issues.map { var i = $0; i.keyPath = i.keyPath.replacingOccurrences(of: "layers[0]", with: "")
-                if i.keyPath.hasPrefix(".") { i.keyPath.removeFirst() }; return i })
+                if i.keyPath.hasPrefix(".") { i.keyPath.removeFirst() }
+                i.keyPath = onnxKeyPath(i.keyPath)
+                return i })
         }
+    }
+
+    /// The ONNX name of a key Duet's shape inference reports: the node's attribute or input that
+    /// holds the value (`kernel` → `attribute.kernel_shape`), so that messages point into the
+    /// .onnx file rather than at Duet's own network format.
+    static func onnxKeyPath(_ duetKey: String) -> String {
+        let head = String(duetKey.prefix { $0 != "." && $0 != "[" })
+        let rest = duetKey.dropFirst(head.count)
+        let map = ["kernel": "attribute.kernel_shape", "padding": "attribute.pads", "groups": "attribute.group",
+                   "perm": "attribute.perm", "axis": "attribute.axis", "size": "attribute.size", "length": "attribute.ends",
+                   "amounts": "attribute.pads", "out_channels": "input[1]", "shape": "input[1]", "scale": "input[2]",
+                   "vocabulary": "input[0]", "slopes": "input[1]", "inputs": "input"]
+        return map[head].map { $0 + rest } ?? duetKey
     }
 
     /// The layer that produces ONNX tensor `t`, when every reader of `t` is among `group` and `t` is

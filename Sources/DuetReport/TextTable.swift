@@ -24,7 +24,7 @@ public struct TextTable: Sendable, Hashable {
             cells.enumerated().map { i, c in
                 let pad = String(repeating: " ", count: widths[i] - c.count)
                 return numeric.contains(i) ? pad + c : c + pad
-            }.joined(separator: "  ").replacing(/\s+$/, with: "")
+            }.joined(separator: "  ").trimmingTrailingWhitespace()
         }
         var out = line(columns) + "\n"
         out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
@@ -45,3 +45,13 @@ public struct TextTable: Sendable, Hashable {
 }
 
 import Foundation
+
+extension String {
+    /// The string without trailing spaces and tabs, in linear time (a `/\s+$/` regex backtracks
+    /// quadratically on a long padded line, which made rendering very long names take minutes).
+    func trimmingTrailingWhitespace() -> String {
+        var end = endIndex
+        while end > startIndex, let c = self[index(before: end)].unicodeScalars.first, c == " " || c == "\t" { end = index(before: end) }
+        return String(self[..<end])
+    }
+}

@@ -68,6 +68,21 @@ public enum ChipMetric: Sendable, Hashable, CustomStringConvertible {
         case .taskEnergy(let i): return "task\(i).energy_fj"
         }
     }
+
+    /// A value of the metric in the unit users write budgets in (ns → ms, fJ → mJ, µm² → mm²,
+    /// µW → mW), e.g. "latency 0.073855 ms"; explanations use it rather than the solver's integers.
+    public func describe(_ v: Int64) -> String {
+        func g(_ x: Double) -> String { String(format: "%.6g", x) }
+        switch self {
+        case .makespan: return "latency \(g(Double(v) / 1e6)) ms"
+        case .energy: return "energy \(g(Double(v) / 1e12)) mJ"
+        case .area: return "area \(g(Double(v) / 1e6)) mm²"
+        case .pes: return "\(v) PEs"
+        case .power: return "power \(g(Double(v) / 1e3)) mW"
+        case .taskLatency(let i): return "task \(i)'s latency \(g(Double(v) / 1e6)) ms"
+        case .taskEnergy(let i): return "task \(i)'s energy \(g(Double(v) / 1e12)) mJ"
+        }
+    }
 }
 
 /// A budget `metric ≤ limit` in the metric's integer unit (see ``ChipMetric``).
@@ -396,7 +411,7 @@ public struct ChipAssignmentSolver: Sendable {
         switch r.outcome {
         case .optimal:
             status = .optimal
-            explanation.append("optimal: no design has \(objective) ≤ \(r.value! - 1) (unsat for every slot count \(countsText))")
+            explanation.append("optimal: no design has a lower \(objective.describe(r.value!)) at the solver's resolution (1 ns, 1 fJ, 1 µm²; unsat for every slot count \(countsText))")
         case .infeasible(let core):
             status = .infeasible
             explanation = try explain(core, deadline: deadline)
@@ -404,7 +419,7 @@ public struct ChipAssignmentSolver: Sendable {
             status = r.design == nil ? .unknown : .feasible
             if status == .feasible, Date() >= deadline { status = .unknown }  // a timeout is reported as unknown, best design kept
             explanation.append("not proven optimal: \(why); \(r.design == nil ? "no design found yet" : "best design found so far")"
-                               + (r.bound.map { ", proven lower bound \(objective) ≥ \($0)" } ?? ""))
+                               + (r.bound.map { ", proven lower bound: \(objective.describe($0))" } ?? ""))
         }
         let m = try r.design.map { try metrics(of: $0) }
         if let m, let v = r.value, m.value(objective) != v {

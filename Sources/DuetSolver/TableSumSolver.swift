@@ -18,6 +18,9 @@ public struct SolveResult: Sendable {
     public var seconds: Double
     /// Solver checks made (for reports).
     public var checks: Int
+    /// Whether Z3 took part (false when the answer came from enumerating every architecture), so
+    /// that outputs name a Z3 version only when Z3 was used.
+    public var usedZ3: Bool = true
 }
 
 /// A budget on a decomposed metric: `metric ≤ limit` (integer units of the decomposition).
@@ -212,11 +215,11 @@ public struct TableSumSolver {
                 }
             }
             return SolveResult(status: .infeasible, arch: nil, value: nil, bound: nil, metrics: [:], explanation: out,
-                               seconds: Date().timeIntervalSince(start), checks: n)
+                               seconds: Date().timeIntervalSince(start), checks: n, usedZ3: false)
         }
         return SolveResult(status: .optimal, arch: best.0, value: best.1, bound: best.1, metrics: metrics(best.0),
                            explanation: ["exact: all \(n) architectures checked against the budgets (the device's latency is tabulated per architecture, not a sum of per-choice terms)"],
-                           seconds: Date().timeIntervalSince(start), checks: n)
+                           seconds: Date().timeIntervalSince(start), checks: n, usedZ3: false)
     }
 
     static func subsets(of n: Int, size k: Int) -> [[Int]] {

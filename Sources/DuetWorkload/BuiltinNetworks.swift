@@ -17,6 +17,24 @@ public struct BuildOptions: Sendable, Hashable {
         self.input = input; self.width = width; self.batch = batch; self.classes = classes
         self.allowUnknownOperators = allowUnknownOperators
     }
+
+    /// Valid input sizes (pixels or tokens): 1 to 2²⁰.
+    public static let inputRange = ValidRange(1...(1 << 20))
+    /// Valid width multipliers: above 0, at most 64.
+    public static let widthRange = ValidRange.above(0, upTo: 64)
+    /// Valid batch sizes: 1 to 2²⁰.
+    public static let batchRange = ValidRange(1...(1 << 20))
+
+    /// Throws an ``InputError`` naming the option and its valid range when a value is outside it
+    /// (beyond these, channel counts and MAC totals overflow or take hours to build).
+    public func validate() throws {
+        var issues = IssueCollector()
+        if let input, !Self.inputRange.contains(Double(input)) { issues.add("input", value: "\(input)", "input size must be \(Self.inputRange)") }
+        if !Self.widthRange.contains(width) { issues.add("width", value: "\(width)", "width multiplier must be \(Self.widthRange)") }
+        if !Self.batchRange.contains(Double(batch)) { issues.add("batch", value: "\(batch)", "batch must be \(Self.batchRange)") }
+        if let classes, !Self.inputRange.contains(Double(classes)) { issues.add("classes", value: "\(classes)", "classes must be \(Self.inputRange)") }
+        try issues.throwIfAny()
+    }
 }
 
 /// A network Duet ships, with the published figures it reproduces at its default options.
@@ -33,11 +51,7 @@ public struct BuiltinNetwork: Sendable {
 
     /// Builds the network; shapes are checked by ``Network/analyze(file:)``.
     public func network(_ options: BuildOptions = BuildOptions()) throws -> Network {
-        if options.width <= 0 || !options.width.isFinite {
-            throw InputError(keyPath: "width", value: "\(options.width)", message: "width multiplier must be positive")
-        }
-        if let i = options.input, i < 1 { throw InputError(keyPath: "input", value: "\(i)", message: "input size must be at least 1") }
-        if options.batch < 1 { throw InputError(keyPath: "batch", value: "\(options.batch)", message: "batch must be at least 1") }
+        try options.validate()
         return build(options)
     }
 }

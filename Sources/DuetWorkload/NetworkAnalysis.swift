@@ -68,6 +68,7 @@ extension Network {
         var shapes: [String: TensorShape] = [:]
         if batch < 1 { issues.add("batch", value: "\(batch)", "must be at least 1") }
         if inputs.isEmpty { issues.add("inputs", "a network needs at least one input", hint: "add an input with a name and a shape") }
+        if layers.isEmpty { issues.add("layers", value: "[]", "a network needs at least one layer", hint: "add a layer, e.g. {name: fc, op: dense, out_features: 10}") }
         for (i, input) in inputs.enumerated() {
             if input.shape.dims.isEmpty || input.shape.dims.contains(where: { $0 < 1 }) {
                 issues.add("inputs[\(i)].shape", value: input.shape.description, "every dimension must be at least 1")
@@ -322,8 +323,8 @@ extension LayerAnalysis {
         case .prependToken(let n):
             try need(1)
             guard ins[0].rank == 2 else { throw fail("inputs", "needs a [T, F] sequence, got \(ins[0])") }
-            outShape = TensorShape([ins[0].dims[0] + n, ins[0].dims[1]])
-            params = n * ins[0].dims[1]
+            outShape = TensorShape([try Checked.sum(ins[0].dims[0], n, what: "sequence length"), ins[0].dims[1]])
+            params = try count([n, ins[0].dims[1]], "parameter count")
             weights = params
             kind = "prepend_token"
         case .positionalEmbedding:
@@ -336,8 +337,9 @@ extension LayerAnalysis {
         case let .resize(sh, sw):
             let (c, h, w) = try needCHW()
             if sh < 1 || sw < 1 { throw fail("scale", "scales must be at least 1", value: "\(sh),\(sw)") }
-            outShape = TensorShape([c, h * sh, w * sw])
-            vectorOps = try count([batch, c, h * sh, w * sw], "operation count")
+            let (oh, ow) = (try count([h, sh], "output height"), try count([w, sw], "output width"))
+            outShape = TensorShape([c, oh, ow])
+            vectorOps = try count([batch, c, oh, ow], "operation count")
             kind = "resize"
         case .channelShuffle(let g):
             let (c, _, _) = try needCHW()

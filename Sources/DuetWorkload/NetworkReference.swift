@@ -9,6 +9,7 @@ import Synchronization
 /// - a network file (`.yaml`, `.yml`, `.json`), relative to `baseDirectory` when given.
 public enum NetworkReference {
     public static func resolve(_ ref: String, options: BuildOptions = BuildOptions(), baseDirectory: String? = nil) throws -> Network {
+        try options.validate()
         if ref.hasPrefix("layer:") { return try inlineLayer(String(ref.dropFirst(6)), batch: options.batch) }
         if let colon = ref.firstIndex(of: ":"), let space = NetworkSpaces.named(String(ref[..<colon])) {
             let arch = String(ref[ref.index(after: colon)...])
@@ -52,6 +53,14 @@ public enum NetworkReference {
     /// Keys of an inline layer: Timeloop/MAESTRO-style loop bounds (p, q: output height and width).
     public static let inlineKeys = ["k", "c", "p", "q", "r", "s", "n", "stride", "groups"]
 
+    /// The loop bounds each inline layer kind must give (the others default to 1): a layer with a
+    /// bound left out would silently be a different, much smaller layer.
+    public static let requiredInlineKeys: [String: [String]] = [
+        "conv": ["k", "c", "p", "q", "r", "s"], "depthwise": ["k", "p", "q", "r", "s"], "pointwise": ["k", "c", "p", "q"],
+        "dense": ["k", "c"], "matmul": ["k", "c", "p"],
+    ]
+    static let inlineKeyHelp = "k output channels, c input channels per group, p×q output pixels, r×s window"
+
     /// One layer given as `KIND,k=…,c=…,p=…,q=…,r=…,s=…,stride=…,groups=…` (KIND: conv, depthwise,
     /// pointwise, dense or matmul). c is input channels per group. The input is sized so that a
     /// valid (unpadded) window produces exactly p×q outputs. For dense, p is the token count; for
@@ -63,17 +72,26 @@ public enum NetworkReference {
                              hint: Suggestion.hint(for: parts.first ?? "", in: ["conv", "depthwise", "pointwise", "dense", "matmul"]))
         }
         var v: [String: Int] = ["k": 1, "c": 1, "p": 1, "q": 1, "r": 1, "s": 1, "n": 1, "stride": 1, "groups": 1]
+        var given: Set<String> = []
         var issues = IssueCollector()
         for p in parts.dropFirst() {
             let kv = p.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { issues.add("layer", value: p, "expected key=value"); continue }
+            guard kv.count == 2 else { issues.add("layer", value: p, "expected key=value", hint: "e.g. layer:conv,k=64,c=64,p=56,q=56,r=3,s=3"); continue }
             guard inlineKeys.contains(kv[0]) else {
                 issues.add("layer.\(kv[0])", value: p, "unknown key", hint: Suggestion.hint(for: kv[0], in: inlineKeys)); continue
             }
-            guard let x = Int(kv[1]), x >= 1 else {
-                issues.add("layer.\(kv[0])", value: kv[1], "must be a positive integer"); continue
+            guard given.insert(kv[0]).inserted else {
+                issues.add("layer.\(kv[0])", value: p, "the key is given twice", hint: "give each of \(inlineKeys.joined(separator: ", ")) at most once"); continue
             }
-            v[kv[0]] = x
+            switch UserNumber.int(kv[1], in: .atLeast(1)) {
+            case .success(let x): v[kv[0]] = x
+            case .failure(let e): issues.add("layer.\(kv[0])", value: kv[1], e.issues[0].message, hint: e.issues[0].hint)
+            }
+        }
+        let missing = (requiredInlineKeys[kind] ?? []).filter { !given.contains($0) }
+        if !missing.isEmpty {
+            issues.add("layer", value: spec, "a \(kind) layer needs \(missing.joined(separator: ", "))",
+                       hint: "add " + missing.map { "\($0)=…" }.joined(separator: ",") + " (\(inlineKeyHelp))")
         }
         try issues.throwIfAny()
         let (k, c, p, q, r, s, stride, g) = (v["k"]!, v["c"]!, v["p"]!, v["q"]!, v["r"]!, v["s"]!, v["stride"]!, v["groups"]!)

@@ -73,9 +73,11 @@ extension NetworkSpace {
         return (0..<n).map(architecture(at:))
     }
 
-    /// `count` uniformly random architectures.
+    /// `count` uniformly random architectures (`count` at most ``NetworkSpaces/maxSampleCount``;
+    /// callers taking the count from a user check it with ``NetworkSpaces/checkSampleCount(_:option:)``).
     public func sample(count: Int, using rng: inout some RandomNumberGenerator) -> [Architecture] {
-        (0..<count).map { _ in
+        precondition((0...NetworkSpaces.maxSampleCount).contains(count), "sample count out of range")
+        return (0..<count).map { _ in
             Architecture(dimensions.map { Int(rng.next() % UInt64($0.options.count)) })
         }
     }
@@ -97,6 +99,19 @@ extension NetworkSpace {
 /// The spaces Duet ships.
 public enum NetworkSpaces {
     public static let all: [any NetworkSpace] = [NASBench201Space(), FBNetSpace(), OFAMobileNetV3Space(), ChainSpace.nasaic]
+
+    /// The most architectures one sample may draw: 10⁶ (each is analysed and printed; more would
+    /// take hours and gigabytes).
+    public static let maxSampleCount = 1_000_000
+
+    /// `count` when it is a valid sample size, otherwise an ``InputError`` at `option` naming the range.
+    public static func checkSampleCount(_ count: Int, option: String = "--count") throws -> Int {
+        guard (1...maxSampleCount).contains(count) else {
+            throw InputError(keyPath: option, value: String(count), message: "must be \(ValidRange(1...maxSampleCount))",
+                             hint: "draw fewer architectures per call; repeat with other --seed values for more")
+        }
+        return count
+    }
 
     /// Looks a space up by name or alias (`nb201`, `nasbench201`, `fbnet`, `ofa`, `ofa-mbv3`, `nasaic`).
     public static func named(_ name: String) -> (any NetworkSpace)? {

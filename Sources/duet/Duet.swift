@@ -10,8 +10,8 @@ import Foundation
         commandName: "duet",
         abstract: "Co-design neural networks and the hardware that runs them.",
         discussion: """
-            Exit codes: 0 ok (every budget met), 1 a budget is violated, 2 bad input.
-            Networks can be named as a built-in (resnet50), a space point (nb201:|…|), an inline
+            Exit codes: 0 ok (every budget met), 1 a budget is violated, 2 bad input. \
+            Networks can be named as a built-in (resnet50), a space point (nb201:|…|), an inline \
             layer (layer:conv,k=64,c=64,p=56,q=56,r=3,s=3) or a .yaml/.json network file.
             """,
         version: version,

@@ -12,8 +12,8 @@ struct EvaluateCommand: AsyncParsableCommand {
         commandName: "evaluate",
         abstract: "Evaluate networks on an accelerator against spec budgets.",
         discussion: """
-            Per-layer and total latency, energy, utilization and bottleneck, the chip's area and
-            power, and a verdict per budget. Exit code 0: every budget met; 1: a budget violated;
+            Per-layer and total latency, energy, utilization and bottleneck, the chip's area and \
+            power, and a verdict per budget. Exit code 0: every budget met; 1: a budget violated; \
             2: bad input. Several --network options run several tasks on the chip's sub-accelerators.
             """)
 

@@ -21,9 +21,9 @@ struct NetworkBuildOptions: ParsableArguments {
     var precisionBits: Int = 8
 
     func validate() throws {
-        if let input, input < 1 { throw ValidationError("--input must be at least 1 (got \(input))") }
-        if !(width > 0) { throw ValidationError("--width must be positive (got \(width))") }
-        if batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch))") }
+        do { try buildOptions.validate() } catch let e as InputError {
+            throw ValidationError(e.issues.map { "--\($0.keyPath): \($0.message) (got \($0.value ?? ""))" }.joined(separator: "\n"))
+        }
         if precisionBits < 1 || precisionBits > 64 { throw ValidationError("--precision-bits must be between 1 and 64 (got \(precisionBits))") }
     }
 

@@ -12,21 +12,22 @@ struct SolveCommand: AsyncParsableCommand {
         commandName: "solve",
         abstract: "Exact constrained optimum with Z3: the best design meeting the budgets, or a proof that none does.",
         discussion: """
-            CONFIG is an exploration config (docs/FORMATS.md). Either one task whose space the solver can
-            decompose (nb201, fbnet) on a fixed accelerator, a latency table or a device model, with budgets
-            and an accuracy source (a table, or the macs proxy); or fixed-network tasks on a hardware space,
-            whose sub-accelerators are chosen and assigned exactly. Status: optimal (proven), feasible
-            (found, not proven), infeasible (with the conflicting budgets named), unknown (timeout; the
+            CONFIG is an exploration config (docs/FORMATS.md). Either one task whose space the solver can \
+            decompose (nb201, fbnet) on a fixed accelerator, a latency table or a device model, with budgets \
+            and an accuracy source (a table, or the macs proxy); or fixed-network tasks on a hardware space, \
+            whose sub-accelerators are chosen and assigned exactly. Status: optimal (proven), feasible \
+            (found, not proven), infeasible (with the conflicting budgets named), unknown (timeout; the \
             best design found so far is reported).
             """)
 
     @Argument(help: "The config file.") var config: String
-    @Option(help: "Seconds before Z3 is stopped (status unknown).") var timeout: Double = 60
+    @Option(help: "Seconds before Z3 is stopped (status unknown); at most 86,400.") var timeout: Double = 60
     @Option(name: .customLong("set"), help: "Override a config scalar: key.path=value (repeatable).") var overrides: [String] = []
     @Option(help: "table or json.") var format: OutputFormat = .table
 
     func validate() throws {
-        if !(timeout > 0) { throw ValidationError("--timeout must be positive (got \(timeout))") }
+        if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be greater than 0 and at most 86,400 seconds (got \(timeout))") }
+        if format == .csv { throw ValidationError("--format must be table or json: a solve has one design, not rows (csv: duet study export)") }
     }
 
     func run() async throws {

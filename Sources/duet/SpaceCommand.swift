@@ -91,7 +91,7 @@ struct SpaceCommand: AsyncParsableCommand {
         @Option(help: "table, json or csv.") var format: OutputFormat = .table
 
         func validate() throws {
-            if count < 1 { throw ValidationError("--count must be at least 1 (got \(count))") }
+            do { _ = try NetworkSpaces.checkSampleCount(count) } catch let e as InputError { throw ValidationError(e.description) }
         }
 
         func run() async throws { emit(try render()) }
@@ -111,7 +111,9 @@ struct SpaceCommand: AsyncParsableCommand {
                     }),
                 ]).serialized() + "\n"
             case .table, .csv:
-                var t = TextTable(columns: ["#", "macs", "params", "arch"], numeric: [0, 1, 2])
+                // CSV names the index column `index`: a header starting with '#' reads as a comment to
+                // CSV readers (`table predict --archs` skipped it).
+                var t = TextTable(columns: [format == .csv ? "index" : "#", "macs", "params", "arch"], numeric: [0, 1, 2])
                 for (i, (a, st)) in zip(archs, stats).enumerated() {
                     t.append([String(i), format == .csv ? String(st.totalMACs) : NumberFormat.si(Double(st.totalMACs)),
                               format == .csv ? String(st.totalParams) : NumberFormat.si(Double(st.totalParams)), s.format(a)])

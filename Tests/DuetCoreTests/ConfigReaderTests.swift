@@ -26,7 +26,7 @@ import Testing
         let (r, d) = try reader("kernel: -3\n")
         #expect(r.int("kernel", min: 1) == nil)
         let e = try #require(throws: InputError.self) { try d.throwIfAny() }
-        #expect(e.description == "acc.yaml at kernel: must be at least 1 (got '-3'); sizes cannot be negative")
+        #expect(e.description == "acc.yaml at kernel: must be at least 1 (got '-3'); this value cannot be negative")
     }
 
     @Test func allProblemsAreCollected() throws {

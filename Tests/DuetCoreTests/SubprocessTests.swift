@@ -112,7 +112,7 @@ import Testing
         task.cancel()
         let r = await task.value
         #expect(r.ending == .timedOut)
-        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(Date().timeIntervalSince(start) < 120, "the 300 s command was not stopped")
     }
 
     @Test func theAnswerIsTheLastJSONObjectLine() {

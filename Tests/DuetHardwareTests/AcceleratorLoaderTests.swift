@@ -36,7 +36,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     @Test func zeroPEsIsAnError() {
         let e = #expect(throws: InputError.self) { try loader.load("tpu", overrides: ["pe_rows=0"]) }
-        #expect(e?.description == "at --set pe_rows=0: pe_rows must be at least 1 (got '0'); a sub-accelerator needs at least one PE row and column, and positive sizes")
+        #expect(e?.description == "at --set pe_rows=0: pe_rows must be from 1 to 65,536 (got '0'); a sub-accelerator needs at least one PE row and column, and positive sizes")
     }
 
     @Test func unknownTemplateSuggests() {
@@ -78,7 +78,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let e = #expect(throws: InputError.self) { try loader.load(bad.path) }
         let messages = e?.issues.map(\.description) ?? []
         #expect(messages.contains { $0.contains("subaccelerators[1].pe_colz: unknown key 'pe_colz'; did you mean 'pe_cols'?") })
-        #expect(messages.contains { $0.contains("subaccelerators[0].pe_rows") && $0.contains("must be at least 1") })
+        #expect(messages.contains { $0.contains("subaccelerators[0].pe_rows") && $0.contains("must be from 1 to 65,536") })
     }
 }
 

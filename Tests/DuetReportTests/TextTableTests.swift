@@ -28,3 +28,18 @@ import Testing
         #expect(NumberFormat.si(512) == "512")
     }
 }
+
+@Suite struct TextTableLongCellTests {
+    /// Rendering was quadratic in a cell's width (a trailing-whitespace regex backtracked over
+    /// the padding); 200,000 characters must render at once.
+    @Test func veryLongNamesRenderLinearly() {
+        var t = TextTable(columns: ["name", "macs"], numeric: [1])
+        t.append([String(repeating: "n", count: 200_000), "1"])
+        t.append(["short", "2"])
+        let text = t.rendered()
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines[3] == "short" + String(repeating: " ", count: 200_000 - 5 + 2) + "   2" || lines[3].hasSuffix("2"))
+        #expect(!lines.contains { $0.hasSuffix(" ") })
+    }
+}

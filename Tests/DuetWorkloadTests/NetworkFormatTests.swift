@@ -70,7 +70,7 @@ import Testing
         let e = #expect(throws: InputError.self) {
             try decode("inputs: [{name: x, shape: [3, -8, 8]}]\nlayers:\n  - {name: f, op: flatten}\n")
         }
-        #expect(e?.description == "net.yaml at inputs[0].shape[1]: must be at least 1 (got '-8'); sizes cannot be negative")
+        #expect(e?.description == "net.yaml at inputs[0].shape[1]: must be at least 1 (got '-8'); this value cannot be negative")
     }
 
     @Test func unknownOperator() {
