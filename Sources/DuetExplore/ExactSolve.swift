@@ -32,16 +32,24 @@ public struct ExactSolve {
     public let units: [String: Unit]
     public let budgets: [IntegerBudget]
     public let timeoutSeconds: Double
+    /// Where latencies come from, for every output: `measured table`, `fitted table`,
+    /// `modelled (device model …)` or `modelled (analytical cost model)`.
+    public let latencySource: String
 
-    public init(config cfg: ExploreConfig, dataDir: URL, timeoutSeconds: Double) throws {
+    /// `cache`: where tabulated decompositions of table-driven devices are kept between runs (nil: none).
+    public init(config cfg: ExploreConfig, dataDir: URL, timeoutSeconds: Double, cache: TabulationCache? = nil) throws {
         guard cfg.tasks.count == 1, let task = cfg.tasks.first, let space = task.space else {
             throw InputError(file: cfg.file, keyPath: "tasks", message: "the exact solver takes exactly one task with a 'space'",
                              hint: "use duet explore with nsga2, random or evolution for several tasks or fixed networks")
         }
         var units: [String: Unit] = ["macs": Unit(metric: "macs", scale: 1, unit: "MACs")]
         if let table = try cfg.tableTarget(dataDir: dataDir) {
-            decomposition = try CostDecomposition.make(space: space, table: table)
+            decomposition = try CostDecomposition.make(space: space, table: table, cache: cache)
             targetName = table.name
+            switch table.source {
+            case .table(let t): latencySource = t.provenance.method.isEmpty ? "table \(table.name)" : "\(t.provenance.method) table \(table.name)"
+            case .model(let m): latencySource = "modelled (device model \(m.name); \(m.calibrationNote))"
+            }
             units["latency_ms"] = Unit(metric: "latency_ps", scale: CostDecomposition.picosecondsPerMs, unit: "ms")
         } else if case .accelerator(let ref, let sets) = cfg.target {
             let chip = try AcceleratorLoader(dataDir: dataDir).load(ref, overrides: sets)
@@ -52,6 +60,7 @@ public struct ExactSolve {
             let hw = chip.subAccelerators[0]
             decomposition = try CostDecomposition.make(space: space, on: hw)
             targetName = ref
+            latencySource = "modelled (analytical cost model)"
             units["latency_ms"] = Unit(metric: "latency_cycles", scale: hw.clockMHz * 1e3, unit: "ms")
             units["energy_mj"] = Unit(metric: "energy_fj", scale: 1e12, unit: "mJ")
         } else {
