@@ -55,37 +55,22 @@ final class AccuracyTables: Sendable {
     func table(path: String, key: String, column: String) throws -> [String: Double] {
         let id = "\(path)#\(key)#\(column)"
         if let t = tables.withLock({ $0[id] }) { return t }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw InputError(file: path, message: "cannot read the accuracy table", hint: "check the path in tasks[].accuracy.table")
+        let doc: CSVDocument
+        do { doc = try CSVDocument.load(path: path) } catch let e as InputError {
+            throw e.issues.first?.message == "cannot read the file"
+                ? InputError(file: path, message: "cannot read the accuracy table", hint: "check the path in tasks[].accuracy.table") : e
         }
-        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        guard !lines.isEmpty else { throw InputError(file: path, message: "the accuracy table is empty") }
-        let header = Self.fields(lines.removeFirst())
-        guard let ki = header.firstIndex(of: key) else {
-            throw InputError(file: path, keyPath: "key", value: key, message: "no such column", hint: Suggestion.hint(for: key, in: header))
-        }
-        guard let ci = header.firstIndex(of: column) else {
-            throw InputError(file: path, keyPath: "column", value: column, message: "no such column", hint: Suggestion.hint(for: column, in: header))
-        }
+        guard !doc.records.isEmpty else { throw InputError(file: path, message: "the accuracy table is empty") }
+        let ki = try doc.column(key, keyPath: "key")
+        let ci = try doc.column(column, keyPath: "column")
         var out: [String: Double] = [:]
-        for (n, line) in lines.enumerated() {
-            let f = Self.fields(line)
-            guard f.count > max(ki, ci), let v = Double(f[ci]) else {
-                throw InputError(file: path, keyPath: "line \(n + 2)", value: line.prefix(80).description, message: "expected a number in column '\(column)'")
+        for r in doc.records {
+            guard let v = Double(r[ci]) else {
+                throw InputError(file: path, keyPath: doc.keyPath(r, ci), value: String(r[ci].prefix(80)), message: "expected a number in column '\(column)'")
             }
-            out[f[ki]] = v
+            out[r[ki]] = v
         }
         tables.withLock { $0[id] = out }
-        return out
-    }
-
-    /// Splits a CSV line (double-quoted fields may contain commas).
-    static func fields(_ line: String) -> [String] {
-        var out: [String] = [], cur = "", quoted = false
-        for ch in line {
-            if ch == "\"" { quoted.toggle() } else if ch == "," && !quoted { out.append(cur); cur = "" } else { cur.append(ch) }
-        }
-        out.append(cur)
         return out
     }
 }
