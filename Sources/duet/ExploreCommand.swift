@@ -47,7 +47,7 @@ struct ExploreCommand: AsyncParsableCommand {
                              hint: "with fixed networks only, successive design is the co-exploration itself")
         }
         let exploration = try CoExploration(config: cfg, dataDir: dataDir)
-        let store = try await study.map { try await openStudy($0, mode: .create) }
+        let store: (any StudyStore)? = if let study { try await openStudy(study, mode: .create) } else { nil }
         let queue = store.map { shared || $0.location.isPostgres } ?? false
         let worker = queue ? WorkerOptions(concurrency: workerConcurrency ?? cfg.workers) : nil
         let tty = isatty(2) != 0
