@@ -63,6 +63,8 @@ let package = Package(
             ]),
 
         // MARK: - Tests (mirror Sources/)
+        // Fixtures shared by test targets (a throwaway PostgreSQL); not a product.
+        .target(name: "_DuetTestSupport", path: "Tests/_DuetTestSupport"),
         .testTarget(name: "DuetCoreTests", dependencies: ["DuetCore"]),
         .testTarget(name: "DuetWorkloadTests", dependencies: ["DuetWorkload"]),
         .testTarget(name: "DuetSearchTests", dependencies: ["DuetSearch"]),
@@ -70,8 +72,8 @@ let package = Package(
         .testTarget(name: "DuetHardwareTests", dependencies: ["DuetHardware"]),
         .testTarget(name: "DuetCostModelTests", dependencies: ["DuetCostModel"]),
         .testTarget(name: "DuetONNXTests", dependencies: ["DuetONNX"]),
-        .testTarget(name: "DuetStudyTests", dependencies: ["DuetStudy"]),
-        .testTarget(name: "DuetExploreTests", dependencies: ["DuetExplore"]),
+        .testTarget(name: "DuetStudyTests", dependencies: ["DuetStudy", "_DuetTestSupport"]),
+        .testTarget(name: "DuetExploreTests", dependencies: ["DuetExplore", "_DuetTestSupport"]),
         .testTarget(name: "DuetSolverTests", dependencies: ["DuetSolver"]),
         // Robustness/: the bad-input corpus (cases.json, inputs/), read by RobustnessCorpusTests from the source tree.
         .testTarget(name: "duetTests", dependencies: ["duet"], exclude: ["Robustness"]),

@@ -457,4 +457,11 @@ public actor PostgresStudyStore: StudyStore {
     public func close() async throws {
         if !connection.isClosed { try await connection.close() }
     }
+
+    /// A store released without ``close()`` (an error path, a command that returns) closes its
+    /// connection in the background; the completion handler keeps the connection alive until then.
+    deinit {
+        let c = connection
+        if !c.isClosed { c.close().whenComplete { _ in _ = c } }
+    }
 }

@@ -3,6 +3,7 @@ import Testing
 @testable import DuetCore
 @testable import DuetExplore
 @testable import DuetStudy
+import _DuetTestSupport
 
 /// Studies shared through their queue (`--shared`, `duet worker`): the same trials as one process
 /// alone, whatever the number of workers; a worker refuses a study whose files differ.
@@ -101,5 +102,62 @@ import Testing
         #expect(capped.evaluatedHere == 5)
         let counts = try await openStudy(shared, mode: .readOnly).counts()
         #expect(counts.complete + counts.failed == 5)
+    }
+}
+
+/// Real `duet worker` processes on a real PostgreSQL study (the test server of make test, or one
+/// this process starts): two of four workers are killed with SIGKILL mid-run; the study still ends
+/// with every trial once, equal row for row to one process alone.
+@Suite struct PostgresWorkerFaultTests {
+    @Test(.enabled(if: builtDuet() != nil, "the duet executable was not found beside the test bundle"),
+          .enabled(if: !TestPostgres.optedOut, "DUET_TEST_SKIP_POSTGRES=1"))
+    func killingTwoOfFourWorkersLosesAndRepeatsNothing() async throws {
+        let duet = try #require(builtDuet())
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // 20 ms per evaluation: 60 trials keep four workers busy long enough to kill two mid-run.
+        let script = root.appendingPathComponent("Tests/DuetExploreTests/Fixtures/evaluator.sh").path
+        let path = try writeConfig(dir, smallConfig.replacingOccurrences(of: "evaluations: 120", with: "evaluations: 60")
+            .replacingOccurrences(of: "accuracy: proxy:macs", with: "accuracy: {command: \"sleep 0.02; \(script)\"}"))
+        let cfg = try ExploreConfig.load(path: path, dataDir: root)
+        let alone = dir.appendingPathComponent("alone.sqlite").path
+        _ = try await ExploreRun(exploration: try CoExploration(config: cfg, dataDir: root), store: try await openStudy(alone, mode: .create)).run()
+
+        let url = try await TestPostgres.newStudyURL("faults")
+        let store = try await openStudy(url, mode: .create)
+        try await ExploreRun(exploration: try CoExploration(config: cfg, dataDir: root), store: store, worker: WorkerOptions(id: "setup")).claim(store)
+        var env = ProcessInfo.processInfo.environment
+        env["DUET_HOME"] = root.path
+        let pids = try (0..<4).map { k in
+            try spawn([duet, "worker", url, "--lease", "2"], environment: env,
+                      stdout: dir.appendingPathComponent("w\(k).out").path, stderr: dir.appendingPathComponent("w\(k).err").path)
+        }
+        // Kill two workers once a few trials are done.
+        let deadline = Date().addingTimeInterval(120)
+        var killedAt = 0
+        while Date() < deadline {
+            let c = try await store.counts()
+            if c.complete + c.failed >= 10 { killedAt = c.complete + c.failed; break }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        #expect(killedAt >= 10 && killedAt < 60, "the kill did not happen mid-run (\(killedAt) trials done)")
+        kill(pids[0], SIGKILL); kill(pids[1], SIGKILL)
+        // The two survivors finish the study (the dead workers' claims expire after 2 s and are re-run).
+        var status: [Int32] = [0, 0, 0, 0]
+        for (k, pid) in pids.enumerated() {
+            while waitpid(pid, &status[k], WNOHANG) == 0 {
+                if Date() > deadline { kill(pid, SIGKILL) }
+                try await Task.sleep(nanoseconds: 50_000_000)
+            }
+        }
+        let survivorErrors = (2...3).map { (try? String(contentsOf: dir.appendingPathComponent("w\($0).err"), encoding: .utf8)) ?? "" }
+        #expect(status[2] == 0 && status[3] == 0, "a surviving worker failed: \(survivorErrors)")
+        let counts = try await store.counts()
+        #expect(counts.complete + counts.failed == 60 && counts.pending == 0 && counts.running == 0, "\(counts)")
+        var shared: [TrialRecord] = []
+        try await store.forEachTrial { shared.append($0) }
+        #expect(shared.count == 60)
+        #expect(try await SharedStudyTests.rows(shared) == SharedStudyTests.storedRows(alone))
+        try await store.close()
     }
 }

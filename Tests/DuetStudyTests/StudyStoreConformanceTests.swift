@@ -1,5 +1,6 @@
 import DuetCore
 import Foundation
+import _DuetTestSupport
 import Testing
 @testable import DuetStudy
 

@@ -1,29 +1,21 @@
+// Test support shared by the test targets (not part of the product): a throwaway PostgreSQL.
 import Foundation
-import Testing
-@testable import DuetStudy
 
 /// The PostgreSQL server the tests run against: `DUET_TEST_POSTGRES_URL` when set (make test starts
 /// one with scripts/pg-test-cluster.sh and exports it), else a throwaway server this test process
 /// starts once with the same script and stops at exit. PostgreSQL tests never skip: a server that
 /// cannot start fails them, unless `DUET_TEST_SKIP_POSTGRES=1` opts out (reported as a skip).
-enum TestPostgres {
-    static let optedOut = ProcessInfo.processInfo.environment["DUET_TEST_SKIP_POSTGRES"] == "1"
+public enum TestPostgres {
+    public static let optedOut = ProcessInfo.processInfo.environment["DUET_TEST_SKIP_POSTGRES"] == "1"
 
     /// The base URL (database `postgres`, no study).
-    static func baseURL() async throws -> String {
+    public static func baseURL() async throws -> String {
         try await Server.shared.url()
     }
 
     /// A URL for a new, unique study in the test database.
-    static func newStudyURL(_ tag: String = "t") async throws -> String {
+    public static func newStudyURL(_ tag: String = "t") async throws -> String {
         try await baseURL() + "?study=\(tag)-\(UUID().uuidString.prefix(8).lowercased())"
-    }
-
-    /// Runs one SQL statement as the server's superuser (tests only).
-    static func execute(_ sql: String, database: String = "postgres") async throws {
-        var url = try PostgresURL(parsing: try await baseURL())
-        url.database = database
-        try await PostgresStudyStore._execute(url, sql)
     }
 
     actor Server {
@@ -66,7 +58,7 @@ enum TestPostgres {
         }
     }
 
-    struct TestServerError: Error, CustomStringConvertible { var message: String; var description: String { message } }
+    public struct TestServerError: Error, CustomStringConvertible { public var message: String; public var description: String { message } }
 }
 
 nonisolated(unsafe) private var serverToStop: (script: String, dir: String)?   // written once, before atexit runs
@@ -83,7 +75,7 @@ private func stopAtExit(script: String, dir: String) {
 
 /// Starts a program with posix_spawn (Foundation's Process on Linux can miss the exit of a child
 /// in the test process and hang), stdout and stderr to files, stdin from /dev/null.
-func spawn(_ argv: [String], environment: [String: String], stdout: String, stderr: String) throws -> pid_t {
+public func spawn(_ argv: [String], environment: [String: String], stdout: String, stderr: String) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
