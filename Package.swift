@@ -29,11 +29,11 @@ let package = Package(
     targets: [
         // MARK: - Public API
         .target(name: "DuetCore", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "DuetWorkload", dependencies: ["DuetCore"]),
+        .target(name: "DuetWorkload", dependencies: ["DuetCore", "DuetReport"]),
         .target(name: "DuetSearch", dependencies: ["DuetCore"]),
         .target(name: "DuetReport", dependencies: ["DuetCore"]),
         .target(name: "DuetHardware", dependencies: ["DuetCore", "DuetWorkload"]),
-        .target(name: "DuetCostModel", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware"]),
+        .target(name: "DuetCostModel", dependencies: ["DuetCore", "DuetReport", "DuetWorkload", "DuetHardware"]),
         // ONNX protobuf code is generated once (`make proto`) and committed; builds never run protoc.
         .target(name: "DuetStudy", dependencies: ["DuetCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // Co-exploration: wires spaces, cost models, accuracy sources, optimizers and studies.

@@ -13,35 +13,71 @@ public enum TableFit {
     }
 
     /// Solves min ‖W(Ax − b)‖² subject to x ≥ 0 with W = diag(1/b) when `relative` (so each
-    /// network's error counts in percent) or W = I, by cyclic coordinate descent on the normal
-    /// equations (exact for this convex problem; stops when no coordinate moves by more than
-    /// `tolerance` relative to its value, or after `maxSweeps`). Deterministic.
-    public static func nnls(rows: [[Double]], targets: [Double], relative: Bool = true, maxSweeps: Int = 20_000, tolerance: Double = 1e-10) -> [Double] {
+    /// network's error counts in percent) or W = I: Lawson and Hanson's active-set method on the
+    /// normal equations (exact; collinear columns, e.g. operators every network has once, are
+    /// handled: a column whose gradient is zero never enters). At most `maxIterations` outer
+    /// steps. Deterministic.
+    public static func nnls(rows: [[Double]], targets: [Double], relative: Bool = true, maxIterations: Int = 10_000) -> [Double] {
         guard let p = rows.first?.count else { return [] }
         var g = [Double](repeating: 0, count: p * p), h = [Double](repeating: 0, count: p)
         for (r, y) in zip(rows, targets) {
             let w = relative && y > 0 ? 1 / (y * y) : 1
-            for i in 0..<p where r[i] != 0 {
+            let nz = r.indices.filter { r[$0] != 0 }
+            for i in nz {
                 h[i] += w * r[i] * y
-                for j in 0..<p where r[j] != 0 { g[i * p + j] += w * r[i] * r[j] }
+                for j in nz { g[i * p + j] += w * r[i] * r[j] }
             }
         }
+        return nnls(gram: g, h, p, maxIterations: maxIterations)
+    }
+
+    /// min ½xᵀGx − hᵀx subject to x ≥ 0 (G = AᵀWA, h = AᵀWb), Lawson–Hanson.
+    static func nnls(gram g: [Double], _ h: [Double], _ p: Int, maxIterations: Int) -> [Double] {
+        let scale = max((0..<p).map { g[$0 * p + $0] }.max() ?? 1, 1e-300)
+        let tol = 1e-10 * max(h.map(abs).max() ?? 1, 1e-300)
         var x = [Double](repeating: 0, count: p)
-        var grad = h.map { -$0 }                   // G x − h with x = 0
-        for _ in 0..<maxSweeps {
-            var moved = 0.0
-            for j in 0..<p where g[j * p + j] > 0 {
-                let new = max(0, x[j] - grad[j] / g[j * p + j])
-                let d = new - x[j]
-                if d != 0 {
-                    for i in 0..<p { grad[i] += g[i * p + j] * d }
-                    x[j] = new
-                    moved = max(moved, abs(d) / max(abs(new), 1e-12))
+        var passive = [Bool](repeating: false, count: p)
+        func gradient() -> [Double] { (0..<p).map { i in h[i] - (0..<p).reduce(0) { $0 + g[i * p + $1] * x[$1] } } }
+        /// Unconstrained minimizer on the passive set (a tiny ridge keeps collinear sets solvable).
+        func solvePassive() -> [Double] {
+            let idx = (0..<p).filter { passive[$0] }
+            let k = idx.count
+            var a = [Double](repeating: 0, count: k * k), b = idx.map { h[$0] }
+            for (r, i) in idx.enumerated() { for (c, j) in idx.enumerated() { a[r * k + c] = g[i * p + j] } ; a[r * k + r] += 1e-12 * scale }
+            // Cholesky solve.
+            for i in 0..<k {
+                for j in 0...i {
+                    var sum = a[i * k + j]
+                    for t in 0..<j { sum -= a[i * k + t] * a[j * k + t] }
+                    if i == j { a[i * k + i] = sum > 0 ? sum.squareRoot() : 1e-150 } else { a[i * k + j] = sum / a[j * k + j] }
                 }
             }
-            if moved < tolerance { break }
+            for i in 0..<k { var s = b[i]; for t in 0..<i { s -= a[i * k + t] * b[t] }; b[i] = s / a[i * k + i] }
+            for i in stride(from: k - 1, through: 0, by: -1) { var s = b[i]; for t in (i + 1)..<k { s -= a[t * k + i] * b[t] }; b[i] = s / a[i * k + i] }
+            var z = [Double](repeating: 0, count: p)
+            for (r, i) in idx.enumerated() { z[i] = b[r] }
+            return z
         }
-        return x
+        var iterations = 0
+        var skip = Set<Int>()          // entered and left at once without moving x (rounding): not retried until x moves
+        while iterations < maxIterations {
+            let w = gradient()
+            guard let j = (0..<p).filter({ !passive[$0] && !skip.contains($0) && w[$0] > tol }).max(by: { w[$0] < w[$1] }) else { break }
+            passive[j] = true
+            let before = x
+            while iterations < maxIterations {
+                iterations += 1
+                let z = solvePassive()
+                let bad = (0..<p).filter { passive[$0] && z[$0] <= 0 }
+                if bad.isEmpty { x = z; break }
+                let alpha = bad.map { x[$0] / (x[$0] - z[$0]) }.min()!
+                for i in 0..<p where passive[i] { x[i] += alpha * (z[i] - x[i]) }
+                for i in 0..<p where passive[i] && x[i] <= 1e-15 * scale.squareRoot() { passive[i] = false; x[i] = 0 }
+                if !passive.contains(true) { break }
+            }
+            if x == before { skip.insert(j) } else { skip.removeAll() }
+        }
+        return x.map { max($0, 0) }
     }
 
     /// The result of ``fit(_:overheadFeature:relative:provenance:)``.

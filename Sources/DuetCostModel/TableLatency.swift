@@ -111,7 +111,7 @@ public struct TableTarget: Sendable {
     public var overheadMs: Double {
         switch source {
         case .table(let t): return t.networkOverheadMs
-        case .model(let m): return m.networkOverheadMs
+        case .model(let m): return m.effectiveNetworkOverheadMs
         }
     }
 

@@ -55,103 +55,72 @@ final class AccuracyTables: Sendable {
     func table(path: String, key: String, column: String) throws -> [String: Double] {
         let id = "\(path)#\(key)#\(column)"
         if let t = tables.withLock({ $0[id] }) { return t }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw InputError(file: path, message: "cannot read the accuracy table", hint: "check the path in tasks[].accuracy.table")
+        let doc: CSVDocument
+        do { doc = try CSVDocument.load(path: path) } catch let e as InputError {
+            throw e.issues.first?.message == "cannot read the file"
+                ? InputError(file: path, message: "cannot read the accuracy table", hint: "check the path in tasks[].accuracy.table") : e
         }
-        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        guard !lines.isEmpty else { throw InputError(file: path, message: "the accuracy table is empty") }
-        let header = Self.fields(lines.removeFirst())
-        guard let ki = header.firstIndex(of: key) else {
-            throw InputError(file: path, keyPath: "key", value: key, message: "no such column", hint: Suggestion.hint(for: key, in: header))
-        }
-        guard let ci = header.firstIndex(of: column) else {
-            throw InputError(file: path, keyPath: "column", value: column, message: "no such column", hint: Suggestion.hint(for: column, in: header))
-        }
+        guard !doc.records.isEmpty else { throw InputError(file: path, message: "the accuracy table is empty") }
+        let ki = try doc.column(key, keyPath: "key")
+        let ci = try doc.column(column, keyPath: "column")
         var out: [String: Double] = [:]
-        for (n, line) in lines.enumerated() {
-            let f = Self.fields(line)
-            guard f.count > max(ki, ci), let v = Double(f[ci]) else {
-                throw InputError(file: path, keyPath: "line \(n + 2)", value: line.prefix(80).description, message: "expected a number in column '\(column)'")
+        for r in doc.records {
+            guard let v = Double(r[ci]) else {
+                throw InputError(file: path, keyPath: doc.keyPath(r, ci), value: String(r[ci].prefix(80)), message: "expected a number in column '\(column)'")
             }
-            out[f[ki]] = v
+            out[r[ki]] = v
         }
         tables.withLock { $0[id] = out }
         return out
     }
-
-    /// Splits a CSV line (double-quoted fields may contain commas).
-    static func fields(_ line: String) -> [String] {
-        var out: [String] = [], cur = "", quoted = false
-        for ch in line {
-            if ch == "\"" { quoted.toggle() } else if ch == "," && !quoted { out.append(cur); cur = "" } else { cur.append(ch) }
-        }
-        out.append(cur)
-        return out
-    }
 }
 
-/// Runs an external evaluator command: writes the design as JSON on its stdin, reads one JSON
-/// object from its stdout, within a timeout, retrying on failure. Every failure is reported as an
-/// error message (recorded as a failed trial by the caller), never a crash.
+/// Runs an external evaluator command through ``Subprocess`` (its own process group, stdout and
+/// stderr drained concurrently and bounded, the whole tree stopped on timeout): writes the design
+/// as JSON on its stdin and takes the last line of stdout that is a JSON object as its answer
+/// (progress lines before it are fine), within a timeout, retrying on failure. Every failure is
+/// reported as an error message with the tail of the command's stderr (recorded as a failed trial
+/// by the caller), never a crash.
 enum ExternalEvaluator {
     static func run(_ command: String, input: String, timeoutSeconds: Double, retries: Int) async -> Result<[String: Double], ExternalError> {
         var last = ExternalError(message: "not run")
-        for _ in 0...retries {
+        for attempt in 0...retries {
             switch await once(command, input: input, timeoutSeconds: timeoutSeconds) {
             case .success(let m): return .success(m)
             case .failure(let e): last = e
             }
+            if Task.isCancelled { break }
+            if attempt == retries && retries > 0 { last.message += " (after \(retries + 1) attempts)" }
         }
         return .failure(last)
     }
 
     struct ExternalError: Error, Sendable { var message: String }
 
+    /// The most characters of stderr quoted in a failure message (its last lines).
+    static let stderrQuoteLimit = 2_000
+
     static func once(_ command: String, input: String, timeoutSeconds: Double) async -> Result<[String: Double], ExternalError> {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        p.standardInput = stdin; p.standardOutput = stdout; p.standardError = stderr
-        // When the process ended, seen from a Foundation thread: the polling below runs on the
-        // shared task pool, which a busy process may not schedule for a while; a run that ended
-        // after its deadline is a timeout however late it was noticed.
-        let exited = Mutex<Date?>(nil)
-        p.terminationHandler = { _ in exited.withLock { $0 = Date() } }
-        do { try p.run() } catch { return .failure(ExternalError(message: "cannot start '\(command)': \(error.localizedDescription)")) }
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try? stdin.fileHandleForWriting.close()
-        let outBox = Mutex<Data>(Data())
-        let reader = Thread {
-            let d = stdout.fileHandleForReading.readDataToEndOfFile()
-            outBox.withLock { $0 = d }
+        let r = await Subprocess(command: command, input: Data((input + "\n").utf8), timeoutSeconds: timeoutSeconds).run()
+        func stderrTail() -> String {
+            let t = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !t.isEmpty else { return "" }
+            return "; stderr: " + (t.count > stderrQuoteLimit ? "…" + String(t.suffix(stderrQuoteLimit)) : t)
         }
-        reader.start()
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while p.isRunning && Date() < deadline { try? await Task.sleep(nanoseconds: 5_000_000) }
-        if p.isRunning {
-            p.terminate()
-            try? await Task.sleep(nanoseconds: 100_000_000)
-            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-            return .failure(ExternalError(message: "evaluator timed out after \(timeoutSeconds) s"))
+        if let why = r.failureDescription(timeoutSeconds: timeoutSeconds) {
+            let message = r.ending == .timedOut ? "evaluator timed out after \(JSONValue.format(timeoutSeconds)) s (its process group was terminated)"
+                : "evaluator \(why)"
+            return .failure(ExternalError(message: message + (r.ending == .timedOut ? stderrTail() : "")))
         }
-        p.waitUntilExit()
-        if let end = exited.withLock({ $0 }), end > deadline {
-            return .failure(ExternalError(message: "evaluator timed out after \(timeoutSeconds) s"))
-        }
-        while reader.isExecuting { try? await Task.sleep(nanoseconds: 1_000_000) }
-        let data = outBox.withLock { $0 }
-        if p.terminationStatus != 0 {
-            let err = String(decoding: stderr.fileHandleForReading.availableData.prefix(300), as: UTF8.self)
-            return .failure(ExternalError(message: "evaluator exited with status \(p.terminationStatus)" + (err.isEmpty ? "" : ": \(err)")))
-        }
-        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            return .failure(ExternalError(message: "evaluator printed no JSON object: '\(String(decoding: data.prefix(120), as: UTF8.self))'"))
+        guard let obj = r.lastJSONObject() else {
+            let text = String(decoding: r.stdout.suffix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return .failure(ExternalError(message: text.isEmpty ? "evaluator printed nothing on stdout" + stderrTail()
+                                          : "evaluator printed no JSON object line (its output ends '\(text.suffix(120))')" + stderrTail()))
         }
         var out: [String: Double] = [:]
         for (k, v) in obj { if let n = v as? NSNumber { out[k] = n.doubleValue } }
-        guard out["accuracy"] != nil else {
-            return .failure(ExternalError(message: "evaluator's JSON has no numeric 'accuracy'"))
+        guard let accuracy = out["accuracy"], accuracy.isFinite else {
+            return .failure(ExternalError(message: "evaluator's JSON has no finite number 'accuracy'" + stderrTail()))
         }
         return .success(out)
     }

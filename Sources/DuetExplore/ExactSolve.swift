@@ -1,6 +1,7 @@
 import DuetCore
 import DuetCostModel
 import DuetHardware
+import DuetReport
 import DuetSolver
 import DuetWorkload
 import Foundation
@@ -8,7 +9,7 @@ import Foundation
 /// The exact side of a configuration: one task's space decomposed on a fixed accelerator or a
 /// table-driven device, its budgets and objective in the decomposition's integer units, solved
 /// by ``TableSumSolver``. Shared by `duet solve` and `duet explore --optimizer z3|hybrid`.
-public struct ExactSolve {
+public struct ExactSolve: Sendable {
     /// A user metric in the decomposition's integers: `user value = integer / scale`.
     public struct Unit: Sendable {
         public var metric: String
@@ -32,16 +33,24 @@ public struct ExactSolve {
     public let units: [String: Unit]
     public let budgets: [IntegerBudget]
     public let timeoutSeconds: Double
+    /// Where latencies come from, for every output: `measured table`, `fitted table`,
+    /// `modelled (device model …)` or `modelled (analytical cost model)`.
+    public let latencySource: String
 
-    public init(config cfg: ExploreConfig, dataDir: URL, timeoutSeconds: Double) throws {
+    /// `cache`: where tabulated decompositions of table-driven devices are kept between runs (nil: none).
+    public init(config cfg: ExploreConfig, dataDir: URL, timeoutSeconds: Double, cache: TabulationCache? = nil) throws {
         guard cfg.tasks.count == 1, let task = cfg.tasks.first, let space = task.space else {
             throw InputError(file: cfg.file, keyPath: "tasks", message: "the exact solver takes exactly one task with a 'space'",
                              hint: "use duet explore with nsga2, random or evolution for several tasks or fixed networks")
         }
         var units: [String: Unit] = ["macs": Unit(metric: "macs", scale: 1, unit: "MACs")]
         if let table = try cfg.tableTarget(dataDir: dataDir) {
-            decomposition = try CostDecomposition.make(space: space, table: table)
+            decomposition = try CostDecomposition.make(space: space, table: table, cache: cache)
             targetName = table.name
+            switch table.source {
+            case .table(let t): latencySource = t.provenance.method.isEmpty ? "table \(table.name)" : "\(t.provenance.method) table \(table.name)"
+            case .model(let m): latencySource = "modelled (device model \(m.name); \(m.calibrationNote))"
+            }
             units["latency_ms"] = Unit(metric: "latency_ps", scale: CostDecomposition.picosecondsPerMs, unit: "ms")
         } else if case .accelerator(let ref, let sets) = cfg.target {
             let chip = try AcceleratorLoader(dataDir: dataDir).load(ref, overrides: sets)
@@ -52,6 +61,7 @@ public struct ExactSolve {
             let hw = chip.subAccelerators[0]
             decomposition = try CostDecomposition.make(space: space, on: hw)
             targetName = ref
+            latencySource = "modelled (analytical cost model)"
             units["latency_ms"] = Unit(metric: "latency_cycles", scale: hw.clockMHz * 1e3, unit: "ms")
             units["energy_mj"] = Unit(metric: "energy_fj", scale: 1e12, unit: "mJ")
         } else {
@@ -151,5 +161,45 @@ public struct ExactSolve {
             limit = c - 1
         }
         return front
+    }
+}
+
+extension ExactSolve {
+    /// The answer of ``solve()`` for machines (JSON) and people (text): status, the design, its
+    /// metrics in the user's units, where the latency comes from, the proven bound, the
+    /// explanation of an infeasible answer.
+    public func report(_ result: SolveResult, seconds: Double) -> (json: JSONValue, text: String) {
+        let arch = result.arch.map { space.format($0) }
+        var objectives: [JSONValue.Field] = []
+        // The objective in the user's unit (the solver works in the decomposition's integers).
+        let objectiveScale = units[objective.metric]?.scale ?? 1
+        let bound = result.bound.map { $0 / objectiveScale }
+        if let v = result.value { objectives.append(.init(objective.metric, objective.metric == "macs" ? .int(Int(v)) : .double(v / objectiveScale))) }
+        if let m = result.arch.map({ solver.metrics($0) }) {
+            for (name, u) in units.sorted(by: { $0.key > $1.key }) where name != "macs" && name != objective.metric {
+                objectives.append(.init(name, .double(Double(m[u.metric]!) / u.scale)))
+            }
+            if objective.metric != "macs" { objectives.append(.init("macs", .int(Int(m["macs"]!)))) }
+        }
+        let doc = JSONValue.obj([
+            "status": .string(result.status.rawValue),
+            "design": arch.map { .obj(["tasks": .object([.init(task.name, .string($0))]), (config.target.isTableDriven ? "device" : "accelerator"): .string(targetName)]) } ?? .null,
+            "objectives": .object(objectives),
+            "bound": bound.map { .double($0) } ?? .null,
+            "explanation": .array(result.explanation.map { .string($0) }),
+            "seconds": .double(seconds),
+            "accuracy_source": .string(task.accuracy.label),
+            "solver_checks": .int(result.checks),
+            "z3_version": result.usedZ3 ? .string(Z3Context.version) : .null,
+            "latency_source": .string(latencySource),
+        ])
+        var out = "status: \(result.status.rawValue)\n"
+        if let arch { out += "design: \(task.name) = \(arch) on \(targetName)\n" }
+        for f in objectives { out += "  \(f.key): \(f.value.serialized(pretty: false))\n" }
+        out += "  latency: \(latencySource)\n"
+        if let b = bound { out += "bound: \(b)\(result.status == .optimal ? " (proven)" : "")\n" }
+        for e in result.explanation { out += "  - \(e)\n" }
+        out += String(format: "%.2f s\n", seconds)
+        return (doc, out)
     }
 }

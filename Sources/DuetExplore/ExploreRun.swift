@@ -48,11 +48,12 @@ public struct ExploreRun {
         self.study = study
     }
 
+    /// The optimizer the config names, seeded: `nsga2`, `random`, `evolution`, and the exact
+    /// `z3` (the exact Pareto front, proposed once) and `hybrid` (NSGA-II seeded with it and
+    /// repaired by the solver).
     func makeOptimizer() throws -> any Optimizer {
         let c = exploration.config
         switch c.optimizer {
-        case "random": return RandomSearch(space: exploration.space, batchSize: c.population, seed: c.seed)
-        case "evolution": return RegularizedEvolution(space: exploration.space, populationSize: c.population, seed: c.seed)
         case "z3":
             return FixedDesigns(space: exploration.space, seed: c.seed, designs: try exactFront(limit: c.evaluations))
         case "hybrid":
@@ -60,7 +61,17 @@ public struct ExploreRun {
             let exact = try ExactSolve(config: exploration.config, dataDir: exploration.dataDir, timeoutSeconds: 60)
             nsga.seeds = try exactFront(exact, limit: c.population)
             return RepairingOptimizer(base: nsga, repair: Repair(exact: exact, space: exploration.space))
-        default: return NSGA2(space: exploration.space, populationSize: c.population, seed: c.seed)
+        default:
+            return Self.heuristicOptimizer(c.optimizer, space: exploration.space, population: c.population, seed: c.seed)
+        }
+    }
+
+    /// The heuristic optimizers by name: `random`, `evolution` (regularized evolution), otherwise NSGA-II.
+    static func heuristicOptimizer(_ name: String, space: DesignSpace, population: Int, seed: UInt64) -> any Optimizer {
+        switch name {
+        case "random": return RandomSearch(space: space, batchSize: population, seed: seed)
+        case "evolution": return RegularizedEvolution(space: space, populationSize: population, seed: seed)
+        default: return NSGA2(space: space, populationSize: population, seed: seed)
         }
     }
 
@@ -71,112 +82,63 @@ public struct ExploreRun {
         return try exact.paretoFront(maxPoints: limit).map { try Repair.genome(of: $0.arch, exact: exact, space: exploration.space) }
     }
 
-    public func run(progress: (@Sendable (ExploreProgress) -> Void)? = nil) async throws -> ExploreResult {
+    /// Checks that `study` belongs to this configuration, seed and budgets (a study holds one
+    /// search, and its trials carry violations of the budgets they ran with) and records the
+    /// settings of a new one.
+    func claim(_ study: Study) throws {
         let c = exploration.config
-        if let study {
-            // A study belongs to one configuration and seed: refuse to mix.
-            let signature = "\(c.optimizer) seed=\(c.seed) population=\(c.population) objectives=\(exploration.objectiveNames) space=\(exploration.space.variables.map(\.name))"
-            let stored = try study.setSettingOnce("signature", signature)
-            if stored != signature {
-                throw InputError(file: study.path, message: "this study was made by a different configuration or seed",
-                                 hint: "use a new --study file, or the same config and seed to resume")
-            }
-            try study.setSettingOnce("config", (try? String(contentsOfFile: c.file, encoding: .utf8)) ?? "")
-            try study.setSettingOnce("config_path", URL(fileURLWithPath: c.file).standardizedFileURL.path)
-            try study.setSettingOnce("seed", String(c.seed))
-            try study.setSettingOnce("objectives", exploration.objectiveNames.joined(separator: ","))
-            try study.setSettingOnce("maximize", c.objectives.map { $0.maximize ? "1" : "0" }.joined(separator: ","))
-            try study.setSettingOnce("budgets", c.budgets.map { "\($0.name)=\($0.limit)" }.joined(separator: ","))
-            try study.setSettingOnce("accuracy", c.tasks.map { "\($0.name)=\($0.accuracy.label)" }.joined(separator: ","))
-            try study.setSettingOnce("duet_version", Self.version)
+        let signature = "\(c.optimizer) seed=\(c.seed) population=\(c.population) objectives=\(exploration.objectiveNames) space=\(exploration.space.variables.map(\.name))"
+        let stored = try study.setSettingOnce("signature", signature)
+        if stored != signature {
+            throw InputError(file: study.path, message: "this study was made by a different configuration or seed",
+                             hint: "use a new --study file, or the same config and seed to resume")
         }
-        var optimizer = try makeOptimizer()
-        let start = Date()
-        var trials: [TrialRecord] = []
-        var reused = 0
-        let maximize = c.objectives.map(\.maximize)
-        var generation = 0
-        var feasibleCount = 0, bestFirst: Double?
-        var lo = [Double](repeating: .infinity, count: maximize.count), hi = [Double](repeating: -.infinity, count: maximize.count)
-        var front: [[Double]] = []
-        while trials.count < c.evaluations {
-            var batch = optimizer.ask()
-            if batch.isEmpty { break }
-            if batch.count > c.evaluations - trials.count { batch.removeLast(batch.count - (c.evaluations - trials.count)) }
-            let stored = try study?.trials(generation: generation) ?? [:]
-            var results = [TrialRecord?](repeating: nil, count: batch.count)
-            for (slot, cand) in batch.enumerated() {
-                if let t = stored[slot], t.genome == cand.genome { results[slot] = t; reused += 1 }
-            }
-            let todo = batch.indices.filter { results[$0] == nil }
-            let gen = generation
-            let exploration = self.exploration, study = self.study
-            try await withThrowingTaskGroup(of: (Int, TrialRecord).self) { group in
-                var next = 0
-                func launch() {
-                    guard next < todo.count else { return }
-                    let slot = todo[next], cand = batch[slot]
-                    next += 1
-                    group.addTask {
-                        let t = await ExploreRun.trial(exploration, point: cand.point, genome: cand.genome, generation: gen, slot: slot)
-                        try study?.record(t)
-                        return (slot, t)
-                    }
-                }
-                for _ in 0..<max(1, c.workers) { launch() }
-                while let (slot, t) = try await group.next() {
-                    results[slot] = t
-                    launch()
-                }
-            }
-            let done = results.map { $0! }
-            optimizer.tell(zip(batch, done).map { cand, t in
-                let fitness = t.status == "complete" ? zip(t.objectives, maximize).map { $1 ? -$0 : $0 }
-                    : [Double](repeating: .infinity, count: maximize.count)
-                return Individual(genome: cand.genome, point: cand.point, fitness: fitness.map { $0.isNaN ? .infinity : $0 }, violation: t.violation)
-            })
-            trials += done
-            generation += 1
-            // Running totals: recounting every trial each generation was quadratic in the budget.
-            for t in done where t.isFeasible {
-                feasibleCount += 1
-                let v = t.objectives[0]
-                if bestFirst == nil || (maximize[0] ? v > bestFirst! : v < bestFirst!) { bestFirst = v }
-            }
-            if let progress {
-                // The running front is small (non-dominated feasible points), so this is cheap per generation.
-                for t in done where t.status == "complete" {
-                    for (k, v) in t.objectives.enumerated() where v.isFinite { lo[k] = min(lo[k], v); hi[k] = max(hi[k], v) }
-                    if t.isFeasible { front.append(t.objectives) }
-                }
-                let norm = front.map { o in o.indices.map { k -> Double in
-                    let span = hi[k] - lo[k], v = span > 0 ? (o[k] - lo[k]) / span : 0
-                    return maximize[k] ? 1 - v : v
-                } }
-                let keep = NonDominatedSort.nonDominated(norm)
-                front = keep.map { front[$0] }
-                let hv = keep.isEmpty ? nil : Hypervolume.compute(keep.map { norm[$0] }, reference: [Double](repeating: 1.1, count: maximize.count))
-                progress(ExploreProgress(evaluations: trials.count, total: c.evaluations, feasible: feasibleCount, best: bestFirst,
-                                         seconds: Date().timeIntervalSince(start), reused: reused, hypervolume: hv))
-            }
+        let budgets = c.budgets.map { "\($0.name)=\($0.limit)" }.joined(separator: ",")
+        let storedBudgets = try study.setSettingOnce("budgets", budgets)
+        if storedBudgets != budgets {
+            throw InputError(file: study.path, keyPath: "budgets", value: budgets,
+                             message: "this study was run with other budgets (\(storedBudgets)); its trials' violations are of those",
+                             hint: "use a new --study file for new budgets, or the study's own budgets to resume")
         }
-        let pareto = Self.pareto(trials, maximize: maximize)
-        let best = trials.filter(\.isFeasible).max { a, b in maximize[0] ? a.objectives[0] < b.objectives[0] : a.objectives[0] > b.objectives[0] }
-        return ExploreResult(trials: trials, pareto: pareto, best: best, evaluations: trials.count, reused: reused,
-                             seconds: Date().timeIntervalSince(start), seed: c.seed, study: study?.path)
+        try study.setSettingOnce("config", (try? String(contentsOfFile: c.file, encoding: .utf8)) ?? "")
+        try study.setSettingOnce("config_path", URL(fileURLWithPath: c.file).standardizedFileURL.path)
+        try study.setSettingOnce("seed", String(c.seed))
+        try study.setSettingOnce("objectives", exploration.objectiveNames.joined(separator: ","))
+        try study.setSettingOnce("maximize", c.objectives.map { $0.maximize ? "1" : "0" }.joined(separator: ","))
+        try study.setSettingOnce("accuracy", c.tasks.map { "\($0.name)=\($0.accuracy.label)" }.joined(separator: ","))
+        try study.setSettingOnce("duet_version", Self.version)
     }
 
-    /// Evaluates one design into a trial record (failures are records too, with an infinite violation).
-    static func trial(_ exploration: CoExploration, point: Point, genome: [Double], generation: Int, slot: Int) async -> TrialRecord {
-        let t0 = Date()
-        let (design, metrics, error) = await exploration.evaluate(point)
-        let objectives = error == nil ? exploration.objectives(metrics) : []
-        let cons = error == nil ? exploration.constraints(metrics) : [:]
-        let violation = error == nil ? cons.values.reduce(0) { $0 + max(0, $1) } : .infinity
-        return TrialRecord(generation: generation, slot: slot, genome: genome, design: design, metrics: metrics,
-                           objectives: objectives, constraints: cons, violation: violation,
-                           status: error == nil ? "complete" : "failed", error: error,
-                           seconds: Date().timeIntervalSince(t0), seed: exploration.config.seed, version: ExploreRun.version)
+    /// Runs the exploration through DuetSearch's ``Search`` — the one ask/tell driver — with the
+    /// study as its log.
+    public func run(progress: (@Sendable (ExploreProgress) -> Void)? = nil) async throws -> ExploreResult {
+        let c = exploration.config
+        if let study { try claim(study) }
+        var optimizer = try makeOptimizer()
+        let log = ExploreLog(exploration: exploration, study: study)
+        let search = Search(problem: exploration, termination: .evaluations(c.evaluations), concurrency: max(1, c.workers))
+        var tracker = ExploreProgressTracker(maximize: c.objectives.map(\.maximize), total: c.evaluations)
+        let result = try await search.run(&optimizer, log: log) { p in
+            guard let progress else { return }
+            progress(tracker.update(p))
+        }
+        let trials = log.trials()
+        let maximize = c.objectives.map(\.maximize)
+        let pareto = Self.pareto(trials, maximize: maximize)
+        return ExploreResult(trials: trials, pareto: pareto, best: Self.best(pareto, maximize: maximize), evaluations: trials.count,
+                             reused: result.reused, seconds: result.elapsedSeconds, seed: c.seed, study: study?.path)
+    }
+
+    /// The feasible design best in the first objective, ties broken by the next objectives in
+    /// order (so it is never dominated by another feasible trial); nil when none is feasible.
+    /// `pareto` is the result of ``pareto(_:maximize:)``.
+    static func best(_ pareto: [TrialRecord], maximize: [Bool]) -> TrialRecord? {
+        pareto.filter(\.isFeasible).min { a, b in
+            for (k, mx) in maximize.enumerated() where a.objectives[k] != b.objectives[k] {
+                return mx ? a.objectives[k] > b.objectives[k] : a.objectives[k] < b.objectives[k]
+            }
+            return false
+        }
     }
 
     /// Non-dominated feasible trials, distinct by design; least-violating ones when none is feasible.
@@ -237,7 +199,7 @@ struct FixedDesigns: Optimizer {
 /// budget is replaced by the feasible design that changes the fewest of its choices
 /// (``TableSumSolver/nearestFeasible(to:enumerateLimit:)``); without any feasible design the
 /// proposal stands.
-struct Repair: @unchecked Sendable {
+struct Repair: Sendable {
     let exact: ExactSolve
     let space: DesignSpace
 

@@ -57,11 +57,11 @@ public struct SuccessiveBaseline: Sendable {
         if case .hardware = config.target {
             result = try await ExploreRun(exploration: hardware, study: nil).run()
         } else {
-            let t0 = Date()
-            let t = await ExploreRun.trial(hardware, point: hardware.space.decode([0]), genome: [0], generation: 0, slot: 0)
-            let maximize = config.objectives.map(\.maximize)
-            result = ExploreResult(trials: [t], pareto: ExploreRun.pareto([t], maximize: maximize), best: t.isFeasible ? t : nil,
-                                   evaluations: 1, reused: 0, seconds: Date().timeIntervalSince(t0), seed: config.seed, study: nil)
+            // Nothing left to vary: the one design is evaluated once (no optimizer is involved).
+            var one = fixed
+            one.evaluations = 1
+            one.optimizer = "random"
+            result = try await ExploreRun(exploration: try CoExploration(config: one, dataDir: dataDir, allowFixed: true), study: nil).run()
         }
         return SuccessiveBaseline(choices: choices, hardware: result, seconds: Date().timeIntervalSince(start))
     }
@@ -105,54 +105,65 @@ public struct SuccessiveBaseline: Sendable {
     }
 
     /// Accuracy-only search of one task's space with the config's optimizer, population, seed and
-    /// evaluation budget; failed evaluations count as worst.
+    /// evaluation budget, through the same ``Search`` driver as the co-exploration; failed
+    /// evaluations count as worst. The exact optimizers (`z3`, `hybrid`) need an accuracy table,
+    /// which this step reads directly (``bestNetwork(task:space:config:sources:enumerationLimit:)``).
     static func searchBest(task t: ExploreConfig.Task, space: any NetworkSpace, config: ExploreConfig,
                            sources: CoExploration) async throws -> Choice {
-        let ds = try DesignSpace(space.dimensions.map { d in .categorical(d.name, d.options.map { Value.string($0) }) })
-        var optimizer: any Optimizer
-        switch config.optimizer {
-        case "random": optimizer = RandomSearch(space: ds, batchSize: config.population, seed: config.seed)
-        case "evolution": optimizer = RegularizedEvolution(space: ds, populationSize: config.population, seed: config.seed)
-        default: optimizer = NSGA2(space: ds, populationSize: config.population, seed: config.seed)
+        if ["z3", "hybrid"].contains(config.optimizer) {
+            throw InputError(file: config.file, keyPath: "optimizer", value: config.optimizer,
+                             message: "the successive baseline cannot search task '\(t.name)' exactly: its accuracy (\(t.accuracy.label)) is not a table",
+                             hint: "use an accuracy table for exact solving, or optimizer nsga2, random or evolution")
         }
+        let problem = try AccuracyProblem(task: t, space: space, sources: sources)
+        var optimizer = ExploreRun.heuristicOptimizer(config.optimizer, space: problem.space, population: config.population, seed: config.seed)
         var best: (arch: String, acc: Double)?
-        var done = 0
-        while done < config.evaluations {
-            var batch = optimizer.ask()
-            if batch.isEmpty { break }
-            if batch.count > config.evaluations - done { batch.removeLast(batch.count - (config.evaluations - done)) }
-            let archs = batch.map { cand in
-                space.format(Architecture(space.dimensions.map { d in d.options.firstIndex(of: cand.point[d.name]?.stringValue ?? "") ?? 0 }))
+        let search = Search(problem: problem, termination: .evaluations(config.evaluations), concurrency: max(1, config.workers), caching: true)
+        let result = await search.run(&optimizer) { p in
+            for trial in p.batch where trial.failure == nil {
+                let a = trial.objectives[0], arch = problem.arch(trial.point)
+                if best == nil || a > best!.acc { best = (arch, a) }
             }
-            var accs = [Double](repeating: -.infinity, count: batch.count)
-            try await withThrowingTaskGroup(of: (Int, Double).self) { group in
-                var next = 0
-                func launch() {
-                    guard next < batch.count else { return }
-                    let i = next, arch = archs[i]
-                    next += 1
-                    group.addTask {
-                        let n = try space.network(parsing: arch).analyze()
-                        let json = JSONValue.obj(["tasks": .obj([t.name: .string(arch)]), "hardware": .array([])]).serialized(pretty: false)
-                        if case .success(let m) = await sources.accuracy(of: t, arch: arch, network: n, designJSON: json), let a = m["accuracy"] {
-                            return (i, a)
-                        }
-                        return (i, -.infinity)
-                    }
-                }
-                for _ in 0..<max(1, config.workers) { launch() }
-                while let (i, a) = try await group.next() { accs[i] = a; launch() }
-            }
-            for (arch, a) in zip(archs, accs) where a.isFinite && (best == nil || a > best!.acc) { best = (arch, a) }
-            optimizer.tell(zip(batch, accs).map { Individual(genome: $0.genome, point: $0.point, fitness: [$1.isFinite ? -$1 : .infinity], violation: 0) })
-            done += batch.count
         }
         guard let best else {
             throw InputError(file: config.file, keyPath: "tasks", value: t.name, message: "no network of the task could be evaluated for accuracy",
                              hint: "check the accuracy source with duet explore first")
         }
         return Choice(task: t.name, network: "\(space.name):\(best.arch)", accuracy: best.acc,
-                      method: "best of \(done) searched (\(t.accuracy.isProxy ? "PROXY " : "")\(t.accuracy.label))", evaluations: done)
+                      method: "best of \(result.trials) searched with \(config.optimizer) (\(t.accuracy.isProxy ? "PROXY " : "")\(t.accuracy.label))",
+                      evaluations: result.trials)
+    }
+}
+
+/// One task's accuracy alone as a search problem (the successive baseline's first step).
+struct AccuracyProblem: Problem {
+    let task: ExploreConfig.Task
+    let network: any NetworkSpace
+    let sources: CoExploration
+    let space: DesignSpace
+    var objectives: [Objective] { [.maximize("accuracy")] }
+
+    init(task: ExploreConfig.Task, space network: any NetworkSpace, sources: CoExploration) throws {
+        self.task = task
+        self.network = network
+        self.sources = sources
+        space = try DesignSpace(network.dimensions.map { d in .categorical(d.name, d.options.map { Value.string($0) }) })
+    }
+
+    func arch(_ point: Point) -> String {
+        network.format(Architecture(network.dimensions.map { d in d.options.firstIndex(of: point[d.name]?.stringValue ?? "") ?? 0 }))
+    }
+
+    func evaluate(_ point: Point) async throws -> Evaluation {
+        let arch = arch(point)
+        let n = try network.network(parsing: arch).analyze()
+        let json = JSONValue.obj(["tasks": .obj([task.name: .string(arch)]), "hardware": .array([])]).serialized(pretty: false)
+        switch await sources.accuracy(of: task, arch: arch, network: n, designJSON: json) {
+        case .success(let m):
+            guard let a = m["accuracy"] else { throw TrialFailure(message: "no accuracy") }
+            return Evaluation(objectives: [a])
+        case .failure(let e): throw TrialFailure(message: e.message)
+        }
     }
 }
 

@@ -81,11 +81,46 @@ public struct DeviceModel: Sendable, Hashable {
     public var bram36k: Int?
     /// Source of each figure, by key.
     public var sources: [String: String]
+    /// Scales fitted against measured networks (nil: the spec-sheet model, uncalibrated).
+    public var calibration: Calibration?
+
+    /// A model's correction from measurements: each op class's time (compute or memory bound, as
+    /// modelled) is multiplied by its scale; the launch and network overheads are replaced.
+    public struct Calibration: Sendable, Hashable {
+        /// Multipliers of the modelled time of dense convolutions/matrix products, depthwise
+        /// convolutions, and elementwise operators (pooling, adds, activations).
+        public var conv: Double, depthwise: Double, elementwise: Double
+        /// Fixed cost per operator in microseconds, and per inference in milliseconds.
+        public var launchOverheadUs: Double, networkOverheadMs: Double
+        /// What it was fitted on and its error there, shown wherever the model's latencies are.
+        public var source: String
+
+        public init(conv: Double, depthwise: Double, elementwise: Double, launchOverheadUs: Double, networkOverheadMs: Double, source: String) {
+            self.conv = conv; self.depthwise = depthwise; self.elementwise = elementwise
+            self.launchOverheadUs = launchOverheadUs; self.networkOverheadMs = networkOverheadMs; self.source = source
+        }
+    }
+
+    /// One line saying how far to trust the model: its calibration source, or that it is uncalibrated.
+    public var calibrationNote: String { calibration.map { "calibrated: \($0.source)" } ?? "uncalibrated spec-sheet model" }
 
     /// Latency of `sig` in milliseconds as the model predicts it.
     public func latencyMs(_ sig: OperatorSignature) -> Double {
-        parts(sig).reduce(0) { $0 + time($1) } + launchOverheadUs / 1000
+        let t = classTimesMs(sig)
+        guard let c = calibration else { return t[0] + t[1] + t[2] + launchOverheadUs / 1000 }
+        return c.conv * t[0] + c.depthwise * t[1] + c.elementwise * t[2] + c.launchOverheadUs / 1000
     }
+
+    /// The uncalibrated modelled time of `sig` in milliseconds split by op class (dense,
+    /// depthwise, elementwise), launch overhead excluded: what a calibration scales.
+    public func classTimesMs(_ sig: OperatorSignature) -> [Double] {
+        var t = [0.0, 0.0, 0.0]
+        for p in parts(sig) { t[p.cls] += time(p) }
+        return t
+    }
+
+    /// The per-inference constant in milliseconds (the calibrated one when calibrated).
+    public var effectiveNetworkOverheadMs: Double { calibration?.networkOverheadMs ?? networkOverheadMs }
 
     /// The operator as primitive pieces: (op class, FLOPs, bytes moved, conv dims for the FPGA engine).
     struct Piece { var cls: Int; var flops: Double; var bytes: Double; var conv: (m: Int, n: Int, r: Int, c: Int, k: Int, groups: Int)? }
@@ -153,8 +188,8 @@ public struct DeviceModel: Sendable, Hashable {
 
     /// A table holding the model's prediction for every signature.
     public func table(for signatures: [OperatorSignature], date: String = "") -> LatencyTable {
-        var t = LatencyTable(provenance: TableProvenance(device: name, method: "model", date: date, source: "duet device model \(name)"),
-                             networkOverheadMs: networkOverheadMs, rewrites: rewrites, fusion: fusion)
+        var t = LatencyTable(provenance: TableProvenance(device: name, method: "model", date: date, source: "duet device model \(name) (\(calibrationNote))"),
+                             networkOverheadMs: effectiveNetworkOverheadMs, rewrites: rewrites, fusion: fusion)
         for s in signatures { t.insert(LatencyEntry(s, meanMs: latencyMs(s))) }
         return t
     }
@@ -222,6 +257,15 @@ extension DeviceModel {
             }
             f.finish()
         }
+        var calibration: Calibration?
+        if let c = r.object("calibration") {
+            calibration = Calibration(conv: c.double("conv", required: true, min: 0) ?? 1, depthwise: c.double("depthwise", required: true, min: 0) ?? 1,
+                                      elementwise: c.double("elementwise", required: true, min: 0) ?? 1,
+                                      launchOverheadUs: c.double("launch_overhead_us", required: true, min: 0) ?? 0,
+                                      networkOverheadMs: c.double("network_overhead_ms", required: true, min: 0) ?? 0,
+                                      source: c.string("source", required: true) ?? "")
+            c.finish()
+        }
         var sources: [String: String] = [:]
         if let s = r.object("sources") {
             for k in s.keys { if let v = s.string(k) { sources[k] = v } }
@@ -233,6 +277,6 @@ extension DeviceModel {
         return DeviceModel(name: name, summary: summary, kind: kind, precision: precision, clockMHz: clock, cores: cores,
                            peakConvGFLOPs: peakConv, peakDepthwiseGFLOPs: dw, peakElementwiseGFLOPs: ew, memoryGBps: bw,
                            launchOverheadUs: launch, networkOverheadMs: overhead, rewrites: rewrites, fusion: fusion,
-                           engine: engine, dsps: dsps, bram36k: bram, sources: sources)
+                           engine: engine, dsps: dsps, bram36k: bram, sources: sources, calibration: calibration)
     }
 }

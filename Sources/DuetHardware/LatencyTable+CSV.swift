@@ -34,7 +34,7 @@ extension LatencyTable {
         s += (["key"] + OperatorSignature.fieldNames + Self.valueColumns).joined(separator: ",") + "\n"
         for e in entries {
             s += ([e.signature.key] + e.signature.fieldValues + [JSONValue.format(e.meanMs), JSONValue.format(e.stdMs), String(e.count)])
-                .joined(separator: ",") + "\n"
+                .map(CSVDocument.quote).joined(separator: ",") + "\n"
         }
         return s
     }
@@ -43,69 +43,68 @@ extension LatencyTable {
         s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
     }
 
-    /// Parses CSV written by ``csv()`` (the `key` column is optional; columns may come in any
-    /// order); every bad row is reported with its line number.
+    /// Parses CSV written by ``csv()`` (read by DuetCore's ``CSVDocument``, so quoted fields are
+    /// RFC 4180; `#` lines carry the metadata; the `key` column is optional; columns may come in
+    /// any order); every bad row is reported with its line number.
     public static func parseCSV(_ text: String, file: String? = nil) throws -> LatencyTable {
         var c = IssueCollector(file: file)
         var prov = TableProvenance(device: "", method: "")
         var overhead = 0.0
         var failures: [String: String] = [:]
         var rewrites: [GraphRewrite] = [.deadCode, .foldConstants], fusion: [FusionRule] = [.convBN, .convAct, .addAct]
-        var header: [String]?
         var table = LatencyTable(provenance: prov)
-        for (n, raw) in text.split(whereSeparator: \.isNewline).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { continue }
-            if line.hasPrefix("#") {
-                let body = line.dropFirst().trimmingCharacters(in: .whitespaces)
-                guard let colon = body.firstIndex(of: ":") else { continue }
-                let name = String(body[..<colon]), value = body[body.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                switch name {
-                case "device": prov.device = value
-                case "method": prov.method = value
-                case "date": prov.date = value
-                case "source": prov.source = value
-                case "network_overhead_ms":
-                    if let v = Double(value), v >= 0, v.isFinite { overhead = v }
-                    else { c.add("line \(n + 1).network_overhead_ms", value: value, "expected a non-negative number of milliseconds") }
-                case "graph_rewrites":
-                    rewrites = []
-                    for w in value.split(separator: " ") {
-                        if let g = GraphRewrite(rawValue: String(w)) { rewrites.append(g) }
-                        else { c.add("line \(n + 1).graph_rewrites", value: String(w), "unknown graph rewrite", hint: Suggestion.hint(for: String(w), in: GraphRewrite.allCases.map(\.rawValue))) }
-                    }
-                case "fusion":
-                    fusion = []
-                    for w in value.split(separator: " ") {
-                        if let f = FusionRule(rawValue: String(w)) { fusion.append(f) }
-                        else { c.add("line \(n + 1).fusion", value: String(w), "unknown fusion rule", hint: Suggestion.hint(for: String(w), in: FusionRule.allCases.map(\.rawValue))) }
-                    }
-                case "failed":
-                    if let sep = value.range(of: ": ") { failures[String(value[..<sep.lowerBound])] = String(value[sep.upperBound...]) }
-                default: break
+        let doc: CSVDocument
+        do { doc = try CSVDocument.parse(text, file: file, comment: "#") } catch let e as InputError {
+            if e.issues.count == 1, e.issues[0].message == "the file has no header line" {
+                throw InputError(file: file, message: "no header line",
+                                 hint: "a table CSV starts with key,\(OperatorSignature.fieldNames.joined(separator: ",")),mean_ms,std_ms,count")
+            }
+            throw e
+        }
+        for comment in doc.comments {
+            let body = comment.text.trimmingCharacters(in: .whitespaces)
+            guard let colon = body.firstIndex(of: ":") else { continue }
+            let name = String(body[..<colon]), value = body[body.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let n = comment.line
+            switch name {
+            case "device": prov.device = value
+            case "method": prov.method = value
+            case "date": prov.date = value
+            case "source": prov.source = value
+            case "network_overhead_ms":
+                if let v = Double(value), v >= 0, v.isFinite { overhead = v }
+                else { c.add("line \(n).network_overhead_ms", value: value, "expected a non-negative number of milliseconds") }
+            case "graph_rewrites":
+                rewrites = []
+                for w in value.split(separator: " ") {
+                    if let g = GraphRewrite(rawValue: String(w)) { rewrites.append(g) }
+                    else { c.add("line \(n).graph_rewrites", value: String(w), "unknown graph rewrite", hint: Suggestion.hint(for: String(w), in: GraphRewrite.allCases.map(\.rawValue))) }
                 }
-                continue
-            }
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let h = header else {
-                header = cells
-                let need = OperatorSignature.fieldNames + ["mean_ms"]
-                let missing = need.filter { !cells.contains($0) }
-                if !missing.isEmpty {
-                    throw InputError(file: file, keyPath: "line \(n + 1)", value: line,
-                                     message: "the header lacks column(s) \(missing.joined(separator: ", "))",
-                                     hint: "the header is " + (["key"] + OperatorSignature.fieldNames + valueColumns).joined(separator: ","))
+            case "fusion":
+                fusion = []
+                for w in value.split(separator: " ") {
+                    if let f = FusionRule(rawValue: String(w)) { fusion.append(f) }
+                    else { c.add("line \(n).fusion", value: String(w), "unknown fusion rule", hint: Suggestion.hint(for: String(w), in: FusionRule.allCases.map(\.rawValue))) }
                 }
-                continue
+            case "failed":
+                if let sep = value.range(of: ": ") { failures[String(value[..<sep.lowerBound])] = String(value[sep.upperBound...]) }
+            default: break
             }
-            let path = "line \(n + 1)"
-            guard cells.count == h.count else {
-                c.add(path, value: line, "expected \(h.count) comma-separated values, found \(cells.count)"); continue
-            }
+        }
+        let h = doc.header
+        let need = OperatorSignature.fieldNames + ["mean_ms"]
+        let missing = need.filter { !h.contains($0) }
+        if !missing.isEmpty {
+            throw InputError(file: file, keyPath: "line \(doc.headerLine)", value: h.joined(separator: ","),
+                             message: "the header lacks column(s) \(missing.joined(separator: ", "))",
+                             hint: "the header is " + (["key"] + OperatorSignature.fieldNames + valueColumns).joined(separator: ","))
+        }
+        for r in doc.records {
+            let path = "line \(r.line)"
             var fields: [String: String] = [:]
             var values: [String: String] = [:]
             var key: String?
-            for (name, v) in zip(h, cells) {
+            for (name, v) in zip(h, r.fields) {
                 if name == "key" { key = v } else if valueColumns.contains(name) { values[name] = v } else { fields[name] = v }
             }
             guard let sig = try c.attempt({ try OperatorSignature.from(fields: fields, keyPath: path) }) else { continue }
@@ -128,7 +127,6 @@ extension LatencyTable {
             if table.contains(sig) { c.add(path, value: sig.key, "duplicate entry", hint: "keep one row per operator"); continue }
             table.insert(LatencyEntry(sig, meanMs: mean, stdMs: std, count: count))
         }
-        if header == nil { c.add("", "no header line", hint: "a table CSV starts with key,\(OperatorSignature.fieldNames.joined(separator: ",")),mean_ms,std_ms,count") }
         try c.throwIfAny()
         table.provenance = prov
         table.networkOverheadMs = overhead

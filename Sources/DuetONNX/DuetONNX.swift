@@ -72,22 +72,14 @@ public enum ONNX {
         return try e.run()
     }
 
-    /// Settings of the loader that ``register()`` installs (the CLI's `--allow-unknown` sets them).
-    public static let loaderOptions = Mutex<ImportOptions>(ImportOptions())
-
-    /// Called with a warning for each network imported with placeholders (the CLI prints to stderr).
-    public static let warningHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
-
-    /// Makes every place that takes a network accept `.onnx` files (`NetworkReference`). The
-    /// batch of ``BuildOptions`` fills a dynamic batch dimension.
-    public static func register() {
+    /// Makes every place that takes a network accept `.onnx` files (`NetworkReference`): the
+    /// batch of ``BuildOptions`` fills a dynamic batch dimension and its
+    /// ``BuildOptions/allowUnknownOperators`` allows placeholders; `warn` is called with a line for
+    /// each placeholder of an imported network. The executable calls this once at start-up.
+    public static func register(warn: (@Sendable (String) -> Void)? = nil) {
         NetworkReference.register(fileExtension: "onnx") { path, build in
-            var o = loaderOptions.withLock { $0 }
-            o.batch = build.batch
-            let r = try load(path: path, options: o)
-            if !r.network.notes.isEmpty, let warn = warningHandler.withLock({ $0 }) {
-                for n in r.network.notes { warn("\(path): \(n)") }
-            }
+            let r = try load(path: path, options: ImportOptions(batch: build.batch, allowUnknown: build.allowUnknownOperators))
+            if let warn { for n in r.network.notes { warn("\(path): \(n)") } }
             return r.network
         }
     }

@@ -40,42 +40,63 @@ public actor Evaluator<P: Problem> {
         }
     }
 
-    /// The outcome of each design of `points`, in order.
-    public func evaluate(_ points: [Point]) async -> [Outcome] {
+    /// Called once for each design of a batch as its outcome is known, from concurrent tasks:
+    /// its index in the batch, the outcome and the wall seconds its evaluation took (0 for a
+    /// cache hit).
+    public typealias OutcomeHandler = @Sendable (_ index: Int, _ outcome: Outcome, _ seconds: Double) async -> Void
+
+    /// The outcome of each design of `points`, in order. Equivalent designs (see
+    /// ``Problem/canonical(_:)``) are evaluated once, as their canonical point.
+    public func evaluate(_ points: [Point], onEach: OutcomeHandler? = nil) async -> [Outcome] {
+        let keys = points.map(problem.canonical)
         if !caching {
-            let outcomes = await evaluateMisses(points)
-            return outcomes
+            return await evaluateMisses(keys, onEach: onEach, indices: Array(keys.indices))
         }
         // Look each point up once; a miss gets a fresh slot (later repeats in the batch find it).
-        var slot = [Int](repeating: 0, count: points.count)
-        var todo: [Point] = []
+        var slot = [Int](repeating: 0, count: keys.count)
+        var todo: [Point] = [], todoIndex: [Int] = [], hits: [Int] = []
         let base = store.count
-        for (k, p) in points.enumerated() {
+        for (k, p) in keys.enumerated() {
             var fresh = false
             let next = base + todo.count
             func claim(_ s: inout Int) { if s < 0 { s = next; fresh = true } }
             claim(&cache[p, default: -1])
             if fresh {
                 todo.append(p)
+                todoIndex.append(k)
                 slot[k] = next
             } else {
                 slot[k] = cache[p]!
                 cacheHits += 1
+                hits.append(k)
             }
         }
         if !todo.isEmpty {
             store.append(contentsOf: repeatElement(nil, count: todo.count))
-            let outcomes = await evaluateMisses(todo)
+            let outcomes = await evaluateMisses(todo, onEach: onEach, indices: todoIndex)
             for (t, o) in outcomes.enumerated() { store[base + t] = o }
         }
+        if let onEach { for k in hits { await onEach(k, store[slot[k]]!, 0) } }
         return slot.map { store[$0]! }
     }
 
-    /// Evaluates `points` (no cache), updating the counters and the timing estimate.
-    func evaluateMisses(_ points: [Point]) async -> [Outcome] {
+    /// Tells the cache the outcome of a design evaluated elsewhere (a resumed study's trial), so
+    /// that it is not evaluated again.
+    public func prime(_ point: Point, _ outcome: Outcome) {
+        guard caching else { return }
+        let key = problem.canonical(point)
+        guard cache[key] == nil else { return }
+        cache[key] = store.count
+        store.append(outcome)
+    }
+
+    /// Evaluates `points` (no cache), updating the counters and the timing estimate; `indices`
+    /// are the points' positions in the caller's batch (for `onEach`).
+    func evaluateMisses(_ points: [Point], onEach: OutcomeHandler? = nil, indices: [Int] = []) async -> [Outcome] {
         if points.isEmpty { return [] }
         let start = ContinuousClock.now
-        let outcomes = await Self.run(problem, points, concurrency: concurrency, chunk: chunkSize(for: points.count))
+        let outcomes = await Self.run(problem, points, concurrency: concurrency, chunk: chunkSize(for: points.count),
+                                      onEach: onEach, indices: indices)
         let elapsed = (ContinuousClock.now - start).seconds
         let perEvaluation = elapsed * Double(min(concurrency, points.count)) / Double(points.count)
         secondsPerEvaluation = secondsPerEvaluation.map { 0.5 * $0 + 0.5 * perEvaluation } ?? perEvaluation
@@ -96,12 +117,20 @@ public actor Evaluator<P: Problem> {
         return max(1, min(cheap, even))
     }
 
-    static func run(_ problem: P, _ points: [Point], concurrency: Int, chunk: Int) async -> [Outcome] {
+    static func run(_ problem: P, _ points: [Point], concurrency: Int, chunk: Int,
+                    onEach: OutcomeHandler? = nil, indices: [Int] = []) async -> [Outcome] {
         let chunks = stride(from: 0, to: points.count, by: chunk).map { $0..<min($0 + chunk, points.count) }
+        @Sendable func one(_ k: Int, _ p: Point) async -> Outcome {
+            guard let onEach else { return await evaluateOne(problem, p) }
+            let t0 = ContinuousClock.now
+            let o = await evaluateOne(problem, p)
+            await onEach(indices[k], o, (ContinuousClock.now - t0).seconds)
+            return o
+        }
         if chunks.count == 1 || concurrency == 1 {
             var out: [Outcome] = []
             out.reserveCapacity(points.count)
-            for p in points { out.append(await evaluateOne(problem, p)) }
+            for (k, p) in points.enumerated() { out.append(await one(k, p)) }
             return out
         }
         var out = [Outcome?](repeating: nil, count: points.count)
@@ -113,7 +142,7 @@ public actor Evaluator<P: Problem> {
                 group.addTask {
                     var r: [Outcome] = []
                     r.reserveCapacity(slice.count)
-                    for p in slice { r.append(await evaluateOne(problem, p)) }
+                    for (k, p) in zip(range, slice) { r.append(await one(k, p)) }
                     return (range.lowerBound, r)
                 }
                 next += 1

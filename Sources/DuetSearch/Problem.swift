@@ -12,10 +12,16 @@ public protocol Problem: Sendable {
     var constraints: [String] { get }
     /// Evaluates one design.
     func evaluate(_ point: Point) async throws -> Evaluation
+    /// The representative of `point`'s class of equivalent designs (e.g. a chip whose
+    /// interchangeable sub-accelerators are listed in another order): the design that is
+    /// evaluated and the key of the evaluation cache, so that equivalent designs are evaluated
+    /// once. The default is the point itself.
+    func canonical(_ point: Point) -> Point
 }
 
 extension Problem {
     public var constraints: [String] { [] }
+    public func canonical(_ point: Point) -> Point { point }
 }
 
 /// One objective of a ``Problem``.
@@ -42,13 +48,21 @@ public struct Evaluation: Sendable, Hashable {
     public var objectives: [Double]
     /// One value per ``Problem/constraints``; ≤ 0 means satisfied.
     public var constraints: [Double]
+    /// Other named measurements of the design, kept with it by studies (e.g. each task's latency
+    /// in ms beside the objectives); units are in the names.
+    public var metrics: [String: Double]
+    /// A description of the design as evaluated (e.g. JSON of the decoded design), kept with it.
+    public var detail: String?
 
-    public init(objectives: [Double], constraints: [Double] = []) {
+    public init(objectives: [Double], constraints: [Double] = [], metrics: [String: Double] = [:], detail: String? = nil) {
         self.objectives = objectives
         self.constraints = constraints
+        self.metrics = metrics
+        self.detail = detail
     }
 
-    /// The total violation, Σ max(0, gᵢ); 0 for a feasible design.
+    /// The total violation, Σ max(0, gᵢ) summed in constraint order (so the same design gives
+    /// the same bits whatever the run); 0 for a feasible design.
     public var violation: Double {
         var v = 0.0
         for g in constraints where g > 0 { v += g }

@@ -70,8 +70,24 @@ public struct CostDecomposition: Sendable {
     /// picoseconds, attributed to its first layer; the network constant in the constant) and MACs.
     /// Fusion across the parts a choice changes can make a device's latency non-additive: check
     /// the result with ``mismatches(space:target:architectures:)``.
-    public static func make(space: any NetworkSpace, table: TableTarget, tabulateLimit: Int = 100_000) throws -> CostDecomposition {
+    /// A tabulated decomposition is read from and written to `cache` when given (keyed by the
+    /// space and the table's content and rules, see ``TabulationCache``).
+    public static func make(space: any NetworkSpace, table: TableTarget, tabulateLimit: Int = 100_000, cache: TabulationCache? = nil) throws -> CostDecomposition {
         let metrics = ["latency_ps", "macs"]
+        if let cache, space.cardinality <= Double(tabulateLimit) {
+            let key = TabulationCache.key(space: space, target: table, metrics: metrics)
+            let count = Int(space.cardinality)
+            if let values = cache.load(key: key, metrics: metrics, count: count) {
+                var d = CostDecomposition(kind: .tabulated, metrics: metrics, constant: Dictionary(uniqueKeysWithValues: metrics.map { ($0, Int64(0)) }),
+                                          terms: [:], adds: [:], cellsPerStage: 1)
+                d.tabulated = values
+                d.radix = space.dimensions.map(\.options.count)
+                return d
+            }
+            let d = try make(space: space, table: table, tabulateLimit: tabulateLimit, cache: nil)
+            if case .tabulated = d.kind, d.tabulated.values.allSatisfy({ $0.count == count }) { cache.store(key: key, metrics: metrics, values: d.tabulated) }
+            return d
+        }
         // MACs of NAS-Bench-201 are an exact structural sum (the network Duet builds); tabulating
         // them from that sum saves a second analysis of every network.
         let structuralMACs: CostDecomposition? = space is NASBench201Space ? try make(space: space, metrics: ["macs"]) { choices in

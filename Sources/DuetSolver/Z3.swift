@@ -9,9 +9,15 @@ public struct Z3Error: Error, CustomStringConvertible, Sendable {
 /// The truthful answer of a check.
 public enum Z3Status: String, Sendable { case sat, unsat, unknown }
 
-/// A Z3 context with reference-counted handles. Z3 objects are not thread-safe: use one context
-/// per task. Every call is followed by an error check that throws a ``Z3Error``.
-public final class Z3Context: @unchecked Sendable {
+/// A Z3 context with reference-counted handles. Every call is followed by an error check that
+/// throws a ``Z3Error``.
+///
+/// Z3 objects are not thread-safe, so contexts, terms, solvers and optimizers are not `Sendable`:
+/// each is created, used and released by one task. The one exception is ``interrupt()``, which Z3
+/// documents as safe from any thread (it only sets a flag the running check polls); that is what
+/// the deadline watchdog of ``Z3Solver/check(deadline:)`` calls from its own task, through
+/// ``Z3Context/Interrupter`` — the only Sendable view of a context.
+public final class Z3Context {
     let raw: Z3_context
 
     public init() {
@@ -64,6 +70,15 @@ public final class Z3Context: @unchecked Sendable {
     /// Interrupts a running check from another thread (used for timeouts).
     public func interrupt() { Z3_interrupt(raw) }
 
+    /// The Sendable view of a context that can only interrupt it (keeping it alive meanwhile).
+    public struct Interrupter: @unchecked Sendable {
+        // Safe: the only call made through it is Z3_interrupt, which Z3 allows from any thread.
+        let context: Z3Context
+        public func interrupt() { context.interrupt() }
+    }
+
+    public var interrupter: Interrupter { Interrupter(context: self) }
+
     // MARK: Terms
 
     func wrap(_ a: Z3_ast?) throws -> Z3Term {
@@ -101,7 +116,7 @@ public final class Z3Context: @unchecked Sendable {
 }
 
 /// A term (AST) holding a reference in its context; released when the last Swift reference goes.
-public final class Z3Term: @unchecked Sendable {
+public final class Z3Term {
     let context: Z3Context
     let ast: Z3_ast
     init(_ c: Z3Context, _ a: Z3_ast) {
@@ -115,7 +130,7 @@ public final class Z3Term: @unchecked Sendable {
 
 /// A satisfiability solver with tracked assertions (for unsat cores) and a timeout that is
 /// honoured by interrupting Z3 from a watchdog when its own timeout is not.
-public final class Z3Solver: @unchecked Sendable {
+public final class Z3Solver {
     let context: Z3Context
     let raw: Z3_solver
     private var trackers: [(name: String, literal: Z3Term)] = []
@@ -147,26 +162,18 @@ public final class Z3Solver: @unchecked Sendable {
     public func push() { Z3_solver_push(context.raw, raw) }
     public func pop() { Z3_solver_pop(context.raw, raw, 1) }
 
-    /// Checks satisfiability; `deadline` interrupts Z3 if it runs past it.
+    /// Checks satisfiability; `deadline` interrupts Z3 if it runs past it (a task that sleeps
+    /// until the deadline, cancelled as soon as the check returns).
     public func check(deadline: Date? = nil) throws -> Z3Status {
-        var watchdog: Thread?
-        let finished = NSLock()
-        nonisolated(unsafe) var done = false
-        if let deadline {
-            let ctx = context
-            watchdog = Thread {
-                while Date() < deadline {
-                    finished.lock(); let d = done; finished.unlock()
-                    if d { return }
-                    Thread.sleep(forTimeInterval: 0.01)
-                }
-                finished.lock(); let d = done; finished.unlock()
-                if !d { ctx.interrupt() }
+        let watchdog = deadline.map { deadline in
+            let interrupter = context.interrupter
+            return Task.detached {
+                try? await Task.sleep(nanoseconds: UInt64(max(0, deadline.timeIntervalSinceNow) * 1e9))
+                if !Task.isCancelled { interrupter.interrupt() }
             }
-            watchdog?.start()
         }
         let r = Z3_solver_check(context.raw, raw)
-        finished.lock(); done = true; finished.unlock()
+        watchdog?.cancel()
         try context.check()
         if r == Z3_L_TRUE { return .sat }
         if r == Z3_L_FALSE { return .unsat }
@@ -197,7 +204,7 @@ public final class Z3Solver: @unchecked Sendable {
 
 /// Z3's optimizer for one integer objective, reporting the proven bound: a result is optimal
 /// only when Z3's lower and upper bounds meet.
-public final class Z3Optimizer: @unchecked Sendable {
+public final class Z3Optimizer {
     let context: Z3Context
     let raw: Z3_optimize
 

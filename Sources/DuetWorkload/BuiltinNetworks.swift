@@ -10,8 +10,12 @@ public struct BuildOptions: Sendable, Hashable {
     public var batch: Int = 1
     /// Output classes; nil = the network's default.
     public var classes: Int?
-    public init(input: Int? = nil, width: Double = 1.0, batch: Int = 1, classes: Int? = nil) {
+    /// For imported files (ONNX): count operators Duet cannot model as zero-cost placeholders,
+    /// noted in ``Network/notes``, instead of refusing the file.
+    public var allowUnknownOperators: Bool = false
+    public init(input: Int? = nil, width: Double = 1.0, batch: Int = 1, classes: Int? = nil, allowUnknownOperators: Bool = false) {
         self.input = input; self.width = width; self.batch = batch; self.classes = classes
+        self.allowUnknownOperators = allowUnknownOperators
     }
 
     /// Valid input sizes (pixels or tokens): 1 to 2²⁰.

@@ -10,18 +10,41 @@ import DuetCore
 /// as in the FBNet builder's `Identity`). 9²² ≈ 9.85 × 10²⁰ architectures.
 ///
 /// Arch string: the 22 op names separated by spaces (commas accepted).
+///
+/// ``cifar100`` is the variant HW-NAS-Bench measured and HELP redistributes (`fbnet-c100`):
+/// 32×32 input, stem stride 1, stage strides 1,1,2,2,1,2,1, a 1×1 head to 1504 channels and 100
+/// classes (HW-NAS-Bench's `FBNet_Infer` and its lookup-table code: `if "cifar" in dataset`),
+/// with the same 22-choice arch strings.
 public struct FBNetSpace: NetworkSpace {
     public static let ops = ["k3_e1", "k3_e1_g2", "k3_e3", "k3_e6", "k5_e1", "k5_e1_g2", "k5_e3", "k5_e6", "skip"]
     /// (channels, count, first stride) of the searchable stages.
     public static let stages: [(c: Int, n: Int, s: Int)] = [(16, 1, 1), (24, 4, 2), (32, 4, 2), (64, 4, 2), (112, 4, 1), (184, 4, 2), (352, 1, 1)]
 
-    public var name: String { "fbnet" }
-    public var summary: String { "FBNet space (Wu et al. CVPR 2019; HW-NAS-Bench): 22 layers × 9 ops" }
+    public var name: String
+    public var summary: String {
+        name == "fbnet" ? "FBNet space (Wu et al. CVPR 2019; HW-NAS-Bench): 22 layers × 9 ops"
+            : "FBNet space, HW-NAS-Bench's CIFAR-100 variant (32×32, stem stride 1, 1504-channel head, 100 classes): 22 layers × 9 ops"
+    }
     public var dimensions: [SpaceDimension] { (0..<22).map { SpaceDimension("layer\($0)", Self.ops) } }
 
+    /// Input height and width in pixels.
     public var input: Int
     public var classes: Int
-    public init(input: Int = 224, classes: Int = 1000) { self.input = input; self.classes = classes }
+    /// Stride of the 3×3 stem convolution.
+    public var stemStride: Int = 2
+    /// First stride of each of the 7 stages.
+    public var stageStrides: [Int] = Self.stages.map(\.s)
+    /// Channels of the 1×1 head convolution.
+    public var headChannels: Int = 1984
+
+    public init(input: Int = 224, classes: Int = 1000) { self.input = input; self.classes = classes; name = "fbnet" }
+
+    /// HW-NAS-Bench's CIFAR-100 FBNet (`fbnet-c100`).
+    public static var cifar100: FBNetSpace {
+        var s = FBNetSpace(input: 32, classes: 100)
+        s.name = "fbnet-c100"; s.stemStride = 1; s.stageStrides = [1, 1, 2, 2, 1, 2, 1]; s.headChannels = 1504
+        return s
+    }
 
     public func parse(_ text: String) throws -> Architecture {
         let items = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }).map(String.init)
@@ -37,11 +60,11 @@ public struct FBNetSpace: NetworkSpace {
     public func network(_ arch: Architecture) throws -> Network {
         try validate(arch)
         var b = NetworkBuilder(name: "fbnet", input: TensorShape([3, input, input]))
-        b.conv("stem", out: 16, kernel: 3, stride: 2, act: .relu)
+        b.conv("stem", out: 16, kernel: 3, stride: stemStride, act: .relu)
         var cin = 16, layer = 0
-        for st in Self.stages {
+        for (si, st) in Self.stages.enumerated() {
             for i in 0..<st.n {
-                let s = i == 0 ? st.s : 1
+                let s = i == 0 ? stageStrides[si] : 1
                 let op = Self.ops[arch.choices[layer]]
                 let p = "layer\(layer)"
                 let x = b.current
@@ -62,7 +85,7 @@ public struct FBNetSpace: NetworkSpace {
                 layer += 1
             }
         }
-        b.conv("head", out: 1984, kernel: 1, act: .relu)
+        b.conv("head", out: headChannels, kernel: 1, act: .relu)
         b.add("gap", .globalPool(.avg))
         b.add("flatten", .flatten)
         b.dense("classifier", out: classes)

@@ -13,6 +13,14 @@ public enum NetworkReference {
         if ref.hasPrefix("layer:") { return try inlineLayer(String(ref.dropFirst(6)), batch: options.batch) }
         if let colon = ref.firstIndex(of: ":"), let space = NetworkSpaces.named(String(ref[..<colon])) {
             let arch = String(ref[ref.index(after: colon)...])
+            // A space fixes its input size, width and classes: an option it cannot honor is refused, not ignored.
+            let asked = [options.input.map { "--input \($0)" }, options.width != 1 ? "--width \(options.width)" : nil,
+                         options.classes.map { "--classes \($0)" }].compactMap { $0 }
+            if !asked.isEmpty {
+                throw InputError(keyPath: asked[0].split(separator: " ")[0].description, value: ref,
+                                 message: "a point of the space '\(space.name)' has the space's own input size, width and classes; \(asked.joined(separator: ", ")) cannot be applied",
+                                 hint: "drop the option" + (space.name == "fbnet" ? ", or use the space fbnet-c100 (HW-NAS-Bench's CIFAR-100 FBNet, 32×32 input)" : ""))
+            }
             do { return try space.network(parsing: arch) } catch let e as InputError {
                 throw InputError(e.issues.map { var i = $0; i.message = "in \(space.name) arch: " + i.message; return i })
             }

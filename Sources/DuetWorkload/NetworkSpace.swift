@@ -98,7 +98,7 @@ extension NetworkSpace {
 
 /// The spaces Duet ships.
 public enum NetworkSpaces {
-    public static let all: [any NetworkSpace] = [NASBench201Space(), FBNetSpace(), OFAMobileNetV3Space(), ChainSpace.nasaic]
+    public static let all: [any NetworkSpace] = [NASBench201Space(), FBNetSpace(), FBNetSpace.cifar100, OFAMobileNetV3Space(), ChainSpace.nasaic]
 
     /// The most architectures one sample may draw: 10⁶ (each is analysed and printed; more would
     /// take hours and gigabytes).
@@ -113,10 +113,10 @@ public enum NetworkSpaces {
         return count
     }
 
-    /// Looks a space up by name or alias (`nb201`, `nasbench201`, `fbnet`, `ofa`, `ofa-mbv3`, `nasaic`).
+    /// Looks a space up by name or alias (`nb201`, `nasbench201`, `fbnet`, `fbnet-c100`, `fbnet-cifar100`, `ofa`, `ofa-mbv3`, `nasaic`).
     public static func named(_ name: String) -> (any NetworkSpace)? {
         let key = name.lowercased()
-        let aliases = ["nasbench201": "nb201", "nas-bench-201": "nb201", "ofa": "ofa-mbv3", "ofa-mobilenetv3": "ofa-mbv3"]
+        let aliases = ["fbnet-cifar100": "fbnet-c100", "nasbench201": "nb201", "nas-bench-201": "nb201", "ofa": "ofa-mbv3", "ofa-mobilenetv3": "ofa-mbv3"]
         let canonical = aliases[key] ?? key
         return all.first { $0.name == canonical }
     }

@@ -48,18 +48,15 @@ struct ChipBenchmark: AsyncParsableCommand {
                 let yaml = "tasks:\n\(tasks)\n\(Self.hardware)\nbudgets:\n  area_mm2: \(area)\nobjectives:\n  - minimize: latency_ms\n"
                 let cfg = try ExploreConfig.load(text: yaml, path: path, dataDir: dataDir)
                 guard case .hardware(let spec) = cfg.target else { continue }
-                let nets = try cfg.tasks.map { t -> NetworkAnalysis in
-                    var a = try NetworkReference.resolve(t.network!).analyze()
-                    a.network.name = t.name
-                    return a
-                }
+                let nets = try ChipSolveSetup.networks(cfg)
+                let setup = try ChipSolveSetup.make(cfg)
                 // The exact solver: evaluate every configuration at each count, then Z3.
                 var t0 = Date()
                 let space = try ChipSpaceCandidates.evaluate(spec: spec, networks: nets, dataDir: dataDir)
                 let evalSeconds = Date().timeIntervalSince(t0)
                 let cands = try space.solverCandidates()
-                let budget = ChipBudget(name: "area_mm2", metric: .area, limit: Int64((area * 1e6).rounded(.down))) { "\(Double($0) * 1e-6) mm²" }
-                let solver = ChipAssignmentSolver(networks: cfg.tasks.map(\.name), candidates: cands, budgets: [budget], objective: .makespan,
+                let budget = setup.budgets[0]
+                let solver = ChipAssignmentSolver(networks: cfg.tasks.map(\.name), candidates: cands, budgets: setup.budgets, objective: setup.objective,
                                                   timeoutSeconds: timeout)
                 t0 = Date()
                 let r = try solver.solve()

@@ -4,7 +4,7 @@ import DuetONNX
 import Foundation
 
 /// `duet`: the command-line front end. Thin: parse, load, call the library, print.
-struct Duet: AsyncParsableCommand {
+@main struct Duet: AsyncParsableCommand {
     static let version = "0.1.0"
     static let configuration = CommandConfiguration(
         commandName: "duet",
@@ -18,22 +18,20 @@ struct Duet: AsyncParsableCommand {
         subcommands: [EvaluateCommand.self, ExploreCommand.self, NetworkCommand.self, SpaceCommand.self, StudyCommand.self, ReportCommand.self, SolveCommand.self, TableCommand.self, TemplateCommand.self])
 }
 
-/// Exit status for an error: 2 for bad input (Duet's ``InputError`` and argument errors).
-enum ExitStatus {
-    static func code(for error: Error) -> Int32 {
+extension Duet {
+    /// Exit status for an error: 2 for bad input (Duet's ``InputError`` and argument errors).
+    static func exitStatus(for error: Error) -> Int32 {
         if error is InputError { return 2 }
-        let c = Duet.exitCode(for: error)
+        let c = exitCode(for: error)
         if c == .validationFailure { return 2 }
         return c.rawValue
     }
-}
 
-@main enum Main {
+    /// Runs the command line: bad input of any kind is reported on stderr with exit code 2.
     static func main() async {
-        ONNX.register()
-        ONNX.warningHandler.withLock { $0 = { FileHandle.standardError.write(Data(("warning: " + $0 + "\n").utf8)) } }
+        ONNX.register(warn: { FileHandle.standardError.write(Data(("warning: " + $0 + "\n").utf8)) })
         do {
-            var command = try Duet.parseAsRoot()
+            var command = try parseAsRoot()
             if var async = command as? AsyncParsableCommand {
                 try await async.run()
             } else {
@@ -41,14 +39,13 @@ enum ExitStatus {
             }
         } catch let e as InputError {
             FileHandle.standardError.write(Data(("error: " + e.description + "\n").utf8))
-            exit(2)
+            Foundation.exit(2)
         } catch {
-            let code = ExitStatus.code(for: error)
-            if code == 2 {
-                FileHandle.standardError.write(Data((Duet.fullMessage(for: error) + "\n").utf8))
-                exit(2)
+            if exitStatus(for: error) == 2 {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
             }
-            Duet.exit(withError: error)
+            exit(withError: error)
         }
     }
 }

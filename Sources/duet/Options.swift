@@ -1,12 +1,10 @@
 import ArgumentParser
 import DuetCore
+import DuetReport
 import DuetWorkload
 import Foundation
 
-/// Output formats for reports on stdout.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json, csv
-}
+extension OutputFormat: ExpressibleByArgument {}
 
 /// Options shared by every command that builds a network.
 struct NetworkBuildOptions: ParsableArguments {

@@ -24,53 +24,37 @@ struct SolveCommand: AsyncParsableCommand {
     @Option(help: "Seconds before Z3 is stopped (status unknown); at most 86,400.") var timeout: Double = 60
     @Option(name: .customLong("set"), help: "Override a config scalar: key.path=value (repeatable).") var overrides: [String] = []
     @Option(help: "table or json.") var format: OutputFormat = .table
+    @Option(help: "Solve once per value of a config scalar: key.path=v1,v2,… (e.g. budgets.latency_ms=2,3.5,5); JSON: a list.") var sweep: String?
+    @Flag(name: .customLong("no-cache"), help: "Do not read or write the tabulation cache ($DUET_CACHE_DIR, $XDG_CACHE_HOME/duet or ~/.cache/duet).") var noCache = false
 
     func validate() throws {
         if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be greater than 0 and at most 86,400 seconds (got \(timeout))") }
         if format == .csv { throw ValidationError("--format must be table or json: a solve has one design, not rows (csv: duet study export)") }
+        if let sweep, sweep.split(separator: "=", maxSplits: 1).count != 2 { throw ValidationError("--sweep takes key.path=v1,v2,… (got '\(sweep)')") }
     }
 
     func run() async throws {
         let dataDir = try DataDirectory.locate()
-        let cfg = try ExploreConfig.load(path: config, overrides: overrides, dataDir: dataDir)
-        if case .hardware = cfg.target { try await runChip(cfg, dataDir: dataDir); return }
-        let start = Date()
-        let exact = try ExactSolve(config: cfg, dataDir: dataDir, timeoutSeconds: timeout)
-        let result = try exact.solve()
-        let (task, space, units, objective, solver, targetName) = (exact.task, exact.space, exact.units, exact.objective, exact.solver, exact.targetName)
-        let seconds = Date().timeIntervalSince(start)
-        let arch = result.arch.map { space.format($0) }
-        var objectives: [JSONValue.Field] = []
-        // The objective in the user's unit (the solver works in the decomposition's integers).
-        let objectiveScale = units[objective.metric]?.scale ?? 1
-        let bound = result.bound.map { $0 / objectiveScale }
-        if let v = result.value { objectives.append(.init(objective.metric, objective.metric == "macs" ? .int(Int(v)) : .double(v / objectiveScale))) }
-        if let m = result.arch.map({ solver.metrics($0) }) {
-            for (name, u) in units.sorted(by: { $0.key > $1.key }) where name != "macs" && name != objective.metric {
-                objectives.append(.init(name, .double(Double(m[u.metric]!) / u.scale)))
+        let runs: [[String]] = sweep.map { s in
+            let kv = s.split(separator: "=", maxSplits: 1)
+            return kv[1].split(separator: ",").map { overrides + ["\(kv[0])=\($0.trimmingCharacters(in: .whitespaces))"] }
+        } ?? [overrides]
+        var docs: [JSONValue] = [], texts: [String] = [], infeasible = false
+        for sets in runs {
+            let cfg = try ExploreConfig.load(path: config, overrides: sets, dataDir: dataDir)
+            if case .hardware = cfg.target {
+                guard sweep == nil else { throw ValidationError("--sweep works on table and accelerator targets, not hardware spaces") }
+                try await runChip(cfg, dataDir: dataDir); return
             }
-            if objective.metric != "macs" { objectives.append(.init("macs", .int(Int(m["macs"]!)))) }
+            let start = Date()
+            let exact = try ExactSolve(config: cfg, dataDir: dataDir, timeoutSeconds: timeout, cache: noCache ? nil : TabulationCache.default)
+            let result = try exact.solve()
+            let (doc, text) = exact.report(result, seconds: Date().timeIntervalSince(start))
+            docs.append(doc)
+            texts.append((sweep == nil ? "" : "\(sets.last!):\n") + text)
+            infeasible = infeasible || result.status == .infeasible
         }
-        let doc = JSONValue.obj([
-            "status": .string(result.status.rawValue),
-            "design": arch.map { .obj(["tasks": .object([.init(task.name, .string($0))]), (cfg.target.isTableDriven ? "device" : "accelerator"): .string(targetName)]) } ?? .null,
-            "objectives": .object(objectives),
-            "bound": bound.map { .double($0) } ?? .null,
-            "explanation": .array(result.explanation.map { .string($0) }),
-            "seconds": .double(seconds),
-            "accuracy_source": .string(task.accuracy.label),
-            "solver_checks": .int(result.checks),
-            "z3_version": result.usedZ3 ? .string(Z3Context.version) : .null,
-        ])
-        if format == .json { emit(doc.serialized() + "\n") } else {
-            var out = "status: \(result.status.rawValue)\n"
-            if let arch { out += "design: \(task.name) = \(arch) on \(targetName)\n" }
-            for f in objectives { out += "  \(f.key): \(f.value.serialized(pretty: false))\n" }
-            if let b = bound { out += "bound: \(b)\(result.status == .optimal ? " (proven)" : "")\n" }
-            for e in result.explanation { out += "  - \(e)\n" }
-            out += String(format: "%.2f s\n", seconds)
-            emit(out)
-        }
-        if result.status == .infeasible { throw ExitCode(1) }
+        if format == .json { emit((sweep == nil ? docs[0] : .array(docs)).serialized() + "\n") } else { emit(texts.joined(separator: "\n")) }
+        if infeasible { throw ExitCode(1) }
     }
 }

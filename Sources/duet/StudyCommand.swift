@@ -1,6 +1,7 @@
 import ArgumentParser
 import DuetCore
 import DuetReport
+import DuetExplore
 import DuetStudy
 import Foundation
 

@@ -6,7 +6,8 @@ import DuetReport
 import DuetWorkload
 import Foundation
 
-/// `duet table`: latency lookup tables for table-driven devices (phones, FPGAs).
+/// `duet table`: latency lookup tables for table-driven devices (phones, FPGAs). Parses, calls
+/// DuetHardware/DuetCostModel, prints.
 struct TableCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "table",
@@ -20,310 +21,100 @@ struct TableCommand: AsyncParsableCommand {
             """,
         subcommands: [Generate.self, Fit.self, Predict.self, Check.self, Convert.self])
 
-    // MARK: Shared helpers
-
-    static func space(_ name: String) throws -> any NetworkSpace { try SpaceCommand.lookup(name) }
-
-    /// Reads a CSV file (RFC 4180 quoting, any line endings) into a header and rows.
-    static func readCSV(_ path: String) throws -> (header: [String], rows: [(line: Int, cells: [String])]) {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw InputError(file: path, message: "cannot read the file", hint: "check the path")
-        }
-        var rows: [(Int, [String])] = []
-        var header: [String]?
-        for (n, line) in text.split(whereSeparator: \.isNewline).enumerated() {
-            if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
-            var cells: [String] = [], cur = "", quoted = false
-            var it = line.makeIterator()
-            while let ch = it.next() {
-                if quoted {
-                    if ch == "\"" {
-                        // A doubled quote is a literal quote; a single one ends the field.
-                        if let nx = it.next() { if nx == "\"" { cur.append("\"") } else { quoted = false; if nx == "," { cells.append(cur); cur = "" } else { cur.append(nx) } } }
-                        else { quoted = false }
-                    } else { cur.append(ch) }
-                } else if ch == "\"" { quoted = true }
-                else if ch == "," { cells.append(cur); cur = "" }
-                else { cur.append(ch) }
-            }
-            cells.append(cur)
-            if header == nil { header = cells.map { $0.trimmingCharacters(in: .whitespaces) } } else { rows.append((n + 1, cells)) }
-        }
-        guard let header else { throw InputError(file: path, message: "the file is empty", hint: "the first line names the columns") }
-        return (header, rows)
+    static func ints(_ text: String?, _ option: String) throws -> [Int]? {
+        try text.map { try $0.split(separator: ",").map { t in
+            guard let v = Int(t.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("\(option): '\(t)' is not an integer") }
+            return v
+        } }
     }
 
-    static func column(_ name: String, in header: [String], file: String, option: String) throws -> Int {
-        guard let i = header.firstIndex(of: name) else {
-            throw InputError(file: file, keyPath: option, value: name, message: "no such column",
-                             hint: Suggestion.closest(to: name, in: header).map { "did you mean '\($0)'?" } ?? "columns: \(header.joined(separator: ", "))")
-        }
-        return i
-    }
-
-    /// Architecture strings (and, when `latencyColumn` is given, measured latencies) from a CSV.
-    static func readArchs(_ path: String, archColumn: String, latencyColumn: String?) throws -> [(arch: String, latency: Double?)] {
-        let (header, rows) = try readCSV(path)
-        let ai = try column(archColumn, in: header, file: path, option: "--arch-column")
-        let li = try latencyColumn.map { try column($0, in: header, file: path, option: "--latency-column") }
-        var c = IssueCollector(file: path)
-        var out: [(String, Double?)] = []
-        for (line, cells) in rows {
-            guard cells.count == header.count else { c.add("line \(line)", value: "\(cells.count) fields", "expected \(header.count) fields"); continue }
-            var lat: Double?
-            if let li {
-                guard let v = Double(cells[li].trimmingCharacters(in: .whitespaces)), v.isFinite, v > 0 else {
-                    c.add("line \(line).\(header[li])", value: cells[li], "expected a positive latency in milliseconds"); continue
-                }
-                lat = v
-            }
-            out.append((cells[ai].trimmingCharacters(in: .whitespaces), lat))
-        }
-        try c.throwIfAny()
-        return out
-    }
-
-    /// Lowers every architecture; bad ones are reported together with their line.
-    static func lower(_ space: any NetworkSpace, _ archs: [String], device: TableDevice, what: String) throws -> [DeviceGraph] {
-        var c = IssueCollector()
-        var out: [DeviceGraph] = []
-        out.reserveCapacity(archs.count)
-        for (i, a) in archs.enumerated() {
-            do { out.append(try device.lower(SpaceOperators.deviceNetwork(space, space.parse(a)))) } catch let e as InputError {
-                c.add(e.under("\(what)[\(i)]"))
-                if c.issues.count > 20 { break }
-            }
-        }
-        try c.throwIfAny()
-        return out
-    }
-
-    static func parseRewrites(_ list: [String]) throws -> [GraphRewrite] {
-        if list == ["none"] { return [] }
-        return try list.map { s in
-            guard let g = GraphRewrite(rawValue: s) else {
-                throw ValidationError("unknown graph rewrite '\(s)'; choose from \(GraphRewrite.allCases.map(\.rawValue).joined(separator: ", ")) or none")
-            }
-            return g
-        }
-    }
-
-    static func parseFusion(_ list: [String]) throws -> [FusionRule] {
-        if list == ["none"] { return [] }
-        return try list.map { s in
-            guard let f = FusionRule(rawValue: s) else {
-                throw ValidationError("unknown fusion rule '\(s)'; choose from \(FusionRule.allCases.map(\.rawValue).joined(separator: ", ")) or none")
-            }
-            return f
-        }
-    }
-
-    static func errorsJSON(_ e: TableFit.Errors) -> JSONValue {
-        .obj(["networks": .int(e.count), "kendall_tau": .double(e.kendallTau), "mape_mean_pct": .double(e.meanAPE), "ape_median_pct": .double(e.medianAPE)])
-    }
-
-    static func errorsLine(_ e: TableFit.Errors) -> String {
-        String(format: "%d networks: Kendall tau %.4f, APE mean %.2f%%, median %.2f%%", e.count, e.kendallTau, e.meanAPE, e.medianAPE)
-    }
-
-    /// The space's covering architectures, or `sample` random ones.
-    static func architectures(_ s: any NetworkSpace, resolutions: [Int]?, sample: Int?, seed: UInt64) throws -> [Architecture] {
-        guard let sample else { return SpaceOperators.coveringArchitectures(s, resolutions: resolutions) }
-        guard sample >= 1 else { throw ValidationError("--sample must be at least 1") }
-        var rng = SeededGenerator(seed: seed)
-        return s.sample(count: sample, using: &rng)
-    }
-
-    static var stderrIsTerminal: Bool { isatty(2) == 1 }
-
+    static func today() -> String { let f = ISO8601DateFormatter(); f.formatOptions = [.withFullDate]; return f.string(from: Date()) }
     static func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
-
-    static func today() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withFullDate]
-        return f.string(from: Date())
-    }
-
-    // MARK: generate
+    static func save(_ t: LatencyTable, _ path: String) throws { try writeFile(try t.serialized(LatencyTable.FileFormat(path: path)!), to: path) }
 
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build a table for every operator of a space, network or operator list: from a device model or measured by a runner.",
             discussion: """
-                Runner protocol: --runner CMD is run with /bin/sh -c once per operator; it reads one
-                operator as JSON on stdin ({"key", "kind", "input": [H,W,C], "output", "kernel", "stride",
-                "groups", "expand", "se", "idskip", "act", "operands", "precision"}) and prints
-                {"latency_ms": …, "std_ms": …, "runs": …}. A run that fails, hangs past --timeout-s or
-                prints anything else is retried --retries times, then recorded in the table's failures.
-                If --out exists its entries are kept (resume) and only missing operators are measured.
-                Exit code 1 when some operators could not be measured (the table is still written).
+                Runner protocol (docs/FORMATS.md): --runner CMD is run with /bin/sh -c per operator, reads
+                the operator as JSON on stdin and prints {"latency_ms", "std_ms", "runs"}. Replies whose
+                std/mean exceeds --max-spread are measured again (up to --repeats calls, pooled). Failures
+                are retried --retries times, then recorded in the table. An existing --out is resumed.
+                Progress (done/total, rate, ETA) on stderr when it is a terminal. Exit 1 when some failed.
                 """)
-        @Option(help: "A network space (nb201, fbnet, ofa-mbv3).") var space: String?
+        @Option(help: "A network space (nb201, fbnet, fbnet-c100, ofa-mbv3).") var space: String?
         @Option(help: "OFA resolutions to cover (comma-separated); default: all.") var resolutions: String?
         @Option(help: "Cover N random networks of the space instead of all its operators.") var sample: Int?
         @Option(help: "Seed for --sample.") var seed: UInt64 = 0
         @Option(name: .customLong("network"), help: "A network (built-in, SPACE:ARCH, or file); repeatable.") var networks: [String] = []
         @Option(help: "A CSV of operators (as `duet table check --format csv` prints).") var operators: String?
-        @Option(help: "A device model name (HardwareModels/devices) or .yaml file: fills entries and sets the rewrites and fusion rules.") var device: String?
+        @Option(help: "A device model name (HardwareModels/devices) or .yaml file: fills entries and sets the rules.") var device: String?
         @Option(help: "Measure each operator with this command instead of the device model.") var runner: String?
         @Option(name: .customLong("timeout-s"), help: "Seconds one runner call may take.") var timeoutSeconds: Double = 60
         @Option(help: "Extra attempts after a failed runner call.") var retries: Int = 1
         @Option(help: "Runner calls in parallel.") var jobs: Int = 1
+        @Option(help: "Runner calls per operator at most while its spread is above --max-spread.") var repeats: Int = 3
+        @Option(name: .customLong("max-spread"), help: "Relative spread (std/mean) accepted without repeating.") var maxSpread: Double = 0.05
         @Option(help: "Output table (.csv, .json or .yaml).") var out: String
         @Option(help: "Only the first N operators (for trying a runner).") var limit: Int?
-        @Option(help: "Graph rewrites of the runtime (dead_code, fold_constants, cse, or none); default: the device's, else dead_code,fold_constants.") var rewrites: String?
-        @Option(help: "Fusion rules of the runtime (conv_bn, conv_act, add_act, inverted_residual, or none); default: the device's, else conv_bn,conv_act,add_act.") var fusion: String?
+        @Option(help: "Graph rewrites (dead_code, fold_constants, cse, or none); default: the device's, else dead_code,fold_constants.") var rewrites: String?
+        @Option(help: "Fusion rules (conv_bn, conv_act, add_act, inverted_residual, or none); default: the device's, else conv_bn,conv_act,add_act.") var fusion: String?
 
         func validate() throws {
             if space == nil && networks.isEmpty && operators == nil { throw ValidationError("give --space, --network or --operators") }
             if device == nil && runner == nil { throw ValidationError("give --device (model) or --runner (measure), or both") }
             if !(timeoutSeconds > 0) { throw ValidationError("--timeout-s must be positive") }
-            if retries < 0 { throw ValidationError("--retries must be at least 0") }
-            if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+            if retries < 0 || jobs < 1 || repeats < 1 { throw ValidationError("--retries must be ≥ 0, --jobs and --repeats ≥ 1") }
+            if !(maxSpread >= 0) { throw ValidationError("--max-spread must be non-negative") }
             if LatencyTable.FileFormat(path: out) == nil { throw ValidationError("--out must end in .csv, .json or .yaml") }
         }
 
         func run() async throws {
-            let (summary, failed) = try execute()
+            let (summary, failed) = try await execute()
             emit(summary)
             if failed > 0 { throw ExitCode(1) }
         }
 
-        func signatures(_ behaviour: TableDevice) throws -> [OperatorSignature] {
-            var set = Set<OperatorSignature>()
-            if let space {
-                let s = try TableCommand.space(space)
-                let rs = try resolutions.map { text in
-                    try text.split(separator: ",").map { t -> Int in
-                        guard let r = Int(t.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--resolutions: '\(t)' is not an integer") }
-                        return r
-                    }
-                }
-                set.formUnion(try SpaceOperators.signatures(s, TableCommand.architectures(s, resolutions: rs, sample: sample, seed: seed), device: behaviour))
-            }
-            for (i, n) in networks.enumerated() {
-                do { set.formUnion(try behaviour.lower(SpaceOperators.deviceNetwork(reference: n)).signatures) } catch let e as InputError { throw e.under("--network[\(i)]") }
-            }
-            if let operators {
-                let (header, rows) = try TableCommand.readCSV(operators)
-                var c = IssueCollector(file: operators)
-                for (line, cells) in rows {
-                    var f: [String: String] = [:]
-                    for (h, v) in zip(header, cells) where OperatorSignature.fieldNames.contains(h) { f[h] = v.trimmingCharacters(in: .whitespaces) }
-                    if let s = try c.attempt({ try OperatorSignature.from(fields: f, keyPath: "line \(line)") }) { set.insert(s) }
-                }
-                try c.throwIfAny()
-            }
-            var sigs = set.sorted()
-            if let limit { sigs = Array(sigs.prefix(limit)) }
-            return sigs
-        }
-
         /// Builds the table; returns the summary and the number of failed operators.
-        func execute() throws -> (String, Int) {
+        func execute() async throws -> (String, Int) {
             let model = try device.map { try DeviceModel.resolve($0) }
-            var behaviour = model.map(TableDevice.init) ?? .tflite
-            func list(_ s: String) -> [String] { s.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init) }
-            if let rewrites { behaviour.rewrites = try TableCommand.parseRewrites(list(rewrites)) }
-            if let fusion { behaviour.fusion = try TableCommand.parseFusion(list(fusion)) }
-            let sigs = try signatures(behaviour)
+            let rules = try (model.map(TableDevice.init) ?? .tflite).with(rewrites: rewrites, fusion: fusion)
+            let sigs = try SpaceOperators.requested(space: space.map(SpaceCommand.lookup), resolutions: TableCommand.ints(resolutions, "--resolutions"),
+                                                    sample: sample, seed: seed, networks: networks, operators: operators, device: rules, limit: limit)
             guard let runner else {
                 var t = model!.table(for: sigs, date: TableCommand.today())
-                t.rewrites = behaviour.rewrites; t.fusion = behaviour.fusion
-                t.provenance.source = "duet device model \(device!)"
-                try writeFile(try t.serialized(LatencyTable.FileFormat(path: out)!), to: out)
+                (t.rewrites, t.fusion, t.provenance.source) = (rules.rewrites, rules.fusion, "duet device model \(device!)")
+                try TableCommand.save(t, out)
                 return ("\(t.count) operators from the \(model!.name) device model -> \(out)\n", 0)
             }
-            // Measured: resume from an existing table.
-            var table: LatencyTable
-            if FileManager.default.fileExists(atPath: out) {
-                table = try LatencyTable.load(path: out)
-            } else {
-                table = LatencyTable(provenance: TableProvenance(device: model?.name ?? "runner", method: "measured", date: TableCommand.today(),
-                                                                 source: "runner: \(runner)"),
-                                     rewrites: behaviour.rewrites, fusion: behaviour.fusion)
-            }
-            let kept = sigs.filter { table.contains($0) }.count
+            let table = FileManager.default.fileExists(atPath: out) ? try LatencyTable.load(path: out)
+                : LatencyTable(provenance: TableProvenance(device: model?.name ?? "runner", method: "measured", date: TableCommand.today(), source: "runner: \(runner)"),
+                               rewrites: rules.rewrites, fusion: rules.fusion)
             let todo = sigs.filter { !table.contains($0) }
-            let r = TableRunner(command: runner, timeoutSeconds: timeoutSeconds, retries: retries)
-            let state = MeasureState(table: table, path: out, total: todo.count, progress: TableCommand.stderrIsTerminal)
-            let workers = min(jobs, max(todo.count, 1))
-            let group = DispatchGroup()
-            for _ in 0..<workers {
-                let thread = Thread {
-                    while let sig = state.next(todo) { state.record(sig, r.measure(sig)) }
-                    group.leave()
-                }
-                group.enter()
-                thread.start()
-            }
-            group.wait()
-            try state.save(final: true)
-            let result = state.snapshot()
-            let failed = todo.filter { result.failures[$0.key] != nil }
-            for f in failed { TableCommand.note("failed: \(f.key): \(result.failures[f.key]!)") }
-            let summary = "\(sigs.count) operators: \(kept) kept from \(out), \(todo.count - failed.count) measured, \(failed.count) failed -> \(out)\n"
-            return (summary, failed.count)
+            var m = TableMeasurement(runner: TableRunner(command: runner, timeoutSeconds: timeoutSeconds, retries: retries), jobs: jobs)
+            (m.maxRepeats, m.maxRelativeSpread) = (repeats, maxSpread)
+            let path = out, terminal = isatty(2) == 1
+            let r = try await m.run(todo, into: table, save: { try TableCommand.save($0, path) }, progress: { p in
+                guard terminal else { return }
+                FileHandle.standardError.write(Data(("\r" + p.line + (p.done == p.total ? "\n" : "")).utf8))
+            })
+            for f in r.failed { TableCommand.note("failed: \(f.key): \(r.table.failures[f.key]!)") }
+            let noisy = r.measured.filter { r.table[$0].map { $0.meanMs > 0 && $0.stdMs / $0.meanMs > maxSpread } ?? false }.count
+            let summary = "\(sigs.count) operators: \(sigs.count - todo.count) kept from \(out), \(r.measured.count) measured"
+                + " (\(noisy) with spread above \(JSONValue.format(maxSpread * 100)) %), \(r.failed.count) failed -> \(out)\n"
+            return (summary, r.failed.count)
         }
     }
-
-    /// Shared state of the measuring threads: the table, the next index, progress.
-    final class MeasureState: @unchecked Sendable {
-        private let lock = NSLock()
-        private var table: LatencyTable
-        private var nextIndex = 0, done = 0, failed = 0
-        let path: String, total: Int, progress: Bool
-        private var saveError: Error?
-
-        init(table: LatencyTable, path: String, total: Int, progress: Bool) {
-            self.table = table; self.path = path; self.total = total; self.progress = progress
-        }
-
-        func next(_ todo: [OperatorSignature]) -> OperatorSignature? {
-            lock.lock(); defer { lock.unlock() }
-            guard nextIndex < todo.count else { return nil }
-            nextIndex += 1
-            return todo[nextIndex - 1]
-        }
-
-        func record(_ sig: OperatorSignature, _ r: Result<LatencyEntry, RunnerFailure>) {
-            lock.lock(); defer { lock.unlock() }
-            switch r {
-            case .success(let e): table.insert(e)
-            case .failure(let f): table.failures[sig.key] = f.message; failed += 1
-            }
-            done += 1
-            // Save after every result so an interrupted run loses nothing.
-            do { try writeFile(try table.serialized(LatencyTable.FileFormat(path: path)!), to: path) } catch { saveError = error }
-            if progress {
-                let width = 30, filled = total == 0 ? width : done * width / total
-                let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
-                FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) measured, \(failed) failed".utf8))
-                if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
-            }
-        }
-
-        func save(final: Bool) throws {
-            lock.lock(); defer { lock.unlock() }
-            if let saveError { throw saveError }
-            try writeFile(try table.serialized(LatencyTable.FileFormat(path: path)!), to: path)
-        }
-
-        func snapshot() -> LatencyTable { lock.lock(); defer { lock.unlock() }; return table }
-    }
-
-    // MARK: fit
 
     struct Fit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Learn per-operator latencies from measured whole networks (non-negative least squares) and print the held-out error.",
+            abstract: "Learn per-operator latencies from measured whole networks and print the held-out error.",
             discussion: """
-                The measurements are split (seeded) into --train networks and the rest; the table
-                (one latency per operator plus a per-network constant) is fitted on the training part
-                minimizing relative squared error, and Kendall tau and absolute percentage error are
-                printed for both parts. Networks are rewritten as the device's runtime does
-                (--device's rules, or --rewrites/--fusion) before their operators are counted.
+                The measurements are split (seeded) into --train networks and the rest. Runtime rules: --device's,
+                --rewrites/--fusion, or else chosen by k-fold cross-validation (each candidate's CV error printed).
+                Without --reference the table is a non-negative least-squares fit (relative error); with
+                --reference (tables, or CSVs whose other numeric columns are devices measured on the same
+                networks) it is a few-shot fit with the reference devices as prior (docs/FORMATS.md).
                 """)
         @Option(help: "The network space of the arch column.") var space: String
         @Option(help: "CSV of measured networks.") var measurements: String
@@ -331,98 +122,49 @@ struct TableCommand: AsyncParsableCommand {
         @Option(name: .customLong("latency-column"), help: "Column with measured latency in milliseconds.") var latencyColumn: String
         @Option(help: "Output table (.csv, .json or .yaml).") var out: String?
         @Option(help: "A device model (sets rewrites and fusion rules, and the device name).") var device: String?
-        @Option(help: "Graph rewrites (space- or comma-separated): dead_code, fold_constants, cse, or none.") var rewrites: String?
-        @Option(help: "Fusion rules: conv_bn, conv_act, add_act, inverted_residual, or none.") var fusion: String?
-        @Option(help: "Networks to fit on; the rest are held out.") var train: Int = 1000
-        @Option(help: "Seed of the split.") var seed: UInt64 = 0
+        @Option(help: "Graph rewrites: dead_code, fold_constants, cse, or none (default: chosen by cross-validation).") var rewrites: String?
+        @Option(help: "Fusion rules: conv_bn, conv_act, add_act, inverted_residual, or none (default: chosen).") var fusion: String?
+        @Option(name: .customLong("reference"), help: "A reference device table or measurements CSV (repeatable): few-shot fit.") var references: [String] = []
+        @Option(help: "Networks to fit on; the rest are held out (all of them: nothing held out).") var train: Int = 1000
+        @Option(help: "Seed of the split and the cross-validation folds.") var seed: UInt64 = 0
+        @Option(help: "Folds of the rule cross-validation.") var folds: Int = 5
         @Flag(help: "Minimize absolute instead of relative squared error.") var absolute = false
         @Option(help: "Write every network's split, measured and predicted latency to this CSV.") var predictions: String?
         @Option(help: "table or json.") var format: OutputFormat = .table
 
         func validate() throws {
             if train < 1 { throw ValidationError("--train must be at least 1") }
+            if folds < 2 { throw ValidationError("--folds must be at least 2") }
             if let out, LatencyTable.FileFormat(path: out) == nil { throw ValidationError("--out must end in .csv, .json or .yaml") }
         }
 
         func run() async throws { emit(try render()) }
 
-        func behaviour() throws -> (TableDevice, String) {
-            let model = try device.map { try DeviceModel.resolve($0) }
-            var b = model.map(TableDevice.init) ?? .tflite
-            func list(_ s: String) -> [String] { s.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init) }
-            if let rewrites { b.rewrites = try TableCommand.parseRewrites(list(rewrites)) }
-            if let fusion { b.fusion = try TableCommand.parseFusion(list(fusion)) }
-            return (b, model?.name ?? latencyColumn)
-        }
-
         func render() throws -> String {
-            let s = try TableCommand.space(space)
-            let (b, deviceName) = try behaviour()
-            let rows = try TableCommand.readArchs(measurements, archColumn: archColumn, latencyColumn: latencyColumn)
-            guard train < rows.count else {
-                throw InputError(keyPath: "--train", value: "\(train)", message: "only \(rows.count) networks in \(measurements); nothing would be held out",
-                                 hint: "use --train \(max(rows.count / 2, 1))")
+            let model = try device.map { try DeviceModel.resolve($0) }
+            var job = TableFitJob(space: try SpaceCommand.lookup(space), measurements: measurements, archColumn: archColumn,
+                                  latencyColumn: latencyColumn, train: train, deviceName: model?.name ?? latencyColumn)
+            if model != nil || rewrites != nil || fusion != nil {
+                job.rules = try (model.map(TableDevice.init) ?? .tflite).with(rewrites: rewrites, fusion: fusion)
             }
-            let graphs = try TableCommand.lower(s, rows.map(\.arch), device: b, what: measurements)
-            let samples = zip(graphs, rows).map { TableFit.Sample(signatures: $0.signatures, latencyMs: $1.latency!) }
-            let (trainIdx, testIdx) = TableFit.split(count: samples.count, trainCount: train, seed: seed)
-            let prov = TableProvenance(device: deviceName, method: "fitted", date: TableCommand.today(),
-                                       source: "fitted on \(train) networks of \((measurements as NSString).lastPathComponent) column \(latencyColumn), seed \(seed)")
-            let result = TableFit.fit(trainIdx.map { samples[$0] }, relative: !absolute, provenance: prov, device: b)
-            func errors(_ idx: [Int]) throws -> TableFit.Errors {
-                var p: [Double] = [], m: [Double] = []
-                for i in idx {
-                    // Operators never seen in training have no entry: predict without them (0 ms) and count them.
-                    p.append(graphs[i].operators.reduce(result.table.networkOverheadMs) { $0 + (result.table[$1.signature]?.meanMs ?? 0) })
-                    m.append(samples[i].latencyMs)
-                }
-                return TableFit.errors(predicted: p, measured: m)
+            (job.seed, job.references, job.relative, job.folds, job.date) = (seed, references, !absolute, folds, TableCommand.today())
+            let r = try job.run()
+            if let predictions { try writeFile(r.predictionsCSV, to: predictions) }
+            if let out { try TableCommand.save(r.table, out) }
+            if format == .json {
+                return r.json(extra: [.init("space", .string(space)), .init("measurements", .string(measurements)), .init("latency_column", .string(latencyColumn)),
+                                      .init("seed", .int(Int(truncatingIfNeeded: seed))), .init("out", out.map { .string($0) } ?? .null)]).serialized() + "\n"
             }
-            let unseen = Set(testIdx.flatMap { graphs[$0].signatures }).filter { !result.table.contains($0) }
-            if let predictions {
-                let isTrain = Set(trainIdx)
-                var tt = TextTable(columns: ["arch", "split", "measured_ms", "predicted_ms"])
-                for (i, g) in graphs.enumerated() {
-                    let p = g.operators.reduce(result.table.networkOverheadMs) { $0 + (result.table[$1.signature]?.meanMs ?? 0) }
-                    tt.append([rows[i].arch, isTrain.contains(i) ? "train" : "test", JSONValue.format(samples[i].latencyMs), JSONValue.format(p)])
-                }
-                try writeFile(tt.csv(), to: predictions)
-            }
-            let trainErr = try errors(trainIdx), testErr = try errors(testIdx)
-            if let out { try writeFile(try result.table.serialized(LatencyTable.FileFormat(path: out)!), to: out) }
-            switch format {
-            case .json:
-                return JSONValue.obj([
-                    "space": .string(s.name), "measurements": .string(measurements), "latency_column": .string(latencyColumn),
-                    "seed": .int(Int(truncatingIfNeeded: seed)), "train": errorsJSONWrap(trainErr), "test": errorsJSONWrap(testErr),
-                    "operators": .int(result.table.count), "network_overhead_ms": .double(result.table.networkOverheadMs),
-                    "unseen_operators": .int(unseen.count),
-                    "graph_rewrites": .array(b.rewrites.map { .string($0.rawValue) }), "fusion": .array(b.fusion.map { .string($0.rawValue) }),
-                    "out": out.map { .string($0) } ?? .null,
-                ]).serialized() + "\n"
-            case .table, .csv:
-                var text = "fitted \(result.table.count) operators + network constant \(String(format: "%.4f", result.table.networkOverheadMs)) ms on \(trainIdx.count) networks (seed \(seed))\n"
-                text += "rewrites: \(b.rewrites.map(\.rawValue).joined(separator: ", ")); fusion: \(b.fusion.map(\.rawValue).joined(separator: ", "))\n"
-                text += "train: " + TableCommand.errorsLine(trainErr) + "\n"
-                text += "held out: " + TableCommand.errorsLine(testErr) + "\n"
-                if !unseen.isEmpty { text += "note: \(unseen.count) operators of held-out networks never occur in training (predicted as 0 ms)\n" }
-                if let out { text += "table -> \(out)\n" }
-                return text
-            }
+            return "latency: fitted (seed \(seed))\n" + r.text + (out.map { "table -> \($0)\n" } ?? "")
         }
-
-        func errorsJSONWrap(_ e: TableFit.Errors) -> JSONValue { TableCommand.errorsJSON(e) }
     }
-
-    // MARK: predict
 
     struct Predict: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Predict network latencies from a table.",
             discussion: """
-                JSON: a list of {"arch", "latency_ms"} in input order. With --latency-column the
-                measured column is compared and Kendall tau and APE are printed on stderr.
-                A missing entry is an error naming the operator and how to fill it.
+                JSON: a list of {"arch", "latency_ms"} in input order. With --latency-column the measured column
+                is compared and Kendall tau and APE are printed on stderr. A missing entry is an error naming it.
                 """)
         @Option(help: "The network space.") var space: String
         @Option(help: "The table (.csv, .json or .yaml).") var table: String
@@ -446,42 +188,32 @@ struct TableCommand: AsyncParsableCommand {
         }
 
         func render() throws -> (String, String?) {
-            let s = try TableCommand.space(space)
+            let s = try SpaceCommand.lookup(space)
             let t = try LatencyTable.load(path: table)
-            let b = TableDevice(t)
-            let rows: [(arch: String, latency: Double?)] = try arch.map { [($0, nil)] }
-                ?? TableCommand.readArchs(archs!, archColumn: archColumn!, latencyColumn: latencyColumn)
-            let graphs = try TableCommand.lower(s, rows.map(\.arch), device: b, what: archs ?? "--arch")
+            let nets = try archs.map { try MeasuredNetworks.load(path: $0, archColumn: archColumn!, columns: latencyColumn.map { [$0] } ?? []) }
+            let names = nets?.archs ?? [arch!]
+            let graphs = try SpaceOperators.lower(s, names, device: TableDevice(t), what: archs ?? "--arch")
             let hint = "run `duet table check --space \(space) --table \(table) --format csv > missing.csv`, then `duet table generate --operators missing.csv --device DEVICE --out \(table)`"
             let reports = try graphs.map { try t.latency(of: $0, fillHint: hint) }
-            let lat = reports.map(\.latencyMs)
             if explain && format == .table {
-                var text = ""
-                for (r, (g, rep)) in zip(rows, zip(graphs, reports)) {
-                    text += "\(r.arch): \(String(format: "%.4f", rep.latencyMs)) ms (network constant \(String(format: "%.4f", rep.overheadMs)) ms)\n"
+                return (zip(names, zip(graphs, reports)).map { a, gr in
                     var tt = TextTable(columns: ["operator", "layers", "latency_ms"], numeric: [2])
-                    for (op, l) in rep.operators { tt.append([op.signature.key, op.layers.joined(separator: "+"), String(format: "%.4f", l)]) }
-                    text += tt.rendered()
-                    text += "  \(g.deadLayers.count) dead, \(g.foldedLayers.count) folded, \(g.mergedLayers.count) merged layers\n"
-                }
-                return (text, nil)
+                    for (op, l) in gr.1.operators { tt.append([op.signature.key, op.layers.joined(separator: "+"), String(format: "%.4f", l)]) }
+                    return "\(a): \(String(format: "%.4f", gr.1.latencyMs)) ms (network constant \(String(format: "%.4f", gr.1.overheadMs)) ms)\n" + tt.rendered()
+                        + "  \(gr.0.deadLayers.count) dead, \(gr.0.foldedLayers.count) folded, \(gr.0.mergedLayers.count) merged layers\n"
+                }.joined(), nil)
             }
-            var comparison: String?
-            if latencyColumn != nil {
-                comparison = "against \(latencyColumn!): " + TableCommand.errorsLine(TableFit.errors(predicted: lat, measured: rows.map { $0.latency! }))
+            let lat = reports.map(\.latencyMs)
+            let comparison = latencyColumn.map { c in
+                let e = TableFit.errors(predicted: lat, measured: nets!.latencyMs[c]!)
+                return "against \(c): " + String(format: "%d networks: Kendall tau %.4f, APE mean %.2f%%, median %.2f%%", e.count, e.kendallTau, e.meanAPE, e.medianAPE)
             }
-            switch format {
-            case .json:
-                return (JSONValue.array(zip(rows, lat).map { .obj(["arch": .string($0.arch), "latency_ms": .double($1)]) }).serialized() + "\n", comparison)
-            case .csv, .table:
-                var tt = TextTable(columns: ["arch", "latency_ms"], numeric: [1])
-                for (r, l) in zip(rows, lat) { tt.append([r.arch, format == .csv ? JSONValue.format(l) : String(format: "%.4f", l)]) }
-                return (format == .csv ? tt.csv() : tt.rendered(), comparison)
-            }
+            if format == .json { return (JSONValue.array(zip(names, lat).map { .obj(["arch": .string($0), "latency_ms": .double($1)]) }).serialized() + "\n", comparison) }
+            var tt = TextTable(columns: ["arch", "latency_ms"], numeric: [1])
+            for (a, l) in zip(names, lat) { tt.append([a, format == .csv ? JSONValue.format(l) : String(format: "%.4f", l)]) }
+            return (format == .csv ? tt.csv() : "latency: from \(t.provenance.method.isEmpty ? "table" : t.provenance.method) table \(table)\n" + tt.rendered(), comparison)
         }
     }
-
-    // MARK: check
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -501,13 +233,9 @@ struct TableCommand: AsyncParsableCommand {
         }
 
         func render() throws -> (String, Bool) {
-            let s = try TableCommand.space(space)
+            let s = try SpaceCommand.lookup(space)
             let t = try LatencyTable.load(path: table)
-            let rs = try resolutions.map { try $0.split(separator: ",").map { v -> Int in
-                guard let r = Int(v) else { throw ValidationError("--resolutions: '\(v)' is not an integer") }
-                return r
-            } }
-            let needed = try SpaceOperators.signatures(s, TableCommand.architectures(s, resolutions: rs, sample: sample, seed: seed), device: TableDevice(t))
+            let needed = try SpaceOperators.requested(space: s, resolutions: TableCommand.ints(resolutions, "--resolutions"), sample: sample, seed: seed, device: TableDevice(t))
             let missing = needed.filter { !t.contains($0) }
             switch format {
             case .json:
@@ -518,18 +246,14 @@ struct TableCommand: AsyncParsableCommand {
                 for m in missing { tt.append([m.key] + m.fieldValues) }
                 return (tt.csv(), missing.isEmpty)
             case .table:
-                var text = "\(s.name): \(needed.count) operators, \(needed.count - missing.count) in \(table), \(missing.count) missing\n"
-                for m in missing { text += "  missing: \(m.key)" + (t.failures[m.key].map { " (measurement failed: \($0))" } ?? "") + "\n" }
-                return (text, missing.isEmpty)
+                return ("\(s.name): \(needed.count) operators, \(needed.count - missing.count) in \(table), \(missing.count) missing\n"
+                    + missing.map { m in "  missing: \(m.key)" + (t.failures[m.key].map { " (measurement failed: \($0))" } ?? "") + "\n" }.joined(), missing.isEmpty)
             }
         }
     }
 
-    // MARK: convert
-
     struct Convert: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Convert a table between CSV, JSON and the once-for-all YAML style (by file extension).")
+        static let configuration = CommandConfiguration(abstract: "Convert a table between CSV, JSON and the once-for-all YAML style (by file extension).")
         @Argument(help: "Input table.") var input: String
         @Argument(help: "Output table.") var output: String
         @Option(help: "Device name to record (for imported once-for-all tables).") var device: String?
@@ -537,87 +261,11 @@ struct TableCommand: AsyncParsableCommand {
         func run() async throws { emit(try render()) }
 
         func render() throws -> String {
-            guard let f = LatencyTable.FileFormat(path: output) else {
-                throw InputError(file: output, message: "unknown table file extension", hint: "use .csv, .json or .yaml")
-            }
+            guard LatencyTable.FileFormat(path: output) != nil else { throw InputError(file: output, message: "unknown table file extension", hint: "use .csv, .json or .yaml") }
             var t = try LatencyTable.load(path: input)
             if let device { t.provenance.device = device }
-            try writeFile(try t.serialized(f), to: output)
+            try TableCommand.save(t, output)
             return "\(t.count) entries: \(input) -> \(output)\n"
-        }
-    }
-}
-
-/// `duet evaluate --table FILE | --device NAME`: networks on a table-driven device. The JSON
-/// keeps evaluate's top-level shape (`networks[].totals.latency_ms`, `totals.latency_ms`,
-/// `energy_pj` null because tables hold no energy, `verdict`).
-enum TableEvaluation {
-    static func render(networks: [String], table: String?, device: String?, spec: String?, options: BuildOptions, format: OutputFormat) throws -> (String, Bool) {
-        let t: LatencyTable
-        let name: String
-        if let table {
-            t = try LatencyTable.load(path: table); name = t.provenance.device.isEmpty ? table : t.provenance.device
-        } else {
-            let model = try DeviceModel.resolve(device!)
-            name = model.name
-            var sigs = Set<OperatorSignature>()
-            for n in networks { sigs.formUnion(try TableDevice(model).lower(SpaceOperators.deviceNetwork(reference: n, options: options)).signatures) }
-            t = model.table(for: sigs.sorted())
-        }
-        var results: [(String, TableLatencyReport)] = []
-        var issues = IssueCollector()
-        for (i, n) in networks.enumerated() {
-            do {
-                // SPACE:ARCH as the device's converter sees it (NAS-Bench-201: its exported graph),
-                // as `duet table fit/predict`, solve and explore do.
-                let net = try SpaceOperators.deviceNetwork(reference: n, options: options)
-                let g = try TableDevice(t).lower(net)
-                results.append((net.name, try t.latency(of: g, fillHint: "fill it with `duet table generate --network \(n) --device DEVICE --out \(table ?? "TABLE")`")))
-            } catch let e as InputError { issues.add(e.issues.allSatisfy { $0.file != nil } ? e : e.under("--network[\(i)]")) }
-        }
-        try issues.throwIfAny()
-        let total = results.reduce(0) { $0 + $1.1.latencyMs }
-        let verdicts = try spec.map { path -> [Verdict] in
-            do { return try Spec.load(path: path).verdicts(tableLatencies: results.map { ($0.0, $0.1.latencyMs) }) } catch let e as InputError {
-                throw e.issues.allSatisfy({ $0.file != nil }) ? e : e.inFile(path)
-            }
-        } ?? []
-        let met = verdicts.allSatisfy(\.met)
-        switch format {
-        case .json:
-            return (JSONValue.obj([
-                "device": .obj(["name": .string(name), "table": table.map { .string($0) } ?? .null, "method": .string(t.provenance.method)]),
-                "networks": .array(results.map { n, r in
-                    .obj(["name": .string(n),
-                          "operators": .array(r.operators.map { op, l in
-                              .obj(["key": .string(op.signature.key), "kind": .string(op.signature.kind),
-                                    "layers": .array(op.layers.map { .string($0) }), "latency_ms": .double(l)])
-                          }),
-                          "totals": .obj(["latency_ms": .double(r.latencyMs), "network_overhead_ms": .double(r.overheadMs), "energy_pj": .null])])
-                }),
-                "totals": .obj(["latency_ms": .double(total), "energy_pj": .null]),
-                "verdict": .array(verdicts.map { v in
-                    .obj(["budget": .string(v.budget), "limit": .double(v.limit), "value": .double(v.value), "margin": .double(v.margin), "met": .bool(v.met)])
-                }),
-            ]).serialized() + "\n", met)
-        case .csv:
-            var tt = TextTable(columns: ["network", "operator", "kind", "layers", "latency_ms"])
-            for (n, r) in results { for (op, l) in r.operators { tt.append([n, op.signature.key, op.signature.kind, op.layers.joined(separator: "+"), JSONValue.format(l)]) } }
-            return (tt.csv(), met)
-        case .table:
-            var out = ""
-            for (n, r) in results {
-                var tt = TextTable(columns: ["layers", "operator", "latency_ms"], numeric: [2])
-                for (op, l) in r.operators { tt.append([op.layers.joined(separator: "+"), op.signature.kind, String(format: "%.4f", l)]) }
-                out += "\(n) on \(name)\n" + tt.rendered() + String(format: "  total: %.4g ms (network constant %.4g ms)\n\n", r.latencyMs, r.overheadMs)
-            }
-            out += String(format: "device %@: latency %.4g ms\n", name, total)
-            if !verdicts.isEmpty {
-                var vt = TextTable(columns: ["budget", "limit", "value", "margin", "verdict"], numeric: [1, 2, 3])
-                for v in verdicts { vt.append([v.budget, String(format: "%.4g", v.limit), String(format: "%.4g", v.value), String(format: "%.4g", v.margin), v.met ? "met" : "VIOLATED"]) }
-                out += "\n" + vt.rendered()
-            }
-            return (out, met)
         }
     }
 }

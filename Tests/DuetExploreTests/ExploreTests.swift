@@ -161,6 +161,46 @@ let smallConfig = """
         #expect(try Study(path: studyPath).trialCount() == 4)   // failures are stored, not lost
     }
 
+    /// A training script as evaluator: progress on stdout, 100 MB of logs on stderr and a
+    /// data-loader child that outlives it; its trials complete, nothing of it is left running.
+    @Test func aTrainingScriptAsEvaluatorJustWorks() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = root.appendingPathComponent("Tests/DuetExploreTests/Fixtures/evaluator.sh").path
+        let path = try writeConfig(dir, smallConfig.replacingOccurrences(of: "accuracy: proxy:macs",
+            with: "accuracy: {command: \"DUET_TEST_MODE=training \(script)\", timeout_s: 60, retries: 0}")
+            .replacingOccurrences(of: "evaluations: 120", with: "evaluations: 2").replacingOccurrences(of: "population: 20", with: "population: 2"))
+        let r = try await run(path, study: nil)
+        #expect(r.trials.count == 2)
+        #expect(r.trials.allSatisfy { $0.status == "complete" && $0.metrics["cifar10.train_hours"] == 0.5 }, "\(r.trials.map { $0.error ?? "" })")
+        #expect(r.trials.allSatisfy { $0.seconds < 30 }, "a trial waited on the lingering child: \(r.trials.map(\.seconds))")
+    }
+
+    /// An evaluator that exits without reading its input fails its trial (no SIGPIPE death of
+    /// Duet); one that times out leaves no process of its tree behind.
+    @Test func evaluatorsThatExitEarlyOrHangLeaveNothingBehind() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = root.appendingPathComponent("Tests/DuetExploreTests/Fixtures/evaluator.sh").path
+        let pids = dir.appendingPathComponent("pids").path
+        for (mode, expected) in [("noread", "exited with status 1"), ("orphans", "timed out after 0.5 s")] {
+            let path = try writeConfig(dir, smallConfig.replacingOccurrences(of: "accuracy: proxy:macs",
+                with: "accuracy: {command: \"DUET_TEST_MODE=\(mode) DUET_TEST_PIDS=\(pids) \(script)\", timeout_s: 0.5, retries: 0}")
+                .replacingOccurrences(of: "evaluations: 120", with: "evaluations: 3").replacingOccurrences(of: "population: 20", with: "population: 3"))
+            let r = try await run(path, study: nil)
+            #expect(r.trials.count == 3)
+            #expect(r.trials.allSatisfy { $0.status == "failed" && $0.error?.contains(expected) == true }, "\(r.trials.map { $0.error ?? "" })")
+        }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        let started = ((try? String(contentsOfFile: pids, encoding: .utf8)) ?? "").split(whereSeparator: \.isWhitespace).compactMap { Int32($0) }
+        #expect(started.count == 9)
+        for pid in started {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            let state = stat.lastIndex(of: ")").map { stat[stat.index(after: $0)...].trimmingCharacters(in: .whitespaces) } ?? ""
+            #expect(stat.isEmpty || state.hasPrefix("Z"), "process \(pid) of a timed-out evaluator is still running")
+        }
+    }
+
     @Test func externalEvaluatorResultsAreUsed() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -126,7 +126,7 @@ func baselineConfig(table: String, latency: Double, target: String? = nil) -> St
         cfg.evaluations = 20
         // nb201 counts as large here, so the MACs proxy is searched (20 evaluations), not enumerated.
         let b = try await SuccessiveBaseline.run(config: cfg, dataDir: root, enumerationLimit: 100)
-        #expect(b.choices[0].method == "best of 20 searched (PROXY proxy:macs)")
+        #expect(b.choices[0].method == "best of 20 searched with nsga2 (PROXY proxy:macs)")
         #expect(b.choices[0].evaluations == 20)
         #expect(b.hardware.evaluations == 20)
         #expect(b.hardware.trials.allSatisfy { $0.design.contains(b.choices[0].network.dropFirst(6)) })

@@ -11,25 +11,25 @@ import Testing
     }
     let conv = OperatorSignature(kind: "conv", input: [32, 32, 16], output: [32, 32, 16], kernel: 3, stride: 1, groups: 1)
 
-    @Test func measuresAndParsesTheReply() throws {
-        guard let py = Self.python else { print("skipped: python3 not found"); return }
+    @Test(.enabled(if: python != nil, "python3 not found")) func measuresAndParsesTheReply() async throws {
+        let py = try #require(Self.python)
         let r = TableRunner(command: "\(py) \(Self.script)", timeoutSeconds: 20, retries: 0)
-        let e = try r.measure(conv).get()
+        let e = try await r.measure(conv).get()
         #expect(abs(e.meanMs - 32.0 * 32 * 16 * 9 / 1e6) < 1e-12)
         #expect(e.count == 10 && e.stdMs == 0.001)
     }
 
-    @Test func crashHangAndGarbageAreClearFailures() throws {
-        guard let py = Self.python else { print("skipped: python3 not found"); return }
-        let crash = TableRunner(command: "\(py) \(Self.script) --crash conv", timeoutSeconds: 20, retries: 1).measure(conv)
+    @Test(.enabled(if: python != nil, "python3 not found")) func crashHangAndGarbageAreClearFailures() async throws {
+        let py = try #require(Self.python)
+        let crash = await TableRunner(command: "\(py) \(Self.script) --crash conv", timeoutSeconds: 20, retries: 1).measure(conv)
         guard case .failure(let c) = crash else { Issue.record("crash not reported"); return }
-        #expect(c.message.contains("status 3") && c.message.contains("simulated crash") && c.message.contains("2 attempts"))
-        let hang = TableRunner(command: "exec \(py) \(Self.script) --hang conv", timeoutSeconds: 1, retries: 0).measure(conv)
+        #expect(c.message.contains("status 3") && c.message.contains("simulated crash") && c.message.contains("2 attempts"), "\(c.message)")
+        let hang = await TableRunner(command: "exec \(py) \(Self.script) --hang conv", timeoutSeconds: 1, retries: 0).measure(conv)
         guard case .failure(let h) = hang else { Issue.record("hang not reported"); return }
-        #expect(h.message.contains("did not finish within 1 s"))
-        let garbage = TableRunner(command: "\(py) \(Self.script) --garbage conv", timeoutSeconds: 20, retries: 0).measure(conv)
+        #expect(h.message.contains("did not finish within 1 s"), "\(h.message)")
+        let garbage = await TableRunner(command: "\(py) \(Self.script) --garbage conv", timeoutSeconds: 20, retries: 0).measure(conv)
         guard case .failure(let g) = garbage else { Issue.record("garbage not reported"); return }
-        #expect(g.message.contains("not a JSON object"))
+        #expect(g.message.contains("not a JSON object"), "\(g.message)")
     }
 
     /// An interpreter that imports onnx, onnxruntime and numpy: $DUET_ONNX_PYTHON, the repository's
@@ -52,8 +52,9 @@ import Testing
     /// The shipped onnxruntime runner builds and times a fused inverted-residual block (OFA
     /// stage 4: squeeze-excite, h-swish, identity skip), an FBNet e1 block, a standalone
     /// squeeze-excite and a channel shuffle; an unknown kind is a clear failure.
-    @Test func onnxruntimeRunnerMeasuresInvertedResidualAndSqueezeExcite() throws {
-        guard let py = Self.onnxPython else { print("skipped: no python with onnx, onnxruntime and numpy (set DUET_ONNX_PYTHON or create .venv-onnx)"); return }
+    @Test(.enabled(if: onnxPython != nil, "no python with onnx, onnxruntime and numpy (set DUET_ONNX_PYTHON or create .venv-onnx)"))
+    func onnxruntimeRunnerMeasuresInvertedResidualAndSqueezeExcite() async throws {
+        let py = try #require(Self.onnxPython)
         let script = repoRoot.appendingPathComponent("Examples/runners/onnxruntime_runner.py").path
         let r = TableRunner(command: "\(py) \(script) --runs 5 --warmup 1", timeoutSeconds: 120, retries: 0)
         let sigs = [
@@ -65,7 +66,7 @@ import Testing
             OperatorSignature(kind: "conv", input: [28, 28, 32], output: [28, 28, 32], kernel: 1, stride: 1, groups: 2, activation: "relu"),
         ]
         for sig in sigs {
-            switch r.measure(sig) {
+            switch await r.measure(sig) {
             case .success(let e):
                 #expect(e.meanMs > 0 && e.meanMs < 1000, "\(sig.key): \(e.meanMs) ms")
                 #expect(e.count == 4, "5 runs, the slowest 20% dropped")
@@ -76,14 +77,14 @@ import Testing
         let e1 = OperatorSignature(kind: "mbconv", input: [28, 28, 32], output: [28, 28, 32], kernel: 3, stride: 1, expand: 32,
                                    identitySkip: true, activation: "relu")
         let always = TableRunner(command: "\(py) \(script) --runs 3 --warmup 1 --mbconv-expand-conv always", timeoutSeconds: 120, retries: 0)
-        #expect((try? always.measure(e1).get()) != nil)
-        let bad = TableRunner(command: "\(py) \(script) --runs 3", timeoutSeconds: 120, retries: 0)
+        #expect((try? await always.measure(e1).get()) != nil)
+        let bad = await TableRunner(command: "\(py) \(script) --runs 3", timeoutSeconds: 120, retries: 0)
             .measure(OperatorSignature(kind: "other_lstm", input: [4, 4, 8], output: [4, 4, 8]))
         guard case .failure(let f) = bad else { Issue.record("an unknown kind was measured"); return }
         #expect(f.message.contains("status 2") && f.message.contains("does not build 'other_lstm'"))
         let skip = OperatorSignature(kind: "mbconv", input: [28, 28, 32], output: [14, 14, 64], kernel: 3, stride: 2, expand: 96,
                                      identitySkip: true, activation: "relu")
-        guard case .failure(let g) = TableRunner(command: "\(py) \(script) --runs 3", timeoutSeconds: 120, retries: 0).measure(skip) else {
+        guard case .failure(let g) = await TableRunner(command: "\(py) \(script) --runs 3", timeoutSeconds: 120, retries: 0).measure(skip) else {
             Issue.record("an identity skip across a shape change was measured"); return
         }
         #expect(g.message.contains("identity skip needs equal input and output shapes"))

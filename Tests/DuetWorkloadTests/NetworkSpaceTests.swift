@@ -126,11 +126,9 @@ import Testing
 /// The real NAS-Bench-201 table (../shared/data/nb201/accuracy.csv, 15,625 rows) uses the same
 /// arch strings: every one parses, and they cover the whole space exactly once.
 @Suite struct NASBench201DataTests {
-    @Test func everyArchStringOfTheBenchmarkParses() throws {
-        guard let data = TestPaths.sharedData else {
-            print("skipping: ../shared/data is absent")
-            return
-        }
+    @Test(.enabled(if: TestPaths.sharedData != nil, "../shared/data is absent"))
+    func everyArchStringOfTheBenchmarkParses() throws {
+        let data = try #require(TestPaths.sharedData)
         let text = try String(contentsOf: data.appendingPathComponent("nb201/accuracy.csv"), encoding: .utf8)
         let space = NASBench201Space()
         var seen = Set<Architecture>()

@@ -69,11 +69,11 @@ import Testing
 
 @Suite struct ExitStatusTests {
     @Test func badInputExitsWithTwo() throws {
-        #expect(ExitStatus.code(for: InputError(message: "x")) == 2)
+        #expect(Duet.exitStatus(for: InputError(message: "x")) == 2)
         let e = #expect(throws: (any Error).self) { try SpaceCommand.Sample.parse(["nb201", "--count", "0"]) }
-        #expect(ExitStatus.code(for: e!) == 2)
+        #expect(Duet.exitStatus(for: e!) == 2)
         let e2 = #expect(throws: (any Error).self) { try Duet.parseAsRoot(["network", "shwo"]) }
-        #expect(ExitStatus.code(for: e2!) == 2)
+        #expect(Duet.exitStatus(for: e2!) == 2)
     }
 
     @Test func helpListsTheCommands() {

@@ -100,7 +100,7 @@ import Testing
         let e = #expect(throws: InputError.self) { try solve(path) }
         #expect(e?.issues.first?.keyPath == "tasks[0].space")
         #expect(e?.issues.first?.hint?.contains("network:") == true)
-        #expect(ExitStatus.code(for: e!) == 2)
+        #expect(Duet.exitStatus(for: e!) == 2)
     }
 
     @Test func unsupportedObjectivesAndBudgetsAreBadInput() throws {

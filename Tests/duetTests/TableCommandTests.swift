@@ -56,17 +56,17 @@ import Testing
         catch let e as InputError { #expect(e.description.contains("did you mean 'arch_str'")) }
     }
 
-    @Test func predictJSONIsAListInInputOrder() throws {
+    @Test func predictJSONIsAListInInputOrder() async throws {
         let dir = try tempDir()
         let table = dir.appendingPathComponent("model.json").path
         let m = try measurements(dir)
-        _ = try TableCommand.Generate.parse(["--space", "nb201", "--sample", "300", "--device", Self.repo.appendingPathComponent("HardwareModels/devices/pixel3.yaml").path,
+        _ = try await TableCommand.Generate.parse(["--space", "nb201", "--sample", "300", "--device", Self.repo.appendingPathComponent("HardwareModels/devices/pixel3.yaml").path,
                                              "--out", table]).execute()
         // Add what the 300 sampled networks lacked (the measured file's 80 networks).
         let (missingCSV, _) = try TableCommand.Check.parse(["--space", "nb201", "--sample", "80", "--seed", "5", "--table", table, "--format", "csv"]).render()
         let missing = dir.appendingPathComponent("missing.csv").path
         try missingCSV.write(toFile: missing, atomically: true, encoding: .utf8)
-        _ = try TableCommand.Generate.parse(["--space", "nb201", "--sample", "300", "--operators", missing, "--device", "pixel3", "--out", table]).execute()
+        _ = try await TableCommand.Generate.parse(["--space", "nb201", "--sample", "300", "--operators", missing, "--device", "pixel3", "--out", table]).execute()
         let (text, comparison) = try TableCommand.Predict.parse(["--space", "nb201", "--table", table, "--archs", m, "--arch-column", "arch_str",
                                                                  "--latency-column", "latency_ms", "--format", "json"]).render()
         let list = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
@@ -78,7 +78,7 @@ import Testing
         #expect(list[0]["arch"] as? String == String(first))
     }
 
-    @Test func checkListsMissingOperatorsAndPredictNamesThem() throws {
+    @Test func checkListsMissingOperatorsAndPredictNamesThem() async throws {
         let dir = try tempDir()
         var t = LatencyTable(provenance: TableProvenance(device: "x", method: "model"))
         t.insert(LatencyEntry(OperatorSignature(kind: "dense", input: [64], output: [10]), meanMs: 0.01))
@@ -92,7 +92,7 @@ import Testing
         #expect(!csv.contains("dense-input:64-output:10"))
         // The list feeds generate; with the one entry the table had, the space is covered.
         let full = dir.appendingPathComponent("full.csv").path
-        _ = try TableCommand.Generate.parse(["--operators", missing, "--network", "nb201:|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|", "--device", "pixel3", "--out", full]).execute()
+        _ = try await TableCommand.Generate.parse(["--operators", missing, "--network", "nb201:|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|", "--device", "pixel3", "--out", full]).execute()
         #expect(try TableCommand.Check.parse(["--space", "nb201", "--sample", "40", "--table", full]).render().1)
         do {
             _ = try TableCommand.Predict.parse(["--space", "nb201", "--table", path, "--arch", "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"]).render()
@@ -103,14 +103,14 @@ import Testing
         }
     }
 
-    @Test func generateWithARunnerRecordsFailuresAndResumes() throws {
+    @Test func generateWithARunnerRecordsFailuresAndResumes() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { print("skipped: /usr/bin/python3 not found"); return }
         let dir = try tempDir()
         let out = dir.appendingPathComponent("host.csv").path
         let runner = "/usr/bin/python3 " + Self.repo.appendingPathComponent("Examples/runners/test_runner.py").path
         let nets = ["nb201:|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"].flatMap { ["--network", $0] }
         let args = nets + ["--out", out, "--timeout-s", "2", "--retries", "0", "--jobs", "3"]
-        let (summary, failed) = try TableCommand.Generate.parse(args + ["--runner", runner + " --crash pool_avg --garbage add --hang gpool_avg"]).execute()
+        let (summary, failed) = try await TableCommand.Generate.parse(args + ["--runner", runner + " --crash pool_avg --garbage add --hang gpool_avg"]).execute()
         let t = try LatencyTable.load(path: out)
         #expect(failed > 0)
         #expect(summary.contains("\(failed) failed"))
@@ -119,7 +119,7 @@ import Testing
         #expect(t.failures.values.contains { $0.contains("did not finish within 2 s") })
         #expect(t.count > 0 && t.entries.allSatisfy { !["pool_avg", "add", "gpool_avg"].contains($0.signature.kind) })
         // Resume with a working runner: the measured entries are kept, only the failed ones run.
-        let (summary2, failed2) = try TableCommand.Generate.parse(args + ["--runner", runner]).execute()
+        let (summary2, failed2) = try await TableCommand.Generate.parse(args + ["--runner", runner]).execute()
         #expect(failed2 == 0)
         #expect(summary2.contains("\(t.count) kept"))
         #expect(try LatencyTable.load(path: out).failures.isEmpty)
@@ -177,14 +177,52 @@ import Testing
 
     /// A table generated for `--network nb201:ARCH` covers what `evaluate --table` looks up for
     /// the same reference (both lower the exported graph, zero edges included).
-    @Test func generateForANetworkCoversItsEvaluation() throws {
+    @Test func generateForANetworkCoversItsEvaluation() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let ref = "nb201:|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"
         let out = dir.appendingPathComponent("t.json").path
-        _ = try TableCommand.Generate.parse(["--network", ref, "--device", "pixel3", "--out", out]).execute()
+        _ = try await TableCommand.Generate.parse(["--network", ref, "--device", "pixel3", "--out", out]).execute()
         let (text, _) = try EvaluateCommand.parse(["--network", ref, "--table", out, "--format", "json"]).render()
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(((obj["totals"] as? [String: Any])?["latency_ms"] as? Double ?? 0) > 0)
+    }
+
+    /// Few-shot from the CLI: --train 10 with the same CSV as --reference (its other device
+    /// columns are the references); a reference column with a non-number is an InputError (exit
+    /// code 2) naming the file, the line and the column.
+    @Test func fewShotFitAndBadReferenceFiles() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let space = NASBench201Space()
+        var rng = SeededGenerator(seed: 8)
+        let archs = space.sample(count: 60, using: &rng)
+        let model = try DeviceModel.resolve("pixel3", dataDirectory: Self.repo)
+        var text = "arch_index,arch_str,dev_a,dev_b,target\n"
+        for (i, a) in archs.enumerated() {
+            let g = try TableDevice(model).lower(space.exportedNetwork(a))
+            let base = try model.table(for: g.signatures).latency(of: g).latencyMs
+            let ops = Double(g.operators.count)
+            text += "\(i),\(space.format(a)),\(base),\(0.5 * base + 0.01 * ops),\(0.8 * base + 0.004 * ops)\n"
+        }
+        let m = dir.appendingPathComponent("m.csv").path
+        try text.write(toFile: m, atomically: true, encoding: .utf8)
+        let args = ["--space", "nb201", "--measurements", m, "--arch-column", "arch_str", "--latency-column", "target", "--train", "10"]
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(TableCommand.Fit.parse(args + ["--reference", m, "--format", "json"]).render().utf8)) as? [String: Any])
+        let few = try #require(obj["few_shot"] as? [String: Any])
+        #expect((few["references"] as? [String])?.count == 2)
+        #expect(((obj["test"] as? [String: Any])?["kendall_tau"] as? Double ?? 0) > 0.9)
+        // A reference file whose device column holds a non-number on line 4.
+        var lines = text.split(separator: "\n").map(String.init)
+        var cells = lines[3].split(separator: ",").map(String.init)
+        cells[3] = "n/a"
+        lines[3] = cells.joined(separator: ",")
+        let bad = dir.appendingPathComponent("bad.csv").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: bad, atomically: true, encoding: .utf8)
+        let e = #expect(throws: InputError.self) { try TableCommand.Fit.parse(args + ["--reference", bad]).render() }
+        #expect(e?.issues.first?.file == bad)
+        #expect(e?.issues.first?.keyPath == "line 4.dev_b")
+        let missing = #expect(throws: InputError.self) { try TableCommand.Fit.parse(args + ["--reference", dir.appendingPathComponent("nope.csv").path]).render() }
+        #expect(missing?.description.contains("nope.csv") == true)
     }
 }

@@ -1,0 +1,91 @@
+import DuetCore
+import DuetHardware
+import DuetReport
+import DuetWorkload
+import Foundation
+
+/// Renders an evaluation.
+public enum EvaluationReport {
+    public static func accelerator(_ a: Accelerator) -> JSONValue {
+        .obj([
+            "name": .string(a.name),
+            "dram_gbps": .double(a.dramGBps),
+            "area_mm2": .double(a.area.value),
+            "subaccelerators": .array(a.subAccelerators.map { s in
+                .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow),
+                      "pe_rows": .int(s.peRows), "pe_cols": .int(s.peCols), "clock_mhz": .double(s.clockMHz),
+                      "precision_bits": .int(s.precisionBits), "node_nm": .int(s.nodeNm), "global_buffer_kib": .double(s.globalBufferKiB),
+                      "dram_gbps": .double(s.dramGBps), "area_mm2": .double(AreaModel.area(of: s).total.value)])
+            }),
+        ])
+    }
+
+    public static func json(_ r: ChipResult, verdicts: [Verdict]) -> JSONValue {
+        .obj([
+            "accelerator": accelerator(r.accelerator),
+            "networks": .array(r.networks.map { n in
+                .obj([
+                    "name": .string(n.network), "subaccelerator": .string(n.subAccelerator),
+                    "layers": .array(n.layers.map { l in
+                        .obj(["name": .string(l.analysis.layer.name), "kind": .string(l.analysis.kind), "macs": .int(l.cost.macs),
+                              "latency_cycles": .int(Int(l.cost.latencyCycles)), "compute_cycles": .int(Int(l.cost.computeCycles)),
+                              "energy_pj": .double(l.cost.energy.total.value), "utilization": .double(l.cost.utilization),
+                              "bottleneck": .string(l.cost.bottleneck.rawValue), "mapping": .string(l.cost.mapping.description),
+                              "dram_bytes": .double(l.cost.traffic.dramBytes),
+                              "loops": NetworkReport.loops(l.analysis.loops)])
+                    }),
+                    "totals": .obj(["macs": .int(n.macs), "latency_cycles": .int(Int(n.latencyCycles)), "compute_cycles": .int(Int(n.computeCycles)),
+                                    "latency_ms": .double(n.latency.milliseconds), "energy_pj": .double(n.energy.total.value),
+                                    "energy_breakdown_pj": .obj(["mac": .double(n.energy.mac.value), "register_file": .double(n.energy.registerFile.value),
+                                                                 "noc": .double(n.energy.noc.value), "global_buffer": .double(n.energy.globalBuffer.value),
+                                                                 "dram": .double(n.energy.dram.value), "leakage": .double(n.energy.leakage.value)]),
+                                    "dram_bytes": .double(n.dramBytes)]),
+                ])
+            }),
+            "totals": .obj(["latency_cycles": .int(Int(r.latencyCycles)), "latency_ms": .double(r.makespan.milliseconds),
+                            "energy_pj": .double(r.energy.value), "area_mm2": .double(r.area.value), "power_mw": .double(r.power.value)]),
+            "verdict": .array(verdicts.map { v in
+                .obj(["budget": .string(v.budget), "limit": .double(v.limit), "value": .double(v.value), "margin": .double(v.margin), "met": .bool(v.met)])
+            }),
+        ])
+    }
+
+    public static func csv(_ r: ChipResult) -> String {
+        var t = TextTable(columns: ["network", "subaccelerator", "layer", "kind", "macs", "latency_cycles", "compute_cycles", "energy_pj",
+                                    "utilization", "bottleneck", "dram_bytes", "mapping"])
+        for n in r.networks {
+            for l in n.layers {
+                t.append([n.network, n.subAccelerator, l.analysis.layer.name, l.analysis.kind, String(l.cost.macs), String(l.cost.latencyCycles),
+                          String(l.cost.computeCycles), String(l.cost.energy.total.value), String(l.cost.utilization),
+                          l.cost.bottleneck.rawValue, String(l.cost.traffic.dramBytes), l.cost.mapping.description])
+            }
+        }
+        return t.csv()
+    }
+
+    public static func table(_ r: ChipResult, verdicts: [Verdict]) -> String {
+        var out = ""
+        for n in r.networks {
+            var t = TextTable(columns: ["layer", "kind", "macs", "cycles", "compute", "util", "energy", "bound", "mapping"], numeric: [2, 3, 4, 5, 6])
+            for l in n.layers where l.cost.latencyCycles > 0 || l.cost.macs > 0 {
+                t.append([l.analysis.layer.name, l.analysis.kind, NumberFormat.si(Double(l.cost.macs)), NumberFormat.grouped(Int(l.cost.latencyCycles)),
+                          NumberFormat.grouped(Int(l.cost.computeCycles)), l.cost.macs > 0 ? String(format: "%.1f%%", l.cost.utilization * 100) : "",
+                          NumberFormat.si(l.cost.energy.total.value * 1e-12) + "J", l.cost.bottleneck.rawValue,
+                          l.cost.macs > 0 ? l.cost.mapping.spatial : l.cost.mapping.spatial])
+            }
+            out += "\(n.network) on \(n.subAccelerator)\n" + t.rendered()
+            out += String(format: "  total: %@ cycles, %.4g ms, %.4g mJ, %@ MACs\n\n", NumberFormat.grouped(Int(n.latencyCycles)),
+                          n.latency.milliseconds, n.energy.total.millijoules, NumberFormat.si(Double(n.macs)))
+        }
+        out += String(format: "chip %@: latency %.4g ms, energy %.4g mJ, area %.4g mm², power %.4g mW\n", r.accelerator.name,
+                      r.makespan.milliseconds, r.energy.millijoules, r.area.value, r.power.value)
+        if !verdicts.isEmpty {
+            var t = TextTable(columns: ["budget", "limit", "value", "margin", "verdict"], numeric: [1, 2, 3])
+            for v in verdicts {
+                t.append([v.budget, String(format: "%.4g", v.limit), String(format: "%.4g", v.value), String(format: "%+.4g", v.margin), v.met ? "met" : "VIOLATED"])
+            }
+            out += "\n" + t.rendered()
+        }
+        return out
+    }
+}

@@ -1,0 +1,259 @@
+import DuetCore
+import DuetHardware
+import DuetWorkload
+import Foundation
+
+/// `duet table fit` as a library call: read measured networks, decide the runtime rules (given,
+/// or chosen by cross-validation), fit a table (least squares on the target's networks, or few-shot
+/// with reference devices as the prior), and judge it on the held-out networks.
+public struct TableFitJob {
+    public var space: any NetworkSpace
+    /// The measurements CSV and its columns.
+    public var measurements: String
+    public var archColumn: String
+    public var latencyColumn: String
+    /// Networks to fit on (seeded choice); the rest are held out. Equal to the number of networks: all, nothing held out.
+    public var train: Int
+    public var seed: UInt64 = 0
+    /// The runtime's rules; nil: chosen by ``TableFit/chooseRules(_:series:folds:seed:relative:lowered:)``.
+    public var rules: TableDevice?
+    /// Reference devices (tables or measurement CSVs); non-empty: few-shot fitting.
+    public var references: [String] = []
+    /// Minimize relative (default) or absolute squared error.
+    public var relative = true
+    /// Folds of the rule cross-validation.
+    public var folds = 5
+    /// Networks per reference column fitted into a reference table (a seeded sample), and per
+    /// device when references choose the rules.
+    public var referenceNetworks = 2_000
+    public var ruleNetworks = 500
+    /// The device name recorded in the table, and the date.
+    public var deviceName: String
+    public var date: String = ""
+
+    public init(space: any NetworkSpace, measurements: String, archColumn: String, latencyColumn: String, train: Int, deviceName: String) {
+        self.space = space; self.measurements = measurements; self.archColumn = archColumn; self.latencyColumn = latencyColumn
+        self.train = train; self.deviceName = deviceName
+    }
+
+    /// What a fit did, for printing.
+    public struct Report: Sendable {
+        public var table: LatencyTable
+        public var rules: TableDevice
+        /// Present when the rules were chosen by cross-validation.
+        public var ruleChoice: TableFit.RuleChoice?
+        /// Where the rule choice's data came from ("training networks" or "reference devices").
+        public var ruleChoiceData: String?
+        public var fewShot: TableFit.FewShotResult?
+        /// Reference devices used (file: column, or table file).
+        public var referenceNames: [String]
+        public var archs: [String]
+        public var measuredMs: [Double]
+        public var predictedMs: [Double]
+        public var trainIndices: [Int]
+        public var testIndices: [Int]
+        public var trainErrors: TableFit.Errors
+        /// nil when nothing is held out.
+        public var testErrors: TableFit.Errors?
+        /// Operators of held-out networks that no training network has (predicted as 0 ms).
+        public var unseenOperators: Int
+        /// Seconds the fit itself took (after reading and lowering).
+        public var fitSeconds: Double
+        /// Notes for the user (nothing held out, …).
+        public var notes: [String]
+    }
+
+    public func run() throws -> Report {
+        let target = try MeasuredNetworks.load(path: measurements, archColumn: archColumn, columns: [latencyColumn])
+        let y = target.latencyMs[latencyColumn]!
+        guard train <= y.count else {
+            throw InputError(keyPath: "--train", value: "\(train)", message: "only \(y.count) networks in \(measurements)",
+                             hint: "use --train \(y.count) to fit on all of them, or fewer to hold some out")
+        }
+        var notes: [String] = []
+        if train == y.count { notes.append("--train equals the number of networks: the table is fitted on all \(y.count), nothing is held out") }
+        let (trainIdx, testIdx) = TableFit.split(count: y.count, trainCount: train, seed: seed)
+
+        // References: tables, or measurement CSVs whose device columns are fitted into tables below.
+        var refTables: [(name: String, table: LatencyTable)] = []
+        var refColumns: [(file: String, nets: MeasuredNetworks)] = []
+        for path in references {
+            if try Self.isTableFile(path) {
+                refTables.append((path, try LatencyTable.load(path: path)))
+            } else {
+                var nets = try MeasuredNetworks.load(path: path, archColumn: archColumn, columns: nil, keyPath: "--reference")
+                if Self.sameFile(path, measurements) { nets.devices.removeAll { $0 == latencyColumn } }
+                guard !nets.devices.isEmpty else {
+                    throw InputError(file: path, keyPath: "--reference", message: "no device columns (positive numbers) besides the target's",
+                                     hint: "a reference CSV has the arch column '\(archColumn)' and one latency column per device")
+                }
+                refColumns.append((path, nets))
+            }
+        }
+        let fewShot = !references.isEmpty
+
+        // Rules: given; the reference tables' own; or cross-validated.
+        var choice: TableFit.RuleChoice?
+        var choiceData: String?
+        let rules: TableDevice
+        var lowerCache: [TableDevice: [DeviceGraph]] = [:]
+        if let given = self.rules {
+            rules = given
+        } else if let first = refTables.first {
+            rules = TableDevice(first.table)
+            for r in refTables.dropFirst() where TableDevice(r.table) != rules {
+                throw InputError(file: r.name, keyPath: "--reference", message: "its runtime rules differ from \(first.name)'s",
+                                 hint: "use reference tables made for one runtime, or give --rewrites and --fusion")
+            }
+        } else {
+            let cands = TableFit.ruleCandidates(invertedResidual: space.name.hasPrefix("fbnet") || space.name.hasPrefix("ofa"))
+            if !fewShot || trainIdx.count >= folds * 20 {
+                let ys = trainIdx.map { y[$0] }
+                let archs = trainIdx.map { target.archs[$0] }
+                choice = try TableFit.chooseRules(cands, latencies: ys, folds: folds, seed: seed, relative: relative) { c in
+                    try SpaceOperators.lower(space, archs, device: c, what: measurements)
+                }
+                choiceData = "\(ys.count) training networks"
+            } else {
+                // Too few target networks: the reference devices decide.
+                let (file, nets) = refColumns[0]
+                var rng = SeededGenerator(seed: seed)
+                let pick = Array(Array(nets.archs.indices).shuffled(using: &rng).prefix(ruleNetworks)).sorted()
+                let archs = pick.map { nets.archs[$0] }
+                choice = try TableFit.chooseRules(cands, series: nets.devices.map { d in pick.map { nets.latencyMs[d]![$0] } },
+                                                  folds: folds, seed: seed, relative: relative) { c in
+                    try SpaceOperators.lower(space, archs, device: c, what: file)
+                }
+                choiceData = "\(pick.count) networks of \(nets.devices.count) reference devices"
+            }
+            rules = choice!.chosen
+        }
+        func graphs(_ nets: MeasuredNetworks) throws -> [DeviceGraph] {
+            if Self.sameFile(nets.file, measurements), let g = lowerCache[rules] { return g }
+            return try nets.graphs(space, device: rules)
+        }
+        let allGraphs = try graphs(target)
+        lowerCache[rules] = allGraphs
+
+        var refNames = refTables.map(\.name)
+        for (file, nets) in refColumns {
+            let g = Self.sameFile(file, measurements) ? allGraphs : try nets.graphs(space, device: rules)
+            var rng = SeededGenerator(seed: seed)
+            let pick = Array(Array(nets.archs.indices).shuffled(using: &rng).prefix(referenceNetworks))
+            for d in nets.devices {
+                let lat = nets.latencyMs[d]!
+                let r = TableFit.fit(pick.map { TableFit.Sample(signatures: g[$0].signatures, latencyMs: lat[$0]) }, relative: relative,
+                                     provenance: TableProvenance(device: d, method: "fitted"), device: rules)
+                refTables.append(("\(file): \(d)", r.table))
+                refNames.append("\(file): \(d)")
+            }
+        }
+
+        let start = Date()
+        let samples = trainIdx.map { TableFit.Sample(signatures: allGraphs[$0].signatures, latencyMs: y[$0]) }
+        let how = fewShot ? "few-shot with \(refTables.count) reference devices" : "least squares"
+        let prov = TableProvenance(device: deviceName, method: "fitted", date: date,
+                                   source: "fitted (\(how)) on \(train) networks of \((measurements as NSString).lastPathComponent) column \(latencyColumn), seed \(seed)")
+        var few: TableFit.FewShotResult?
+        let table: LatencyTable
+        if fewShot {
+            few = try TableFit.fewShot(samples, references: refTables, provenance: prov, device: rules)
+            table = few!.table
+        } else {
+            table = TableFit.fit(samples, relative: relative, provenance: prov, device: rules).table
+        }
+        let fitSeconds = Date().timeIntervalSince(start)
+        let predicted = allGraphs.map { TableFit.predict(table, $0) }
+        func errs(_ idx: [Int]) -> TableFit.Errors { TableFit.errors(predicted: idx.map { predicted[$0] }, measured: idx.map { y[$0] }) }
+        let unseen = TableFit.unseen(table, in: testIdx.map { allGraphs[$0] }).count
+        if unseen > 0 { notes.append("\(unseen) operators of held-out networks never occur in training (predicted as 0 ms)") }
+        return Report(table: table, rules: rules, ruleChoice: choice, ruleChoiceData: choiceData, fewShot: few, referenceNames: refNames,
+                      archs: target.archs, measuredMs: y, predictedMs: predicted, trainIndices: trainIdx, testIndices: testIdx,
+                      trainErrors: errs(trainIdx), testErrors: testIdx.isEmpty ? nil : errs(testIdx), unseenOperators: unseen,
+                      fitSeconds: fitSeconds, notes: notes)
+    }
+
+    /// Whether `path` is a latency table (.json, .yaml, or a CSV whose header has `mean_ms`)
+    /// rather than a measurements CSV.
+    static func isTableFile(_ path: String) throws -> Bool {
+        switch LatencyTable.FileFormat(path: path) {
+        case .json, .ofa: return true
+        case .csv:
+            let doc = try CSVDocument.load(path: path, comment: "#")
+            return doc.header.contains("mean_ms")
+        case nil:
+            throw InputError(file: path, keyPath: "--reference", value: (path as NSString).pathExtension, message: "unknown reference file type",
+                             hint: "give a table (.csv, .json, .yaml) or a measurements CSV")
+        }
+    }
+
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        URL(fileURLWithPath: a).standardizedFileURL.path == URL(fileURLWithPath: b).standardizedFileURL.path
+    }
+}
+
+extension TableFitJob.Report {
+    /// The report as JSON (`rules`, `rule_choice`, `few_shot`, `train`, `test`, …).
+    public func json(extra: [JSONValue.Field] = []) -> JSONValue {
+        func e(_ x: TableFit.Errors) -> JSONValue {
+            .obj(["networks": .int(x.count), "kendall_tau": .double(x.kendallTau), "mape_mean_pct": .double(x.meanAPE), "ape_median_pct": .double(x.medianAPE)])
+        }
+        var f = extra
+        f += [
+            .init("train", e(trainErrors)), .init("test", testErrors.map(e) ?? .null),
+            .init("operators", .int(table.count)), .init("network_overhead_ms", .double(table.networkOverheadMs)),
+            .init("unseen_operators", .int(unseenOperators)),
+            .init("graph_rewrites", .array(rules.rewrites.map { .string($0.rawValue) })), .init("fusion", .array(rules.fusion.map { .string($0.rawValue) })),
+            .init("rule_choice", ruleChoice.map { c in
+                .obj(["data": .string(ruleChoiceData ?? ""), "folds": .int(c.folds),
+                      "candidates": .array(c.scores.map { s in
+                          .obj(["graph_rewrites": .array(s.device.rewrites.map { .string($0.rawValue) }), "fusion": .array(s.device.fusion.map { .string($0.rawValue) }),
+                                "cv_mape_mean_pct": .double(s.cvMeanAPE), "cv_kendall_tau": .double(s.cvKendallTau), "chosen": .bool(s.device == c.chosen)])
+                      })])
+            } ?? .null),
+            .init("few_shot", fewShot.map { .obj(["references": .array(referenceNames.map { .string($0) }), "relative_noise": .double($0.relativeNoise),
+                                                   "loo_mape_mean_pct": .double($0.looMeanAPE)]) } ?? .null),
+            .init("fit_seconds", .double(fitSeconds)),
+            .init("notes", .array(notes.map { .string($0) })),
+        ]
+        return .object(f)
+    }
+
+    /// Human-readable lines.
+    public var text: String {
+        func line(_ e: TableFit.Errors) -> String {
+            String(format: "%d networks: Kendall tau %.4f, APE mean %.2f%%, median %.2f%%", e.count, e.kendallTau, e.meanAPE, e.medianAPE)
+        }
+        func names(_ d: TableDevice) -> String {
+            "rewrites " + (d.rewrites.isEmpty ? "none" : d.rewrites.map(\.rawValue).joined(separator: ",")) + "; fusion " + (d.fusion.isEmpty ? "none" : d.fusion.map(\.rawValue).joined(separator: ","))
+        }
+        var t = ""
+        if let c = ruleChoice {
+            t += "runtime rules by \(c.folds)-fold cross-validation on \(ruleChoiceData ?? "the data") (seed \(c.seed)):\n"
+            for s in c.scores {
+                t += (s.device == c.chosen ? "  * " : "    ") + names(s.device).padding(toLength: 75, withPad: " ", startingAt: 0)
+                    + String(format: " CV APE mean %6.2f%%, tau %.4f\n", s.cvMeanAPE, s.cvKendallTau)
+            }
+        }
+        if let f = fewShot {
+            t += "few-shot prior from \(referenceNames.count) reference devices; relative noise \(f.relativeNoise) by leave-one-out (LOO APE \(String(format: "%.2f", f.looMeanAPE))%)\n"
+        }
+        t += "fitted \(table.count) operators + network constant \(String(format: "%.4f", table.networkOverheadMs)) ms on \(trainIndices.count) networks\n"
+        t += names(rules) + "\n"
+        t += "train: " + line(trainErrors) + "\n"
+        if let e = testErrors { t += "held out: " + line(e) + "\n" }
+        for n in notes { t += "note: \(n)\n" }
+        return t
+    }
+
+    /// Every network's split, measured and predicted latency as CSV (`arch,split,measured_ms,predicted_ms`).
+    public var predictionsCSV: String {
+        let isTrain = Set(trainIndices)
+        var s = "arch,split,measured_ms,predicted_ms\n"
+        for i in archs.indices {
+            s += [CSVDocument.quote(archs[i]), isTrain.contains(i) ? "train" : "test", JSONValue.format(measuredMs[i]), JSONValue.format(predictedMs[i])]
+                .joined(separator: ",") + "\n"
+        }
+        return s
+    }
+}
