@@ -89,8 +89,11 @@ proto:
 
 # libFuzzer targets, one per parser (Fuzz/*): YAML/JSON configs, network files, latency tables,
 # ONNX. Built with -sanitize=fuzzer into .build-fuzz (DUET_FUZZ adds the targets to the package),
-# seeded from the robustness corpus and the examples, each run for FUZZ_SECONDS. Crashes land in
-# out/fuzz/TARGET/ as crash-*: turn each into a Tests/duetTests/Robustness entry and fix it.
+# seeded from the robustness corpus and the examples, each run for FUZZ_SECONDS in fork mode (a
+# crash does not stop the run; Swift's backtracer is off so that libFuzzer saves each input).
+# Crashes land in out/fuzz/TARGET/ as crash-*: turn each into a Tests/duetTests/Robustness entry
+# and fix it. The executable's entry point is `main` (SwiftPM), so libFuzzer's own is not linked
+# in twice (--allow-multiple-definition) and each target calls LLVMFuzzerRunDriver itself.
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= FuzzConfig FuzzNetwork FuzzTable FuzzONNX
 FUZZ_JOBS ?= 1
@@ -102,8 +105,9 @@ fuzz: deps
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p out/fuzz/$$t/corpus; scripts/fuzz-seeds.sh $$t out/fuzz/$$t/corpus; \
 	  echo "== $$t for $(FUZZ_SECONDS) s"; \
-	  DUET_HOME=$(CURDIR) .build-fuzz/release/$$t out/fuzz/$$t/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	    -timeout=10 -rss_limit_mb=4096 -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) -artifact_prefix=out/fuzz/$$t/ \
+	  SWIFT_BACKTRACE=enable=no DUET_HOME=$(CURDIR) .build-fuzz/release/$$t out/fuzz/$$t/corpus -max_total_time=$(FUZZ_SECONDS) \
+	    -fork=$(FUZZ_JOBS) -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -max_len=65536 \
+	    -timeout=10 -rss_limit_mb=4096 -artifact_prefix=out/fuzz/$$t/ \
 	    -print_final_stats=1 2>&1 | tail -25 | tee out/fuzz/$$t/summary.txt; \
 	done
 

@@ -153,7 +153,7 @@ extension ONNXImporter {
         case "PRelu":
             let x = try needActivation(node, 0)
             let slope = try needConstant(node, 1, what: "slope")
-            let n = slope.shape.reduce(1, *)
+            let n = try elementCount(slope.shape)
             guard broadcastable(slope.shape, x.shape) else {
                 throw contradiction(node, 1, slope.shape, "a slope that broadcasts to the input \(x.shape)")
             }
@@ -203,7 +203,7 @@ extension ONNXImporter {
             }
             let o = transB ? b.shape[0] : b.shape[1]
             let hasBias = node.input.count > 2 && !node.input[2].isEmpty
-            if hasBias, let c = constant(node.input[2]), c.shape.reduce(1, *) != o && c.shape.reduce(1, *) != 1 {
+            if hasBias, let c = constant(node.input[2]), case let n = try elementCount(c.shape), n != o && n != 1 {
                 throw contradiction(node, 2, c.shape, "a bias of \(o) values")
             }
             try addLayer(layerName(node, index: i), .dense(outFeatures: o, bias: hasBias, activation: nil), inputs: [node.input[0]], output: out)
@@ -329,7 +329,8 @@ extension ONNXImporter {
             let axis = node.int("axis", default: 1)
             let ax = axis < 0 ? axis + x.shape.count : axis
             guard ax >= 1 else { throw Unsupported(reason: "Flatten that merges the batch dimension (axis \(axis))") }
-            let op: Operator = ax == 1 ? .flatten : .reshape([x.shape[1..<ax].reduce(1, *), x.shape[ax...].reduce(1, *)])
+            guard ax <= x.shape.count else { throw contradictionAttr(node, "axis", String(axis), "an axis within the input's \(x.shape.count) dimensions") }
+            let op: Operator = ax == 1 ? .flatten : .reshape([try elementCount(x.shape[1..<ax]), try elementCount(x.shape[ax...])])
             try addLayer(layerName(node, index: i), op, inputs: [node.input[0]], output: out)
 
         case "Transpose":
@@ -371,7 +372,7 @@ extension ONNXImporter {
             let axis = node.int("axis", default: -1)
             guard axis == -1 || axis == x.shape.count - 1 else { throw Unsupported(reason: "LayerNormalization over more than the last axis (axis \(axis))") }
             for k in 1..<min(3, node.input.count) where !node.input[k].isEmpty {
-                if let c = constant(node.input[k]), c.shape.reduce(1, *) != x.shape.last {
+                if let c = constant(node.input[k]), try elementCount(c.shape) != x.shape.last {
                     throw contradiction(node, k, c.shape, "shape [\(x.shape.last ?? 0)] (the normalized dimension)")
                 }
             }
@@ -494,7 +495,8 @@ extension ONNXImporter {
     }
 
     func contradictionAttr(_ node: Onnx_NodeProto, _ attr: String, _ value: String, _ expected: String) -> InputError {
-        InputError(keyPath: "attribute.\(attr)", value: value, message: "\(node.opType) node '\(node.name)': expected \(expected)")
+        InputError(keyPath: "attribute.\(attr)", value: value, message: "\(node.opType) node '\(node.name)': expected \(expected)",
+                   hint: "check the exported model's '\(attr)' attribute")
     }
 
     /// The 2-D window of a Conv or pooling node: kernel, strides, dilations and padding (explicit
@@ -678,12 +680,12 @@ extension ONNXImporter {
             }
             // A learned tensor the size of one sample: a positional embedding.
             let cs = c.shape.first == 1 && c.shape.count == x.shape.count ? Array(c.shape.dropFirst()) : c.shape
-            if cs == sample && sample.reduce(1, *) > 1 && c.ints == nil {
+            if try cs == sample && elementCount(sample) > 1 && c.ints == nil {
                 try addLayer(layerName(node, index: i), .positionalEmbedding, inputs: [acts[0]], output: out)
                 return
             }
         }
-        if node.opType == "Mul", c.shape.reduce(1, *) == 1, c.doubles == [0] {
+        if node.opType == "Mul", try elementCount(c.shape) == 1, c.doubles == [0] {
             try addLayer(layerName(node, index: i), .zero, inputs: [acts[0]], output: out)
             return
         }
@@ -726,6 +728,18 @@ extension ONNXImporter {
         guard !ins.isEmpty, ins.allSatisfy({ constant($0) != nil }) else { return false }
         let c = ins.map { constant($0)! }
         func set(_ shape: [Int], _ v: [Int]?) { values[out] = .constant(shape: shape, ints: v, doubles: v?.map(Double.init)) }
+        // Operators folded from two constants need both (a malformed node may list one).
+        let binary: Set<String> = ["Reshape", "Expand", "Gather", "Add", "Sub", "Mul", "Div"]
+        if binary.contains(node.opType) && c.count < 2 && !(node.opType == "Expand" && c.first?.ints == nil) {
+            throw InputError(keyPath: "input", value: node.input.joined(separator: ", "),
+                             message: "\(node.opType) node '\(node.name)' needs two inputs, has \(c.count)",
+                             hint: "check the exported model; the node is malformed")
+        }
+        func overflow(_ what: String) -> InputError {
+            InputError(keyPath: "input", value: node.input.joined(separator: ", "),
+                       message: "\(node.opType) node '\(node.name)': \(what) of its constant inputs overflows a 64-bit integer",
+                       hint: "check the exported model's shape constants")
+        }
         switch node.opType {
         case "Identity", "Cast", "Squeeze", "Unsqueeze", "Reshape", "Flatten", "Expand":
             if node.opType == "Expand", c[0].ints == nil {
@@ -743,19 +757,32 @@ extension ONNXImporter {
             set([c[0].shape.count], c[0].shape)
         case "Gather":
             if let v = c[0].ints, let idx = c[1].ints, c[0].shape.count <= 1 {
+                if let bad = idx.first(where: { !(-v.count..<v.count).contains($0) }) {
+                    throw InputError(keyPath: "input[1]", value: String(bad),
+                                     message: "Gather node '\(node.name)': index \(bad) is outside the \(v.count) values of its constant input",
+                                     hint: "indices must lie in -\(v.count)..<\(v.count); check the exported model")
+                }
                 let picked = idx.map { v[$0 < 0 ? $0 + v.count : $0] }
                 set(c[1].shape, picked)
             } else { set(c[1].shape + c[0].shape.dropFirst(), nil) }
         case "Concat":
             let all = c.compactMap(\.ints)
-            set([c.map { $0.shape.first ?? 1 }.reduce(0, +)], all.count == c.count ? all.flatMap { $0 } : nil)
+            let length = try c.reduce(0) { try Checked.sum($0, $1.shape.first ?? 1, what: "the Concat length") }
+            set([length], all.count == c.count ? all.flatMap { $0 } : nil)
         case "Add", "Sub", "Mul", "Div":
             if let a = c[0].ints, let b = c[1].ints, a.count == b.count || a.count == 1 || b.count == 1 {
                 let n = max(a.count, b.count)
-                let v = (0..<n).map { k -> Int in
+                let v = try (0..<n).map { k -> Int in
                     let x = a[a.count == 1 ? 0 : k], y = b[b.count == 1 ? 0 : k]
-                    switch node.opType { case "Add": return x + y; case "Sub": return x - y; case "Mul": return x * y
-                    default: return y == 0 ? 0 : x / y }
+                    let r: (partialValue: Int, overflow: Bool)
+                    switch node.opType {
+                    case "Add": r = x.addingReportingOverflow(y)
+                    case "Sub": r = x.subtractingReportingOverflow(y)
+                    case "Mul": r = x.multipliedReportingOverflow(by: y)
+                    default: r = y == 0 ? (0, false) : x.dividedReportingOverflow(by: y)
+                    }
+                    if r.overflow { throw overflow("the \(node.opType)") }
+                    return r.partialValue
                 }
                 set(a.count >= b.count ? c[0].shape : c[1].shape, v)
             } else {

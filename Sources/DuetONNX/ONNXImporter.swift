@@ -117,6 +117,16 @@ struct ONNXImporter {
         }
         batch = batchSeen ?? options.batch
         if inputs.isEmpty { issues.add("graph.input", "the graph has no data input (every input is a weight)") }
+        // Malformed nodes (a Conv without weights, a node without outputs) are refused here,
+        // so that operator and pattern code can read the inputs every such node must have.
+        for (i, n) in g.node.enumerated() {
+            let need = Self.minimumInputs[n.opType] ?? 1
+            if n.input.count < need || n.output.isEmpty || n.output[0].isEmpty {
+                issues.add(nodePath(i), value: n.opType,
+                           "\(n.opType) node '\(n.name)' has \(n.input.count) input(s) and \(n.output.filter { !$0.isEmpty }.count) output(s); it needs at least \(need) input(s) and an output",
+                           hint: "check the exported model; the node is malformed")
+            }
+        }
         try issues.throwIfAny()
 
         let order = try topologicalOrder()
@@ -173,6 +183,20 @@ struct ONNXImporter {
         _ = try net.analyze(file: file)
         return ONNX.ImportResult(network: net, opset: opset, unknownNodes: unsupported.map { "\($0.node.opType):\($0.node.name)" })
     }
+
+    /// The element count of a shape read from the file, or an ``InputError`` when it overflows
+    /// a 64-bit integer (a constant of 2⁶²×2⁶² elements must not trap).
+    func elementCount(_ shape: some Sequence<Int>) throws -> Int {
+        let dims = Array(shape)
+        return try Checked.product(dims, what: "the element count of a tensor of shape \(dims)")
+    }
+
+    /// The fewest inputs a node of each operator has in ONNX (1 for operators not listed).
+    static let minimumInputs: [String: Int] = [
+        "Constant": 0, "Conv": 2, "ConvTranspose": 2, "Gemm": 2, "MatMul": 2, "Add": 2, "Sub": 2, "Mul": 2, "Div": 2,
+        "Pow": 2, "PRelu": 2, "Reshape": 2, "Expand": 2, "Gather": 2, "Where": 3, "Equal": 2,
+        "BatchNormalization": 5, "LayerNormalization": 2, "Einsum": 1,
+    ]
 
     func opName(_ n: Onnx_NodeProto) -> String { n.domain.isEmpty || n.domain == "ai.onnx" ? n.opType : "\(n.domain).\(n.opType)" }
 
@@ -365,7 +389,7 @@ struct ONNXImporter {
             if let vi = (model.graph.valueInfo + model.graph.output).first(where: { $0.name == o }), let d = vi.dims,
                d.allSatisfy({ $0 != nil }), d.count >= 2 {
                 let declared = [batch] + d.dropFirst().map { $0! }
-                if declared.reduce(1, *) == shape.reduce(1, *) { shape = declared }
+                if try elementCount(declared) == elementCount(shape) { shape = declared }
                 else {
                     issues.add(nodePath(i), value: node.opType,
                                "unsupported node '\(node.name)' changes the tensor size (\(a.shape) → \(declared)); a zero-cost placeholder cannot stand in for it")

@@ -38,7 +38,8 @@ import Testing
     }
 
     @Test func bufferTooSmallForAnyTile() throws {
-        let hw = try accelerator("tpu:edge", ["global_buffer_kib=0.5"])
+        // 0.5 KiB is below the tpu template's range (16–32,768 KiB): allowed explicitly.
+        let hw = try accelerator("tpu:edge", ["global_buffer_kib=0.5", "allow_outside_template_ranges=true"])
         let e = #expect(throws: InputError.self) { try MappingSearch.best(LoopNest(n: 1, k: 64, c: 64, p: 56, q: 56, r: 7, s: 7), on: hw, layerName: "conv1") }
         #expect(e?.issues[0].keyPath == "global_buffer_kib")
         #expect(e?.issues[0].message.hasPrefix("the global buffer of 'tpu:edge' is too small for any tile of layer 'conv1'") == true)
@@ -46,7 +47,7 @@ import Testing
 
     @Test func dramBoundWhenBandwidthStarved() throws {
         let fast = try MappingSearch.best(layer, on: try accelerator("tpu:edge"))
-        let slow = try MappingSearch.best(layer, on: try accelerator("tpu:edge", ["dram_gbps=0.01"]))
+        let slow = try MappingSearch.best(layer, on: try accelerator("tpu:edge", ["dram_gbps=0.01", "allow_outside_template_ranges=true"]))
         #expect(fast.bottleneck == .compute)
         #expect(slow.bottleneck == .dram)
         #expect(slow.latencyCycles > fast.latencyCycles)
