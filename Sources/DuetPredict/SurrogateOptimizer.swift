@@ -11,8 +11,18 @@ public struct SurrogateSettings: Sendable, Hashable {
     /// Evaluated designs needed before screening starts (before that the base optimizer's
     /// proposals are evaluated as they are).
     public var minimumTrainingRows: Int = 10
+    /// Uniformly random designs added to the screened pool, per design bred by the base optimizer
+    /// (0 screens the base's offspring only). Random candidates let the model pull the search out
+    /// of a converged population toward regions it predicts better.
+    public var randomShare: Double = 1
     /// Boosting rounds of a gbdt surrogate (fewer than a saved predictor's: it is refitted every generation).
     public var rounds: Int = 200
+    /// At most this many evaluated designs train the surrogate: the best by the first objective
+    /// (feasible first) and the most recent, half each. A model of the best region ranks the
+    /// candidates near the top better than one of everything, and refits stay fast: on
+    /// NAS-Bench-201 (docs/VALIDATION.md) 100 rows need about half the evaluations of 600 in the
+    /// worst quartile.
+    public var maximumTrainingRows: Int = 100
 
     public init(model: ModelKind = .gbdt, screen: Int = 20) { self.model = model; self.screen = screen }
 }
@@ -22,7 +32,8 @@ public struct SurrogateSettings: Sendable, Hashable {
 ///
 /// Each ``ask()`` after the first `minimumTrainingRows` evaluations asks the base optimizer
 /// `screen` times (NSGA-II breeds a new batch of offspring from the same population each time,
-/// aging evolution new mutants, random search new samples), drops designs already evaluated,
+/// aging evolution new mutants, random search new samples), adds `randomShare` times as many
+/// uniformly random designs, drops designs already evaluated,
 /// predicts every objective and the chance of violating a budget with models refitted on every
 /// design told so far, and returns as many candidates as one base ``ask()`` gave: the best by
 /// constrained non-dominated rank of the predictions, ties by crowding. ``tell(_:)`` passes the
@@ -47,6 +58,7 @@ public struct SurrogateOptimizer<Base: Optimizer>: Optimizer {
     var width = 0
     /// Predicted first objective of the candidates of the last ``ask()`` (nil when it did not screen).
     var pending: [Double]?
+    var rng: SeededGenerator
     /// Per screened generation: Kendall τ of the predicted first objective against the results told.
     public private(set) var quality: [Double] = []
 
@@ -55,6 +67,7 @@ public struct SurrogateOptimizer<Base: Optimizer>: Optimizer {
         self.base = base
         self.settings = settings
         self.features = features
+        rng = SeededGenerator(seed: base.seed ^ 0x5EED_5C2E_E4ED_0001)
     }
 
     public var space: DesignSpace { base.space }
@@ -74,6 +87,15 @@ public struct SurrogateOptimizer<Base: Optimizer>: Optimizer {
             let more = base.ask()
             if more.isEmpty { break }
             for c in more where seen.insert(c.point).inserted { pool.append(c) }
+        }
+        let bred = pool.count
+        var attempts = 0
+        let extra = Int((Double(bred) * settings.randomShare).rounded())
+        while pool.count < bred + extra && attempts < 4 * extra {
+            attempts += 1
+            let g = space.randomGenome(using: &rng)
+            let p = space.decode(g)
+            if seen.insert(p).inserted { pool.append(Candidate(genome: g, point: p)) }
         }
         let want = first.count
         guard pool.count > want else { return pool.isEmpty ? first : pool }
@@ -98,7 +120,16 @@ public struct SurrogateOptimizer<Base: Optimizer>: Optimizer {
 
     /// Predicted fitness (row-major, one row per candidate) and predicted probability of violating a budget.
     func predict(_ pool: [Candidate]) throws -> (fitness: [Double], infeasible: [Double]) {
-        let rows = history.indices.filter { !history[$0].violation.isInfinite && history[$0].isEvaluated }
+        var rows = history.indices.filter { !history[$0].violation.isInfinite && history[$0].isEvaluated }
+        if rows.count > settings.maximumTrainingRows {
+            let half = settings.maximumTrainingRows / 2
+            let best = rows.sorted { a, b in
+                let fa = history[a].isFeasible, fb = history[b].isFeasible
+                if fa != fb { return fa }
+                return history[a].fitness[0] != history[b].fitness[0] ? history[a].fitness[0] < history[b].fitness[0] : a < b
+            }.prefix(half)
+            rows = Array(Set(best).union(rows.suffix(settings.maximumTrainingRows - half))).sorted()
+        }
         let w = width
         let x = rows.flatMap { historyFeatures[($0 * w)..<($0 * w + w)] }
         var px: [Float] = []

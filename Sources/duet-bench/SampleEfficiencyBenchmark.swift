@@ -49,6 +49,12 @@ struct SampleEfficiencyBenchmark: AsyncParsableCommand {
     @Option(help: "Surrogate screening factor (offspring bred per offspring evaluated).")
     var screen = 20
 
+    @Option(help: "Random designs added to the surrogate's pool per bred design.")
+    var randomShare = 1.0
+
+    @Option(help: "At most this many evaluated designs train the surrogate (the best half and the most recent half).")
+    var maxTrainingRows = SurrogateSettings().maximumTrainingRows
+
     @Option(help: "Surrogate model: gbdt, linear or ensemble.")
     var model: ModelKind = .gbdt
 
@@ -71,7 +77,7 @@ struct SampleEfficiencyBenchmark: AsyncParsableCommand {
         var out: [JSONValue.Field] = [
             .init("oracle", .string(accuracyColumn)), .init("latency", .string(latencyColumn)), .init("tolerance", .double(tolerance)),
             .init("seeds", .int(seedList.count)), .init("population", .int(population)), .init("screen", .int(screen)),
-            .init("surrogate_model", .string(model.rawValue)), .init("max_evaluations", .int(maxEvaluations)),
+            .init("surrogate_model", .string(model.rawValue)), .init("random_share", .double(randomShare)), .init("max_training_rows", .int(maxTrainingRows)), .init("max_evaluations", .int(maxEvaluations)),
         ]
         for pct in percentiles.split(separator: ",").compactMap({ Double($0) }) {
             // The percentile by linear interpolation between order statistics (numpy's default).
@@ -91,6 +97,7 @@ struct SampleEfficiencyBenchmark: AsyncParsableCommand {
                                             accuracyOf: accuracyOf, latencyOf: latencyOf, featurizer: featurizer)
                     counts.append(Double(k))
                     taus += q
+                    FileHandle.standardError.write(Data("p\(Int(pct)) \(name) seed \(s): \(k) evaluations\n".utf8))
                 }
                 let c = counts.sorted()
                 var f: [JSONValue.Field] = [
@@ -114,6 +121,8 @@ struct SampleEfficiencyBenchmark: AsyncParsableCommand {
         let features: @Sendable (Point) -> [Float] = { featurizer.features($0) }
         var settings = SurrogateSettings(model: model, screen: screen)
         settings.minimumTrainingRows = population
+        settings.randomShare = randomShare
+        settings.maximumTrainingRows = maxTrainingRows
         var opt: any Optimizer
         switch name {
         case "random": opt = RandomSearch(space: ds, batchSize: population, seed: seed)
