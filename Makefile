@@ -12,17 +12,17 @@ help:
 	@echo "make bench  release-built benchmarks, JSON on stdout"
 	@echo "make proto  regenerate the ONNX protobuf Swift code (rarely needed)"
 	@echo "make fuzz   libFuzzer on each parser for FUZZ_SECONDS (default 600) each; not in CI"
-	@echo "make deps   install system packages Duet needs (libz3-dev, libsqlite3-dev, postgresql), if missing"
+	@echo "make deps   install system packages Duet needs (libz3-dev, libsqlite3-dev, libxgboost-dev, postgresql), if missing"
 
 # System dependencies. Swift 6.1+ must already be installed (https://swift.org/install).
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "error: swift not found; install Swift 6.1 or newer from swift.org" >&2; exit 1; }
-	@if pkg-config --exists z3 sqlite3 2>/dev/null; then \
-		echo "deps: libz3-dev $$(pkg-config --modversion z3) and libsqlite3-dev $$(pkg-config --modversion sqlite3) already installed"; \
+	@if pkg-config --exists z3 sqlite3 xgboost 2>/dev/null; then \
+		echo "deps: libz3-dev $$(pkg-config --modversion z3), libsqlite3-dev $$(pkg-config --modversion sqlite3) and libxgboost-dev $$(pkg-config --modversion xgboost) already installed"; \
 	else \
-		echo "deps: installing libz3-dev (Z3, used by duet solve) and libsqlite3-dev (studies) with apt-get"; \
+		echo "deps: installing libz3-dev (Z3, used by duet solve), libsqlite3-dev (studies) and libxgboost-dev (predictors) with apt-get"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libz3-dev libsqlite3-dev pkg-config; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libz3-dev libsqlite3-dev libxgboost-dev pkg-config; \
 	fi
 	@# PostgreSQL: the server for shared studies; the tests start a throwaway one (scripts/pg-test-cluster.sh).
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then \

@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "DuetStudy", targets: ["DuetStudy"]),
         .library(name: "DuetExplore", targets: ["DuetExplore"]),
         .library(name: "DuetSolver", targets: ["DuetSolver"]),
+        .library(name: "DuetPredict", targets: ["DuetPredict"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,10 +41,14 @@ let package = Package(
         .target(name: "DuetStudy", dependencies: ["DuetCore", .product(name: "GRDB", package: "GRDB.swift"),
                                                   .product(name: "PostgresNIO", package: "postgres-nio")]),
         // Co-exploration: wires spaces, cost models, accuracy sources, optimizers and studies.
-        .target(name: "DuetExplore", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetSolver", "DuetStudy", "DuetReport"]),
+        .target(name: "DuetExplore", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetSolver", "DuetStudy", "DuetReport", "DuetPredict"]),
         // The Z3 C API (Debian's libz3-dev) and the solver built on it.
         .systemLibrary(name: "CZ3", path: "Sources/CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"]), .brew(["z3"])]),
         .target(name: "DuetSolver", dependencies: ["CZ3", "DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel"]),
+        // The XGBoost C API (Debian's libxgboost-dev) and the predictors built on it (features from the
+        // lowered networks, fits, the predictor file, surrogate-assisted search).
+        .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"]), .brew(["xgboost"])]),
+        .target(name: "DuetPredict", dependencies: ["CXGBoost", "DuetCore", "DuetWorkload", "DuetSearch"]),
         .target(name: "DuetONNX", dependencies: ["DuetCore", "DuetWorkload", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // MARK: - Executables (thin)
@@ -51,14 +56,14 @@ let package = Package(
             name: "duet",
             dependencies: [
                 "DuetCore", "DuetWorkload", "DuetReport", "DuetHardware", "DuetCostModel", "DuetONNX",
-                "DuetSearch", "DuetStudy", "DuetExplore", "DuetSolver",
+                "DuetSearch", "DuetStudy", "DuetExplore", "DuetSolver", "DuetPredict",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(
             name: "duet-bench",
             dependencies: [
-                "DuetCore", "DuetWorkload", "DuetSearch", "DuetHardware", "DuetCostModel", "DuetExplore", "DuetSolver", "DuetStudy",
+                "DuetCore", "DuetWorkload", "DuetSearch", "DuetHardware", "DuetCostModel", "DuetExplore", "DuetSolver", "DuetStudy", "DuetPredict",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -73,8 +78,9 @@ let package = Package(
         .testTarget(name: "DuetCostModelTests", dependencies: ["DuetCostModel"]),
         .testTarget(name: "DuetONNXTests", dependencies: ["DuetONNX"]),
         .testTarget(name: "DuetStudyTests", dependencies: ["DuetStudy", "_DuetTestSupport"]),
-        .testTarget(name: "DuetExploreTests", dependencies: ["DuetExplore", "_DuetTestSupport"]),
+        .testTarget(name: "DuetExploreTests", dependencies: ["DuetExplore", "DuetPredict", "_DuetTestSupport"]),
         .testTarget(name: "DuetSolverTests", dependencies: ["DuetSolver"]),
+        .testTarget(name: "DuetPredictTests", dependencies: ["DuetPredict"]),
         // Robustness/: the bad-input corpus (cases.json, inputs/), read by RobustnessCorpusTests from the source tree.
         .testTarget(name: "duetTests", dependencies: ["duet"], exclude: ["Robustness"]),
     ],

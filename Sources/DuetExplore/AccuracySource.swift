@@ -1,4 +1,5 @@
 import DuetCore
+import DuetPredict
 import DuetWorkload
 import Foundation
 import Synchronization
@@ -12,6 +13,9 @@ public enum AccuracySource: Sendable {
     case proxy(String)
     /// An external evaluator: JSON design on stdin, JSON metrics on stdout (`{"accuracy": …}`).
     case command(String, timeoutSeconds: Double, retries: Int)
+    /// A learned predictor (a `duet predictor fit` file) for the task's space: a prediction, labelled
+    /// as one in every output (`predictor:FILE`), like a proxy.
+    case predictor(path: String, Predictor)
     /// No accuracy: the default of a fixed network (`network:`), which has nothing to vary.
     /// Such a task contributes no `TASK.accuracy` and is left out of the mean `accuracy`.
     case none
@@ -22,11 +26,21 @@ public enum AccuracySource: Sendable {
         case .table: return "table"
         case .proxy(let p): return "proxy:\(p)"
         case .command: return "command"
+        case .predictor(let path, _): return "predictor:\(URL(fileURLWithPath: path).lastPathComponent)"
         case .none: return "none"
         }
     }
 
     public var isProxy: Bool { if case .proxy = self { return true }; return false }
+
+    /// Whether the accuracy is predicted by a learned model rather than measured.
+    public var isPrediction: Bool { if case .predictor = self { return true }; return false }
+
+    /// Whether the accuracy is an estimate (a proxy or a prediction), which outputs must say.
+    public var isEstimate: Bool { isProxy || isPrediction }
+
+    /// `PROXY` or `PREDICTION` for estimates (as outputs write it), nil for measured accuracy.
+    public var estimateWord: String? { isProxy ? "PROXY" : isPrediction ? "PREDICTION" : nil }
 
     public var isNone: Bool { if case .none = self { return true }; return false }
 
@@ -36,6 +50,17 @@ public enum AccuracySource: Sendable {
             let key = r.string("key") ?? "arch_str", column = r.string("column", required: true) ?? ""
             r.finish()
             return .table(path: path, key: key, column: column)
+        }
+        if let p = r.string("predictor") {
+            let path = p.hasPrefix("/") ? p : base.appendingPathComponent(p).path
+            r.finish()
+            do { return .predictor(path: path, try Predictor.load(path: path)) } catch let e as InputError {
+                r.diagnostics.add(r.keyPath("predictor"), value: p, "cannot use the predictor: " + e.issues.map(\.description).joined(separator: "; "),
+                                  hint: "make one with duet predictor fit --space SPACE --data CSV --target COLUMN --out FILE")
+            } catch {
+                r.diagnostics.add(r.keyPath("predictor"), value: p, "cannot load the predictor: \(error)")
+            }
+            return .none
         }
         if let c = r.string("command") {
             let timeout = r.double("timeout_s", min: 0.001) ?? 60, retries = r.int("retries", min: 0) ?? 1

@@ -13,7 +13,7 @@ extension CoExploration: Problem {
     public var constraints: [String] { config.budgets.map(\.name) }
 
     public func evaluate(_ point: Point) async throws -> Evaluation {
-        let (design, metrics, error) = await evaluate(point)
+        let (design, metrics, error) = await measure(point)
         if let error { throw TrialFailure(message: error) }
         return Evaluation(objectives: objectives(metrics), constraints: constraintValues(metrics), metrics: metrics, detail: design)
     }

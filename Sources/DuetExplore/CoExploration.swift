@@ -1,6 +1,7 @@
 import DuetCore
 import DuetCostModel
 import DuetHardware
+import DuetPredict
 import DuetSearch
 import DuetWorkload
 import Foundation
@@ -190,8 +191,9 @@ public final class CoExploration: Sendable {
         return a
     }
 
-    /// Metrics of one design, or a failure message (recorded as a failed trial).
-    public func evaluate(_ point: Point) async -> (design: String, metrics: [String: Double], error: String?) {
+    /// Metrics of one design, or a failure message (recorded as a failed trial); the
+    /// ``Problem`` conformance wraps it.
+    public func measure(_ point: Point) async -> (design: String, metrics: [String: Double], error: String?) {
         let design: Design
         do { design = try decode(point) } catch { return ("{}", [:], "cannot decode the design: \(error)") }
         do {
@@ -274,7 +276,24 @@ public final class CoExploration: Sendable {
             return .success(["accuracy": v])
         case .command(let cmd, let timeout, let retries):
             return await ExternalEvaluator.run(cmd, input: designJSON, timeoutSeconds: timeout, retries: retries)
+        case .predictor(let path, let p):
+            do {
+                guard let arch else { throw InputError(file: path, message: "task \(t.name) has no \(p.spaceName) architecture to predict") }
+                let v = try p.predict([try p.extractor.space.parse(arch)])
+                return .success(["accuracy": v[0]])
+            } catch {
+                return .failure(.init(message: "predictor \(path): \(error)"))
+            }
         }
+    }
+
+    /// `base` with surrogate screening when the configuration asks for it (`optimizer: {name: …,
+    /// surrogate: {model: gbdt, screen: 20}}`), else `base` itself. The surrogate's features: each
+    /// searched task's network features (one-hot + structural) and the hardware variables.
+    public func screened(_ base: some Optimizer) -> any Optimizer {
+        guard let s = config.surrogate else { return base }
+        let f = PointFeaturizer(space: space, networks: config.tasks.compactMap { t in t.space.map { .init(prefix: "\(t.name).", space: $0) } })
+        return SurrogateOptimizer(base: base, settings: s, features: { f.features($0) })
     }
 
     /// Objective values in the config's order (as reported, not negated).

@@ -1,6 +1,7 @@
 import DuetCore
 import DuetCostModel
 import DuetHardware
+import DuetPredict
 import DuetWorkload
 import Foundation
 
@@ -59,6 +60,8 @@ public struct ExploreConfig: Sendable {
     /// (metric, maximize?) in order.
     public var objectives: [(metric: String, maximize: Bool)]
     public var optimizer: String
+    /// Surrogate-assisted screening of the optimizer's proposals (`optimizer: {name: …, surrogate: {…}}`); nil without.
+    public var surrogate: SurrogateSettings?
     public var evaluations: Int
     public var population: Int
     public var seed: UInt64
@@ -225,10 +228,16 @@ public struct ExploreConfig: Sendable {
                 else if text == "none" { acc = .none }
                 else {
                     d.add(t.keyPath("accuracy"), value: text, "unknown accuracy source",
-                          hint: "use proxy:macs, proxy:params, none, or a mapping {table: FILE, column: C} / {command: CMD}")
+                          hint: "use proxy:macs, proxy:params, none, or a mapping {table: FILE, column: C} / {command: CMD} / {predictor: FILE}")
                 }
             } else if let a = t.object("accuracy") {
                 acc = AccuracySource.decode(a, base: base)
+            }
+            // A predictor belongs to one space (the key in its file): refuse another task's space.
+            if case .predictor(_, let p) = acc, let space, p.spaceName != space.name {
+                d.add(t.keyPath("accuracy") + ".predictor", value: p.spaceName,
+                      "this predictor is for the space '\(p.spaceName)', not the task's space '\(space.name)'",
+                      hint: "fit one on \(space.name) architectures: duet predictor fit --space \(space.name) …")
             }
             t.finish()
             tasks.append(Task(name: tname, space: space, network: network, accuracy: acc))
@@ -370,7 +379,28 @@ public struct ExploreConfig: Sendable {
                 d.add("objectives[\(i)]", value: o.0, "a table-driven target gives latency only", hint: "optimize accuracy, latency_ms, macs or params")
             }
         }
-        let optimizer = r.choice("optimizer", in: optimizers) ?? "nsga2"
+        var optimizer = "nsga2"
+        var surrogate: SurrogateSettings?
+        if let o = r.raw("optimizer"), case .mapping = o.value {
+            // `optimizer: {name: nsga2, surrogate: {model: gbdt, screen: 20}}`
+            let or = ConfigReader(o, path: "optimizer", diagnostics: d)
+            optimizer = or.choice("name", in: optimizers) ?? "nsga2"
+            if let sr = or.object("surrogate") {
+                var s = SurrogateSettings()
+                if let m = sr.choice("model", in: ModelKind.allCases.map(\.rawValue)) { s.model = ModelKind(rawValue: m)! }
+                if let k = sr.int("screen", min: 1, max: 1_000) { s.screen = k }
+                if let k = sr.int("min_trials", min: 2, max: 1_000_000) { s.minimumTrainingRows = k }
+                sr.finish()
+                if !["nsga2", "evolution", "random"].contains(optimizer) {
+                    d.add("optimizer.surrogate", value: optimizer, "surrogate screening works with nsga2, evolution and random",
+                          hint: "the exact optimizers (z3, hybrid) need no predictor")
+                }
+                surrogate = s
+            }
+            or.finish()
+        } else {
+            optimizer = r.choice("optimizer", in: optimizers) ?? "nsga2"
+        }
         let evaluations = r.int("evaluations", min: 1, max: 1_000_000_000) ?? 2000
         let population = r.int("population", min: 2, max: 100_000) ?? 50
         let seed = r.int("seed", min: 0, max: Int.max).map { UInt64($0) } ?? 1
@@ -378,7 +408,7 @@ public struct ExploreConfig: Sendable {
         r.finish()
         try d.throwIfAny()
         return ExploreConfig(name: name, file: file, tasks: tasks, target: target, budgets: budgets, objectives: objectives,
-                             optimizer: optimizer, evaluations: evaluations, population: population, seed: seed, workers: workers)
+                             optimizer: optimizer, surrogate: surrogate, evaluations: evaluations, population: population, seed: seed, workers: workers)
     }
 }
 

@@ -67,9 +67,9 @@ public enum ExploreOutput {
         var out = "\(cfg.name): \(r.evaluations) evaluations in \(String(format: "%.1f", r.seconds)) s (seed \(r.seed), \(cfg.optimizer))"
         out += r.reused > 0 ? ", \(r.reused) resumed from the study\n" : "\n"
         out += "feasible: \(r.trials.filter(\.isFeasible).count), failed: \(r.trials.filter { $0.status == "failed" }.count)\n"
-        let proxies = cfg.tasks.filter { $0.accuracy.isProxy }
+        let proxies = cfg.tasks.filter { $0.accuracy.isEstimate }
         if !proxies.isEmpty {
-            out += "note: accuracy of " + proxies.map { "\($0.name) is a PROXY (\($0.accuracy.label))" }.joined(separator: ", ") + "\n"
+            out += "note: accuracy of " + proxies.map { "\($0.name) is a \($0.accuracy.estimateWord ?? "PROXY") (\($0.accuracy.label))" }.joined(separator: ", ") + "\n"
         }
         var t = TextTable(columns: cfg.objectives.map { "\($0.maximize ? "max" : "min") \($0.metric)" } + ["feasible", "design"],
                           numeric: Set(0..<cfg.objectives.count))
@@ -99,8 +99,8 @@ public enum ExploreOutput {
         for ch in b.choices {
             out += "  \(ch.task): \(ch.network)  accuracy \(String(format: "%.4g", ch.accuracy)), \(ch.method)\n"
         }
-        let proxies = cfg.tasks.filter { $0.accuracy.isProxy }
-        if !proxies.isEmpty { out += "  (accuracy of " + proxies.map(\.name).joined(separator: ", ") + " is a PROXY)\n" }
+        let proxies = cfg.tasks.filter { $0.accuracy.isEstimate }
+        if !proxies.isEmpty { out += "  (accuracy of " + proxies.map { "\($0.name) is a \($0.accuracy.estimateWord ?? "PROXY")" }.joined(separator: ", ") + ")\n" }
         var t = TextTable(columns: ["", "successive", "co-exploration"])
         func row(_ label: String, _ f: (BaselineComparison.Side) -> String) { t.append([label, f(c.successive), f(c.coExploration)]) }
         row("evaluations") { String($0.evaluations) }

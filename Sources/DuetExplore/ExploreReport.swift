@@ -145,7 +145,8 @@ public struct ExploreReport {
         }
         var paretoTable = TextTable(columns: objectives + ["design"])
         for p in pareto { paretoTable.append(p.objectives.map { String(format: "%.6g", $0) } + [p.design]) }
-        let proxy = accuracyLabels.contains("proxy") ? "<p><b>Accuracy is a proxy</b> (\(SVGPlot.esc(accuracyLabels))), not a measured accuracy.</p>" : ""
+        let estimate = accuracyLabels.contains("proxy") ? "a proxy" : accuracyLabels.contains("predictor") ? "predicted" : nil
+        let proxy = estimate.map { "<p><b>Accuracy is \($0)</b> (\(SVGPlot.esc(accuracyLabels))), not a measured accuracy.</p>" } ?? ""
         // HTML.
         var html = """
             <!DOCTYPE html>
@@ -172,7 +173,7 @@ public struct ExploreReport {
         files["index.html"] = html
         for (name, svg) in plots { files["plots/\(name)"] = svg }
         var md = "# Duet exploration report\n\nStudy `\(study.location)`: \(trials.count) trials, \(feasible) feasible, \(failed) failed.\n\n"
-        if !proxy.isEmpty { md += "**Accuracy is a proxy** (\(accuracyLabels)).\n\n" }
+        if let estimate { md += "**Accuracy is \(estimate)** (\(accuracyLabels)), not a measured accuracy.\n\n" }
         md += "## Summary\n\n" + markdownTable(summary)
         if let baselineTable { md += "\n## Successive baseline (NASAIC's comparison)\n\n" + markdownTable(baselineTable) + "\n" + baselineNote + "\n" }
         md += "\n## Pareto set\n\n" + markdownTable(paretoTable)

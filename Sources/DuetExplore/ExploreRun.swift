@@ -82,7 +82,8 @@ public struct ExploreRun {
             nsga.seeds = try exactFront(exact, limit: c.population)
             return RepairingOptimizer(base: nsga, repair: Repair(exact: exact, space: exploration.space))
         default:
-            return Self.heuristicOptimizer(c.optimizer, space: exploration.space, population: c.population, seed: c.seed)
+            // With `surrogate:`, each generation is screened by a predictor refit on the results so far.
+            return exploration.screened(Self.heuristicOptimizer(c.optimizer, space: exploration.space, population: c.population, seed: c.seed))
         }
     }
 

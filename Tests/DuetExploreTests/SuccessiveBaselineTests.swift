@@ -56,7 +56,7 @@ func baselineConfig(table: String, latency: Double, target: String? = nil) -> St
         for rows in [8, 16] { for cols in [8, 16] { for kib in [64, 128] {
             let g = try ex.space.encode(["hw.0.template": .string("nvdla"), "hw.0.pe_rows": .int(rows), "hw.0.pe_cols": .int(cols),
                                          "hw.0.global_buffer_kib": .int(kib)])
-            let (_, m, error) = await ex.evaluate(ex.space.decode(g))
+            let (_, m, error) = await ex.measure(ex.space.decode(g))
             #expect(error == nil)
             #expect(m["cifar10.accuracy"] == 6.0)   // the fixed SPACE:ARCH network is looked up in the table
             out.append(try #require(m["latency_ms"]))
