@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // Duet — co-design of neural networks and the hardware that runs them.
-// Layering (bottom to top; a target imports only targets above it in this list): see docs/ARCHITECTURE.md.
+// Layering: each target imports only targets of lower layers; docs/ARCHITECTURE.md gives every target its layer and imports (the list below is grouped, not ordered).
 import PackageDescription
 
 let package = Package(
