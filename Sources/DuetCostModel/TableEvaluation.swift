@@ -1,5 +1,4 @@
 import DuetCore
-import DuetCostModel
 import DuetHardware
 import DuetReport
 import DuetWorkload
@@ -8,8 +7,8 @@ import Foundation
 /// `duet evaluate --table FILE | --device NAME`: networks on a table-driven device. The JSON
 /// keeps evaluate's top-level shape (`networks[].totals.latency_ms`, `totals.latency_ms`,
 /// `energy_pj` null because tables hold no energy, `verdict`).
-enum TableEvaluation {
-    static func render(networks: [String], table: String?, device: String?, spec: String?, options: BuildOptions, format: OutputFormat) throws -> (String, Bool) {
+public enum TableEvaluation {
+    public static func render(networks: [String], table: String?, device: String?, spec: String?, options: BuildOptions, format: OutputFormat) throws -> (String, Bool) {
         let t: LatencyTable
         let name: String
         if let table {
