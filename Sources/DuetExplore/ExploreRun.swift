@@ -128,7 +128,9 @@ public struct ExploreRun {
         let mine = try settings()
         let stored = try await store.setSettingsOnce(mine)
         let location = store.location.description
-        let signature = "\(c.optimizer) seed=\(c.seed) population=\(c.population) objectives=\(exploration.objectiveNames) space=\(exploration.space.variables.map(\.name))"
+        // Surrogate screening changes the proposals: a study resumes only under the same settings.
+        let surrogate = c.surrogate.map { " surrogate=\($0.model.rawValue)x\($0.screen) min=\($0.minimumTrainingRows)" } ?? ""
+        let signature = "\(c.optimizer) seed=\(c.seed) population=\(c.population) objectives=\(exploration.objectiveNames) space=\(exploration.space.variables.map(\.name))" + surrogate
         let storedSignature = try await store.setAttributeOnce("signature", signature)
         if storedSignature != signature || stored.seed != mine.seed || stored.objectives != mine.objectives
             || (!stored.optimizer.isEmpty && (stored.optimizer != mine.optimizer || stored.population != mine.population)) {

@@ -203,3 +203,35 @@ public func openStudy(_ location: StudyLocation, mode: StudyOpenMode) async thro
 public func openStudy(_ text: String, mode: StudyOpenMode) async throws -> any StudyStore {
     try await openStudy(try StudyLocation(parsing: text), mode: mode)
 }
+
+extension StudyStore {
+    /// The best designs of the study: its feasible complete trials that no other feasible trial
+    /// dominates (by the objectives and directions of its settings), best first objective first,
+    /// at most `limit`. Read page by page: memory holds the running front only.
+    public func bestTrials(limit: Int = 10) async throws -> [TrialRecord] {
+        guard let settings = try await settings(), !settings.objectives.isEmpty else { return [] }
+        let maximize = settings.objectives.map(\.maximize)
+        // Minimization form; a ≤ b everywhere and < somewhere.
+        func dominates(_ a: [Double], _ b: [Double]) -> Bool {
+            var strictly = false
+            for k in a.indices {
+                let x = maximize[k] ? -a[k] : a[k], y = maximize[k] ? -b[k] : b[k]
+                if x > y { return false }
+                if x < y { strictly = true }
+            }
+            return strictly
+        }
+        var front: [TrialRecord] = []
+        try await forEachTrial { t in
+            guard t.isFeasible, t.objectives.count == maximize.count, !front.contains(where: { dominates($0.objectives, t.objectives) || $0.objectives == t.objectives }) else { return }
+            front.removeAll { dominates(t.objectives, $0.objectives) }
+            front.append(t)
+        }
+        return Array(front.sorted { a, b in
+            for k in maximize.indices where a.objectives[k] != b.objectives[k] {
+                return maximize[k] ? a.objectives[k] > b.objectives[k] : a.objectives[k] < b.objectives[k]
+            }
+            return false
+        }.prefix(limit))
+    }
+}

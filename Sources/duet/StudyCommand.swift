@@ -43,7 +43,7 @@ struct StudyCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Where the study lives (passwords masked), its settings and counts.")
+        static let configuration = CommandConfiguration(abstract: "Where the study lives (passwords masked), its settings, counts, failures and best designs.")
         @Argument(help: StudyCommand.locationHelp) var study: String
         func run() async throws {
             let s = try await StudyCommand.openForReading(study)
@@ -62,6 +62,14 @@ struct StudyCommand: AsyncParsableCommand {
             var failures: [String: Int] = [:]
             try await s.forEachTrial { t in if t.status == .failed, let e = t.error { failures[e, default: 0] += 1 } }
             for (e, n) in failures.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }).prefix(5) { out += "  failure ×\(n): \(e)\n" }
+            let best = try await s.bestTrials(limit: 5)
+            if let st = try await s.settings(), !best.isEmpty {
+                out += "best feasible designs (non-dominated, \(best.count) shown):\n"
+                for t in best {
+                    let values = zip(st.objectives, t.objectives).map { "\($0.name) \(JSONValue.format($1))" }.joined(separator: ", ")
+                    out += "  trial \(t.generation)/\(t.slot): \(values)  \(t.design)\n"
+                }
+            }
             try await s.close()
             emit(out)
         }
