@@ -20,6 +20,10 @@ public final class Study: Sendable {
 
     /// Opens the study at `path` in `mode` (``StudyOpenMode/readOnly`` for commands that only read).
     public init(path: String, mode: StudyOpenMode) throws {
+        if case .postgres(let url)? = try? StudyLocation(parsing: path) {
+            throw InputError(file: url.description, message: "this command takes an SQLite study file, not a PostgreSQL URL",
+                             hint: "PostgreSQL studies work with duet study list|show|export|copy and duet report; copy one to a file with duet study copy URL FILE")
+        }
         self.path = path
         self.store = try SQLiteStudyStore(path: path, mode: mode)
     }

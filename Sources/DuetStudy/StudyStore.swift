@@ -46,6 +46,25 @@ public enum StudyOpenMode: Sendable, Hashable {
 /// ``complete(_:with:)`` or ``fail(_:reason:seconds:retry:maxRetries:)``. Any process may call
 /// ``reclaimStale(maxRetries:)``: claims whose lease expired go back to `pending` with their retry
 /// counter + 1, or, once `maxRetries` re-queues were spent, are recorded `failed` with the reason.
+/// Nothing reclaims on its own: a worker that finds nothing to claim should call
+/// ``reclaimStale(maxRetries:)`` (cheap: one indexed statement) before it waits or exits.
+///
+/// **A worker's loop**, for `duet worker` (lease L, e.g. 60 s; heartbeat every L/3):
+/// ```swift
+/// while true {
+///     guard let claim = try await store.claim(worker: id, leaseSeconds: L) else {
+///         if try await store.reclaimStale(maxRetries: 3).requeued > 0 { continue }
+///         break   // or sleep and retry, until an idle deadline
+///     }
+///     // evaluate, calling store.heartbeat(claim, leaseSeconds: L) every L/3 s
+///     try await store.complete(claim, with: result)   // or fail(claim, reason:…, retry: …)
+/// }
+/// ```
+///
+/// **Deterministic mode.** The proposer enqueues a generation's trials (slots 0..<population)
+/// in one ``enqueue(_:)``, waits until ``trials(generation:)`` shows every slot finished, and only
+/// then proposes the next generation from those results: the designs depend on the seed and on
+/// earlier results, never on which worker ran what.
 public protocol StudyStore: Sendable {
     /// Where the study lives; its `description` never shows a password.
     var location: StudyLocation { get }
@@ -101,7 +120,8 @@ public protocol StudyStore: Sendable {
     func claim(worker: String, leaseSeconds: Double) async throws -> TrialClaim?
 
     /// Extends the claim's lease to now + `leaseSeconds`; false (and nothing changed) when the claim
-    /// is no longer held.
+    /// is no longer held. A claim is held while its trial is `running` with the claim's worker and
+    /// attempt — also after its lease ran out, until some process calls ``reclaimStale(maxRetries:)``.
     @discardableResult
     func heartbeat(_ claim: TrialClaim, leaseSeconds: Double) async throws -> Bool
 

@@ -30,9 +30,11 @@ struct NetworkBuildOptions: ParsableArguments {
     var buildOptions: BuildOptions { BuildOptions(input: input, width: width, batch: batch) }
 }
 
-/// Writes to stdout.
+/// Writes to stdout. A reader that went away (`duet study export URL | head`) ends the output
+/// quietly: SwiftNIO (PostgreSQL studies) ignores SIGPIPE, so the write fails with EPIPE instead of
+/// the signal ending the process, and `FileHandle.write(_:)` would trap on that error.
 func emit(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    do { try FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) } catch { exit(0) }
 }
 
 /// Writes `text` to `path` atomically (nothing half-written on failure).

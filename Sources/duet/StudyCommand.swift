@@ -20,13 +20,15 @@ struct StudyCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "One line per trial; for a PostgreSQL URL without ?study=, one line per study.")
         @Argument(help: StudyCommand.locationHelp) var study: String
-        func run() async throws {
+        func run() async throws { emit(try await render()) }
+
+        func render() async throws -> String {
             if case .postgres(let url) = try StudyLocation(parsing: study), url.study == nil {
                 var t = TextTable(columns: ["study", "complete", "feasible", "failed", "pending", "running"], numeric: Set(1..<6))
                 for s in try await PostgresStudyStore.list(url) {
                     t.append([s.name] + [s.counts.complete, s.counts.feasible, s.counts.failed, s.counts.pending, s.counts.running].map(String.init))
                 }
-                emit(t.rendered()); return
+                return t.rendered()
             }
             let s = try await StudyCommand.openForReading(study)
             let objectives = try await s.settings()?.objectives.map(\.name) ?? []
@@ -38,14 +40,16 @@ struct StudyCommand: AsyncParsableCommand {
                 i += 1
             }
             try await s.close()
-            emit(t.rendered())
+            return t.rendered()
         }
     }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Where the study lives (passwords masked), its settings, counts, failures and best designs.")
         @Argument(help: StudyCommand.locationHelp) var study: String
-        func run() async throws {
+        func run() async throws { emit(try await render()) }
+
+        func render() async throws -> String {
             let s = try await StudyCommand.openForReading(study)
             var out = "study: \(s.location)\nschema: \(try await s.schemaVersion())\n"
             if let st = try await s.settings() {
@@ -71,7 +75,7 @@ struct StudyCommand: AsyncParsableCommand {
                 }
             }
             try await s.close()
-            emit(out)
+            return out
         }
     }
 

@@ -227,5 +227,10 @@ let smallConfig = """
         #expect(!html.contains("<script"))
         #expect(report.files.keys.contains("plots/convergence.svg"))
         #expect(report.files["report.md"]?.contains("## Pareto set") == true)
+        // The same report through the backend-independent store, opened read-only.
+        let store = try await openStudy(studyPath, mode: .readOnly)
+        let again = try await ExploreReport(store: store, dataDir: root)
+        try await store.close()
+        #expect(again.files == report.files)
     }
 }

@@ -186,13 +186,16 @@ let sampleSettings = StudySettings(
         try await first.close(); try await second.close()
     }
 
+    // Lease tests only ever shorten a lease before sleeping past it, so a slow (loaded) machine
+    // cannot make them fail: a stall makes an expiry more certain, never less.
     @Test(arguments: Backend.underTest)
     func staleLeaseIsRequeuedWithRetryCount(_ backend: Backend) async throws {
         let store = try await backend.open(try await backend.newLocation())
         try await store.enqueue([samplePending(0, 0)])
-        let c1 = try #require(try await store.claim(worker: "dead", leaseSeconds: 1.5))
-        #expect(try await store.reclaimStale(maxRetries: 2) == ReclaimReport())    // lease not expired yet
-        try await Task.sleep(nanoseconds: 2_000_000_000)
+        let c1 = try #require(try await store.claim(worker: "dead", leaseSeconds: 600))
+        #expect(try await store.reclaimStale(maxRetries: 2) == ReclaimReport())    // lease not expired
+        #expect(try await store.heartbeat(c1, leaseSeconds: 0.1))                   // the worker's last heartbeat
+        try await Task.sleep(nanoseconds: 500_000_000)
         #expect(try await store.reclaimStale(maxRetries: 2) == ReclaimReport(requeued: 1))
         #expect(try await store.reclaimStale(maxRetries: 2) == ReclaimReport())    // once only
         let t = try #require(try await store.trials(generation: 0)[0])
@@ -249,17 +252,15 @@ let sampleSettings = StudySettings(
     func heartbeatsExtendLeases(_ backend: Backend) async throws {
         let store = try await backend.open(try await backend.newLocation())
         try await store.enqueue([samplePending(0, 0)])
-        let c = try #require(try await store.claim(worker: "w", leaseSeconds: 1.5))
-        // 3 s of work with a heartbeat every 0.5 s: twice the lease, never reclaimed.
-        for _ in 0..<6 {
-            try await Task.sleep(nanoseconds: 500_000_000)
-            #expect(try await store.heartbeat(c, leaseSeconds: 1.5))
-            #expect(try await store.reclaimStale(maxRetries: 3) == ReclaimReport())
-        }
+        let c = try #require(try await store.claim(worker: "w", leaseSeconds: 0.3))
+        #expect(try await store.heartbeat(c, leaseSeconds: 600))                    // extended well past the claim's 0.3 s
+        try await Task.sleep(nanoseconds: 800_000_000)
+        #expect(try await store.reclaimStale(maxRetries: 3) == ReclaimReport())
         #expect(try await store.trials(generation: 0)[0]?.status == .running)
-        // Heartbeats stop: the lease runs out.
-        try await Task.sleep(nanoseconds: 2_000_000_000)
+        #expect(try await store.heartbeat(c, leaseSeconds: 0.1))                    // heartbeats stop: the lease runs out
+        try await Task.sleep(nanoseconds: 500_000_000)
         #expect(try await store.reclaimStale(maxRetries: 3) == ReclaimReport(requeued: 1))
+        #expect(try await !store.heartbeat(c, leaseSeconds: 600))                   // too late: no longer held
         try await store.close()
     }
 

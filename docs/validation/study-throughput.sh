@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DUET_TRIALS=${DUET_TRIALS:-20000}; OPTUNA_TRIALS=${OPTUNA_TRIALS:-2000}; WORKERS=${WORKERS:-4}
-swift build -c release --product duet-bench >&2
+[ "${SKIP_BUILD:-}" = 1 ] || swift build -c release --product duet-bench >&2
 [ -x .venv-bench/bin/python ] || { python3 -m venv .venv-bench && .venv-bench/bin/pip install -q "optuna>=5,<6" psycopg2-binary >&2; }
 dir=$(mktemp -d /tmp/duet-bench-pg.XXXXXX); rmdir "$dir"
 url=$(scripts/pg-test-cluster.sh start "$dir")
