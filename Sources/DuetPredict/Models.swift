@@ -106,8 +106,7 @@ public final class GBDTModel: Sendable {
 
     public func predict(_ x: [Float], rows: Int, columns: Int) throws -> [Double] {
         guard rows > 0 else { return [] }
-        let m = try XGBMatrix(values: x, rows: rows, columns: columns)
-        return try booster.withLock { try $0.booster.predict(m) }.map(Double.init)
+        return try booster.withLock { try $0.booster.predict(dense: x, rows: rows, columns: columns) }.map(Double.init)
     }
 }
 

@@ -94,6 +94,24 @@ public final class XGBBooster {
         return Data(bytes: ptr, count: Int(len))
     }
 
+    /// One prediction per row of the `rows × columns` row-major `values` (NaN: missing), predicted
+    /// in place (`XGBoosterPredictFromDense`: no DMatrix is built).
+    public func predict(dense values: [Float], rows: Int, columns: Int) throws -> [Float] {
+        precondition(values.count == rows * columns, "values must hold rows × columns numbers")
+        guard rows > 0 else { return [] }
+        var shape: UnsafePointer<bst_ulong>?
+        var dim: bst_ulong = 0
+        var out: UnsafePointer<Float>?
+        try values.withUnsafeBufferPointer { p in
+            let address = UInt(bitPattern: p.baseAddress)
+            let array = "{\"data\": [\(address), true], \"shape\": [\(rows), \(columns)], \"typestr\": \"<f4\", \"version\": 3}"
+            let config = "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false, \"cache_id\": 0, \"missing\": NaN}"
+            try xgbCheck("XGBoosterPredictFromDense", XGBoosterPredictFromDense(handle, array, config, nil, &shape, &dim, &out))
+        }
+        guard let out else { return [] }
+        return Array(UnsafeBufferPointer(start: out, count: rows))
+    }
+
     /// One prediction per row of `matrix`.
     public func predict(_ matrix: XGBMatrix) throws -> [Float] {
         var len: bst_ulong = 0
