@@ -6,5 +6,5 @@ import ArgumentParser
     static let configuration = CommandConfiguration(
         commandName: "duet-bench",
         abstract: "Duet benchmarks (JSON on stdout).",
-        subcommands: [MOOBenchmark.self, SortBenchmark.self, HypervolumeBenchmark.self, CostModelBenchmark.self, SolverBenchmark.self, ChipBenchmark.self])
+        subcommands: [MOOBenchmark.self, SortBenchmark.self, HypervolumeBenchmark.self, CostModelBenchmark.self, SolverBenchmark.self, ChipBenchmark.self, CalibrationBenchmark.self, TableFitBenchmark.self])
 }
