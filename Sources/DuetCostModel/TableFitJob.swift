@@ -32,6 +32,15 @@ public struct TableFitJob {
     /// The measurements file's networks at the given row indices lowered under given rules, when
     /// the caller keeps them (a benchmark fitting many devices of one file); nil: lowered here.
     public var lowered: ((TableDevice, [Int]) throws -> [DeviceGraph])?
+    /// Reference tables fitted from measurement columns, kept between jobs by a caller that runs
+    /// many (keyed by file, column, rules and sample size); nil: fitted here each time.
+    public var referenceMemo: ReferenceMemo?
+
+    /// A store of fitted reference tables shared by the jobs of one benchmark.
+    public final class ReferenceMemo {
+        var tables: [String: LatencyTable] = [:]
+        public init() {}
+    }
     /// The device name recorded in the table, and the date.
     public var deviceName: String
     public var date: String = ""
@@ -124,9 +133,12 @@ public struct TableFitJob {
                 let pick = Array(Array(nets.archs.indices).shuffled(using: &rng).prefix(limit))
                 let g = try referenceGraphs(file, nets, rules, pick)
                 for d in nets.devices {
+                    let memoKey = "\(file)|\(d)|\(rules)|\(limit)|\(relative)"
+                    if let t = referenceMemo?.tables[memoKey] { out.append(("\(file): \(d)", t)); continue }
                     let lat = nets.latencyMs[d]!
                     let r = TableFit.fit(zip(pick, g).map { TableFit.Sample(signatures: $1.signatures, latencyMs: lat[$0]) }, relative: relative,
                                          provenance: TableProvenance(device: d, method: "fitted"), device: rules)
+                    referenceMemo?.tables[memoKey] = r.table
                     out.append(("\(file): \(d)", r.table))
                 }
             }

@@ -39,6 +39,7 @@ struct TableFitBenchmark: AsyncParsableCommand {
                 } catch let e as InputError { throw e.under("\(measurements)[\(i)]") }
             }
         }
+        let memo = TableFitJob.ReferenceMemo()
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let chosen = devices.map { $0.split(separator: ",").map(String.init) } ?? all.devices
         for d in chosen {
@@ -47,6 +48,7 @@ struct TableFitBenchmark: AsyncParsableCommand {
                 job.seed = seed
                 if fewShot { job.references = [measurements] }
                 job.lowered = lowered          // memoized: shared by every fit
+                job.referenceMemo = memo
                 let t0 = Date()
                 let r = try job.run()
                 let secs = Date().timeIntervalSince(t0)
