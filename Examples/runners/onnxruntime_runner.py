@@ -31,8 +31,8 @@ convention), `always`, `never`. Likewise the channel-shuffle signature carries n
 --shuffle-groups N (default 2, FBNet's only value).
 
 Options: --runs N (timed runs, default 50), --warmup N (default 10), --threads N (default 1),
---net-of-overhead 1 (subtract the time of one session.run on an Identity graph from an operator's
-time: a whole network pays that call overhead once, not once per operator),
+--net-of-overhead 1|0 (default 1: subtract the time of one session.run on an Identity graph from an
+operator's time: a whole network pays that call overhead once, not once per operator; 0 keeps it),
 --mbconv-expand-conv auto|always|never, --shuffle-groups N,
 --iobinding 1 (bind inputs once and leave outputs in onnxruntime's memory: no per-run copy of the
 output into numpy, which a network does not pay per operator; with --net-of-overhead 1 the
@@ -54,7 +54,7 @@ from onnx import TensorProto, helper, numpy_helper, shape_inference
 OPSET = 17
 ACTIVATIONS = ("none", "relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "tanh", "gelu", "leaky_relu", "elu",
                "selu", "softplus")
-DEFAULTS = {"runs": 50, "warmup": 10, "threads": 1, "net-of-overhead": 0, "mbconv-expand-conv": "auto", "shuffle-groups": 2,
+DEFAULTS = {"runs": 50, "warmup": 10, "threads": 1, "net-of-overhead": 1, "mbconv-expand-conv": "auto", "shuffle-groups": 2,
             "iobinding": 0}
 
 

@@ -134,3 +134,16 @@ extension OperatorSignature {
         return out
     }
 }
+
+extension DeviceGraph {
+    /// The same operators without layer names and removed-layer lists, their signatures taken
+    /// from `intern` (one shared copy per distinct signature): what fitting needs, in a fraction
+    /// of the memory when many networks are kept.
+    public func compacted(_ intern: inout [OperatorSignature: OperatorSignature]) -> DeviceGraph {
+        DeviceGraph(operators: operators.map { op in
+            if let s = intern[op.signature] { return DeviceOperator(signature: s, layers: []) }
+            intern[op.signature] = op.signature
+            return DeviceOperator(signature: op.signature, layers: [])
+        }, deadLayers: [], foldedLayers: [], mergedLayers: [])
+    }
+}

@@ -93,19 +93,33 @@ public enum TableFit {
     public static func fit(_ samples: [Sample], relative: Bool = true, provenance: TableProvenance, device: TableDevice) -> Result {
         var index: [OperatorSignature: Int] = [:]
         var sigs: [OperatorSignature] = []
-        for s in samples { for sig in s.signatures where index[sig] == nil { index[sig] = sigs.count; sigs.append(sig) } }
-        let p = sigs.count + 1
-        var support: [String: Int] = [:]
-        let rows: [[Double]] = samples.map { s in
-            var r = [Double](repeating: 0, count: p)
-            r[sigs.count] = 1
-            for sig in s.signatures { r[index[sig]!] += 1 }
-            for sig in Set(s.signatures) { support[sig.key, default: 0] += 1 }
-            return r
+        var supportCount: [Int] = []
+        // One dictionary lookup per operator; rows as sparse (column, count) lists.
+        let sparse: [[(Int, Double)]] = samples.map { s in
+            var counts: [Int: Double] = [:]
+            for sig in s.signatures {
+                let i: Int
+                if let j = index[sig] { i = j } else { i = sigs.count; index[sig] = i; sigs.append(sig); supportCount.append(0) }
+                counts[i, default: 0] += 1
+            }
+            for i in counts.keys { supportCount[i] += 1 }
+            return counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         }
-        let x = nnls(rows: rows, targets: samples.map(\.latencyMs), relative: relative)
+        let p = sigs.count + 1
+        var g = [Double](repeating: 0, count: p * p), h = [Double](repeating: 0, count: p)
+        for (r, smp) in zip(sparse, samples) {
+            let y = smp.latencyMs
+            let w = relative && y > 0 ? 1 / (y * y) : 1
+            let row = r + [(p - 1, 1.0)]
+            for (i, a) in row {
+                h[i] += w * a * y
+                for (j, b) in row { g[i * p + j] += w * a * b }
+            }
+        }
+        let x = nnls(gram: g, h, p, maxIterations: 10_000)
         var table = LatencyTable(provenance: provenance, networkOverheadMs: x.last ?? 0, rewrites: device.rewrites, fusion: device.fusion)
-        for (i, sig) in sigs.enumerated() { table.insert(LatencyEntry(sig, meanMs: x[i])) }
+        var support: [String: Int] = [:]
+        for (i, sig) in sigs.enumerated() { table.insert(LatencyEntry(sig, meanMs: x[i])); support[sig.key] = supportCount[i] }
         return Result(table: table, support: support)
     }
 

@@ -26,7 +26,21 @@ public struct TableFitJob {
     /// Networks per reference column fitted into a reference table (a seeded sample), and per
     /// device when references choose the rules.
     public var referenceNetworks = 2_000
-    public var ruleNetworks = 500
+    public var ruleNetworks = 300
+    /// Seed of the reference networks' sample.
+    public static let referenceSampleSeed: UInt64 = 0x5EED
+    /// The measurements file's networks at the given row indices lowered under given rules, when
+    /// the caller keeps them (a benchmark fitting many devices of one file); nil: lowered here.
+    public var lowered: ((TableDevice, [Int]) throws -> [DeviceGraph])?
+    /// Reference tables fitted from measurement columns, kept between jobs by a caller that runs
+    /// many (keyed by file, column, rules and sample size); nil: fitted here each time.
+    public var referenceMemo: ReferenceMemo?
+
+    /// A store of fitted reference tables shared by the jobs of one benchmark.
+    public final class ReferenceMemo {
+        var tables: [String: LatencyTable] = [:]
+        public init() {}
+    }
     /// The device name recorded in the table, and the date.
     public var deviceName: String
     public var date: String = ""
@@ -92,11 +106,49 @@ public struct TableFitJob {
         }
         let fewShot = !references.isEmpty
 
-        // Rules: given; the reference tables' own; or cross-validated.
+        // Lowered networks: of the measurements file (all, from `lowered` when given, else the
+        // indices asked for, memoized) and of other reference files.
+        var memo: [TableDevice: [Int: DeviceGraph]] = [:]
+        func measured(_ rules: TableDevice, _ idx: [Int]) throws -> [DeviceGraph] {
+            if let lowered { return try lowered(rules, idx) }
+            var m = memo[rules] ?? [:]
+            let todo = idx.filter { m[$0] == nil }
+            if !todo.isEmpty {
+                for (i, g) in zip(todo, try SpaceOperators.lower(space, todo.map { target.archs[$0] }, device: rules, what: measurements)) { m[i] = g }
+                memo[rules] = m
+            }
+            return idx.map { m[$0]! }
+        }
+        func referenceGraphs(_ file: String, _ nets: MeasuredNetworks, _ rules: TableDevice, _ idx: [Int]) throws -> [DeviceGraph] {
+            if Self.sameFile(file, measurements) { return try measured(rules, idx) }
+            return try SpaceOperators.lower(space, idx.map { nets.archs[$0] }, device: rules, what: file)
+        }
+        /// Every reference column fitted into a table under `rules`, on at most `limit` of its networks.
+        func referenceTables(_ rules: TableDevice, limit: Int) throws -> [(name: String, table: LatencyTable)] {
+            var out = refTables
+            for (file, nets) in refColumns {
+                // A fixed sample (not the split's seed): the references are prior knowledge, the
+                // same whichever networks of the target are drawn.
+                var rng = SeededGenerator(seed: Self.referenceSampleSeed)
+                let pick = Array(Array(nets.archs.indices).shuffled(using: &rng).prefix(limit))
+                let g = try referenceGraphs(file, nets, rules, pick)
+                for d in nets.devices {
+                    let memoKey = "\(file)|\(d)|\(rules)|\(limit)|\(relative)"
+                    if let t = referenceMemo?.tables[memoKey] { out.append(("\(file): \(d)", t)); continue }
+                    let lat = nets.latencyMs[d]!
+                    let r = TableFit.fit(zip(pick, g).map { TableFit.Sample(signatures: $1.signatures, latencyMs: lat[$0]) }, relative: relative,
+                                         provenance: TableProvenance(device: d, method: "fitted"), device: rules)
+                    referenceMemo?.tables[memoKey] = r.table
+                    out.append(("\(file): \(d)", r.table))
+                }
+            }
+            return out
+        }
+
+        // Rules: given; the reference tables' own; or chosen from the data.
         var choice: TableFit.RuleChoice?
         var choiceData: String?
         let rules: TableDevice
-        var lowerCache: [TableDevice: [DeviceGraph]] = [:]
         if let given = self.rules {
             rules = given
         } else if let first = refTables.first {
@@ -109,45 +161,29 @@ public struct TableFitJob {
             let cands = TableFit.ruleCandidates(invertedResidual: space.name.hasPrefix("fbnet") || space.name.hasPrefix("ofa"))
             if !fewShot || trainIdx.count >= folds * 20 {
                 let ys = trainIdx.map { y[$0] }
-                let archs = trainIdx.map { target.archs[$0] }
-                choice = try TableFit.chooseRules(cands, latencies: ys, folds: folds, seed: seed, relative: relative) { c in
-                    try SpaceOperators.lower(space, archs, device: c, what: measurements)
-                }
+                choice = try TableFit.chooseRules(cands, latencies: ys, folds: folds, seed: seed, relative: relative) { c in try measured(c, trainIdx) }
                 choiceData = "\(ys.count) training networks"
             } else {
-                // Too few target networks: the reference devices decide.
-                let (file, nets) = refColumns[0]
-                var rng = SeededGenerator(seed: seed)
-                let pick = Array(Array(nets.archs.indices).shuffled(using: &rng).prefix(ruleNetworks)).sorted()
-                let archs = pick.map { nets.archs[$0] }
-                choice = try TableFit.chooseRules(cands, series: nets.devices.map { d in pick.map { nets.latencyMs[d]![$0] } },
-                                                  folds: folds, seed: seed, relative: relative) { c in
-                    try SpaceOperators.lower(space, archs, device: c, what: file)
+                // Too few target networks for k folds: each candidate's few-shot fit (references
+                // fitted under it on `ruleNetworks` networks) is judged by its exact leave-one-out error.
+                var scores: [TableFit.RuleScore] = []
+                for c in cands {
+                    let refs = try referenceTables(c, limit: ruleNetworks)
+                    let g = try measured(c, trainIdx)
+                    let loo = (try? TableFit.fewShot(zip(trainIdx, g).map { TableFit.Sample(signatures: $1.signatures, latencyMs: y[$0]) }, references: refs,
+                                                     provenance: TableProvenance(device: "", method: "fitted"), device: c).looMeanAPE) ?? .infinity
+                    scores.append(TableFit.RuleScore(device: c, cvMeanAPE: loo, cvKendallTau: .nan))
                 }
-                choiceData = "\(pick.count) networks of \(nets.devices.count) reference devices"
+                var best = 0
+                for (i, sc) in scores.enumerated() where sc.cvMeanAPE < scores[best].cvMeanAPE * (1 - 1e-9) { best = i }
+                choice = TableFit.RuleChoice(chosen: scores[best].device, scores: scores, folds: trainIdx.count, seed: seed)
+                choiceData = "leave-one-out of the few-shot fit on the \(trainIdx.count) training networks"
             }
             rules = choice!.chosen
         }
-        func graphs(_ nets: MeasuredNetworks) throws -> [DeviceGraph] {
-            if Self.sameFile(nets.file, measurements), let g = lowerCache[rules] { return g }
-            return try nets.graphs(space, device: rules)
-        }
-        let allGraphs = try graphs(target)
-        lowerCache[rules] = allGraphs
-
-        var refNames = refTables.map(\.name)
-        for (file, nets) in refColumns {
-            let g = Self.sameFile(file, measurements) ? allGraphs : try nets.graphs(space, device: rules)
-            var rng = SeededGenerator(seed: seed)
-            let pick = Array(Array(nets.archs.indices).shuffled(using: &rng).prefix(referenceNetworks))
-            for d in nets.devices {
-                let lat = nets.latencyMs[d]!
-                let r = TableFit.fit(pick.map { TableFit.Sample(signatures: g[$0].signatures, latencyMs: lat[$0]) }, relative: relative,
-                                     provenance: TableProvenance(device: d, method: "fitted"), device: rules)
-                refTables.append(("\(file): \(d)", r.table))
-                refNames.append("\(file): \(d)")
-            }
-        }
+        let allGraphs = try measured(rules, Array(y.indices))
+        if fewShot { refTables = try referenceTables(rules, limit: referenceNetworks) }
+        let refNames = refTables.map(\.name)
 
         let start = Date()
         let samples = trainIdx.map { TableFit.Sample(signatures: allGraphs[$0].signatures, latencyMs: y[$0]) }
@@ -229,10 +265,11 @@ extension TableFitJob.Report {
         }
         var t = ""
         if let c = ruleChoice {
-            t += "runtime rules by \(c.folds)-fold cross-validation on \(ruleChoiceData ?? "the data") (seed \(c.seed)):\n"
+            let how = ruleChoiceData?.hasPrefix("leave") == true ? ruleChoiceData! : "\(c.folds)-fold cross-validation on \(ruleChoiceData ?? "the data")"
+            t += "runtime rules chosen by \(how) (seed \(c.seed)):\n"
             for s in c.scores {
                 t += (s.device == c.chosen ? "  * " : "    ") + names(s.device).padding(toLength: 75, withPad: " ", startingAt: 0)
-                    + String(format: " CV APE mean %6.2f%%, tau %.4f\n", s.cvMeanAPE, s.cvKendallTau)
+                    + String(format: " held-out APE mean %6.2f%%", s.cvMeanAPE) + (s.cvKendallTau.isNaN ? "\n" : String(format: ", tau %.4f\n", s.cvKendallTau))
             }
         }
         if let f = fewShot {

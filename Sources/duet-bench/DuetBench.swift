@@ -7,5 +7,6 @@ import ArgumentParser
         commandName: "duet-bench",
         abstract: "Duet benchmarks (JSON on stdout).",
         subcommands: [MOOBenchmark.self, PredictorBenchmark.self, SampleEfficiencyBenchmark.self, SortBenchmark.self, HypervolumeBenchmark.self,
-                      CostModelBenchmark.self, SolverBenchmark.self, ChipBenchmark.self, StudyBenchmark.self, StudyWorkerBenchmark.self])
+                      CostModelBenchmark.self, SolverBenchmark.self, ChipBenchmark.self, StudyBenchmark.self, StudyWorkerBenchmark.self,
+                      CalibrationBenchmark.self, TableFitBenchmark.self])
 }

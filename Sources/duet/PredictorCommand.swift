@@ -11,11 +11,11 @@ struct PredictorCommand: AsyncParsableCommand {
         commandName: "predictor",
         abstract: "Fit, apply and check predictors learned from measured architectures (XGBoost, linear, ensemble).",
         discussion: """
-            A predictor learns one metric of a network space from architectures that were measured
-            (a CSV with an arch-string column and a target column). Features: the one-hot choices and
-            structural features of the lowered network (live layers, per-op counts on live paths, MACs,
-            parameters, depth; for NAS-Bench-201 the cell's live edges and paths). The predictor file
-            holds the space, the feature schema and the model (XGBoost's own JSON model for gbdt);
+            A predictor learns one metric of a network space from architectures that were measured \
+            (a CSV with an arch-string column and a target column). Features: the one-hot choices and \
+            structural features of the lowered network (live layers, per-op counts on live paths, MACs, \
+            parameters, depth; for NAS-Bench-201 the cell's live edges and paths). The predictor file \
+            holds the space, the feature schema and the model (XGBoost's own JSON model for gbdt); \
             see docs/FORMATS.md. Use it in an exploration config as `accuracy: {predictor: FILE}`.
             """,
         subcommands: [Fit.self, Predict.self, Check.self])

@@ -105,7 +105,7 @@ import Testing
             tasks:
               - {name: net, space: fbnet, accuracy: proxy:macs}
             target: {device: pixel3}
-            budgets: {latency_ms: 15}
+            budgets: {latency_ms: 50}
             objectives: [{maximize: accuracy}, {minimize: latency_ms}]
             evaluations: 60
             population: 20
@@ -114,7 +114,8 @@ import Testing
         #expect(r.trials.count == 60)
         #expect(r.trials.allSatisfy { $0.status == "complete" && $0.metrics["latency_ms"]! > 0 && $0.metrics["energy_mj"] == nil })
         #expect(r.trials.contains { $0.isFeasible })
-        #expect(r.trials.allSatisfy { $0.isFeasible == ($0.metrics["latency_ms"]! <= 15) })
+        // 50 ms: the calibrated Pixel 3 model puts FBNet (224×224) at about 25–150 ms.
+        #expect(r.trials.allSatisfy { $0.isFeasible == ($0.metrics["latency_ms"]! <= 50) })
     }
 
     /// The progress line's hypervolume: present once a trial is feasible, within (0, 1.1^m].

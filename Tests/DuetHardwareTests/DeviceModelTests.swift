@@ -15,13 +15,19 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     }
 
     @Test func biggerConvolutionsTakeLonger() throws {
-        let m = try DeviceModel.resolve("pixel3", dataDirectory: repoRoot)
+        let calibrated = try DeviceModel.resolve("pixel3", dataDirectory: repoRoot)
+        var m = calibrated
+        m.calibration = nil                   // the spec-sheet formula first
         let small = OperatorSignature(kind: "conv", input: [8, 8, 64], output: [8, 8, 64], kernel: 3, stride: 1, groups: 1)
         var big = small; big.input = [32, 32, 64]; big.output = [32, 32, 64]
         #expect(m.latencyMs(big) > m.latencyMs(small))
         // compute-bound: 2·MACs / peak + launch overhead
         let macs = 32.0 * 32 * 64 * 64 * 9
         #expect(abs(m.latencyMs(big) - (2 * macs / (m.peakConvGFLOPs * 1e9) * 1000 + m.launchOverheadUs / 1000)) < 1e-9)
+        // Calibrated: the dense time times the calibration's scale, plus its launch overhead.
+        let c = try #require(calibrated.calibration)
+        #expect(abs(calibrated.latencyMs(big) - (c.conv * 2 * macs / (m.peakConvGFLOPs * 1e9) * 1000 + c.launchOverheadUs / 1000)) < 1e-9)
+        #expect(c.source.contains("median error"))
     }
 
     @Test func fpgaEngineFollowsZhangCycleCount() throws {

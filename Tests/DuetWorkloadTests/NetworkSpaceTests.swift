@@ -141,3 +141,27 @@ import Testing
         #expect(seen.count == 15_625)
     }
 }
+
+@Suite struct FBNetCIFAR100Tests {
+    /// HW-NAS-Bench's CIFAR-100 FBNet: 32×32 input, stem stride 1, stage strides 1,1,2,2,1,2,1
+    /// (32 → 32 → 16 → 8 → 4), a 1504-channel head, 100 classes, the same arch strings.
+    @Test func shapesFollowHWNASBenchCIFARSetting() throws {
+        let s = try #require(NetworkSpaces.named("fbnet-c100"))
+        let arch = Array(repeating: "k3_e6", count: 22).joined(separator: " ")
+        let a = try s.network(parsing: arch).analyze()
+        let byName = Dictionary(uniqueKeysWithValues: a.layers.map { ($0.layer.name, $0) })
+        #expect(try #require(byName["stem"]).outputShape.dims == [16, 32, 32])
+        #expect(try #require(byName["head"]).outputShape.dims == [1504, 4, 4])
+        #expect(try #require(byName["classifier"]).outputShape.dims == [100])
+        #expect(s.format(try s.parse(arch)) == arch)
+        #expect(NetworkSpaces.named("fbnet-cifar100")?.name == "fbnet-c100")
+    }
+
+    /// `--input` on a space point is refused by name, not silently ignored.
+    @Test func inputOptionOnASpacePointIsRefused() {
+        let arch = Array(repeating: "skip", count: 22).joined(separator: " ")
+        let e = #expect(throws: InputError.self) { try NetworkReference.resolve("fbnet:" + arch, options: BuildOptions(input: 32)) }
+        #expect(e?.description.contains("fbnet-c100") == true)
+        #expect(e?.description.contains("--input 32") == true)
+    }
+}
