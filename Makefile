@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BIN := .build/release
 
-.PHONY: help deps build test demo bench clean proto fuzz
+.PHONY: help deps build test demo bench bench-study clean proto fuzz
 
 help:
 	@echo "make demo   build Duet and run a walkthrough (installs what it needs)"
@@ -12,7 +12,7 @@ help:
 	@echo "make bench  release-built benchmarks, JSON on stdout"
 	@echo "make proto  regenerate the ONNX protobuf Swift code (rarely needed)"
 	@echo "make fuzz   libFuzzer on each parser for FUZZ_SECONDS (default 600) each; not in CI"
-	@echo "make deps   install system packages Duet needs (libz3-dev), if missing"
+	@echo "make deps   install system packages Duet needs (libz3-dev, libsqlite3-dev, postgresql), if missing"
 
 # System dependencies. Swift 6.1+ must already be installed (https://swift.org/install).
 deps:
@@ -24,11 +24,27 @@ deps:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libz3-dev libsqlite3-dev pkg-config; \
 	fi
+	@# PostgreSQL: the server for shared studies; the tests start a throwaway one (scripts/pg-test-cluster.sh).
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then \
+		echo "deps: postgresql already installed"; \
+	else \
+		echo "deps: installing postgresql (server for shared studies and the tests) with apt-get"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; \
+	fi
 
 build: deps
 	$(SWIFT) build
 
+# The PostgreSQL study tests run against a throwaway server started here and stopped afterwards
+# (DUET_TEST_POSTGRES_URL names it to the tests); they never skip unless DUET_TEST_SKIP_POSTGRES=1.
 test: deps
+	@if [ "$${DUET_TEST_SKIP_POSTGRES:-}" != 1 ] && [ -z "$${DUET_TEST_POSTGRES_URL:-}" ]; then \
+	  pgdir=$$(mktemp -d /tmp/duet-test-pg.XXXXXX) && rmdir "$$pgdir" && \
+	  url=$$(PG_OPTIONS="-c fsync=off -c synchronous_commit=off" scripts/pg-test-cluster.sh start "$$pgdir") || \
+	    { echo "error: the test PostgreSQL server did not start (DUET_TEST_SKIP_POSTGRES=1 skips those tests)" >&2; exit 1; }; \
+	  export DUET_TEST_POSTGRES_URL="$$url"; trap 'scripts/pg-test-cluster.sh stop "$$pgdir"' EXIT; \
+	fi; \
 	$(SWIFT) test 2>&1 | grep -vE '^(\[[0-9]+/[0-9]+\]|Compiling|Emitting|Write|Linking|Building|Test Case .*(started|passed))'; \
 	  exit $${PIPESTATUS[0]}
 
@@ -50,6 +66,10 @@ bench: deps
 	  $(BIN)/duet-bench moo --problem $$p --evaluations 25000 --population 100 --seeds 1-10 || exit 1; done
 	$(BIN)/duet-bench sort --points 10000 --objectives 3
 	$(BIN)/duet-bench cost --network resnet50
+
+# Study coordination overhead: Duet (PostgreSQL, SQLite) vs Optuna's RDBStorage, 4 worker processes.
+bench-study: deps
+	docs/validation/study-throughput.sh
 
 # Regenerates Sources/DuetONNX/onnx.pb.swift from docs/onnx/onnx.proto (ONNX's schema, Apache-2.0).
 # Run only when the schema changes; builds never run protoc. Needs protoc (Debian protobuf-compiler,

@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: - Public API
@@ -35,7 +36,9 @@ let package = Package(
         .target(name: "DuetHardware", dependencies: ["DuetCore", "DuetWorkload"]),
         .target(name: "DuetCostModel", dependencies: ["DuetCore", "DuetReport", "DuetWorkload", "DuetHardware"]),
         // ONNX protobuf code is generated once (`make proto`) and committed; builds never run protoc.
-        .target(name: "DuetStudy", dependencies: ["DuetCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Studies: SQLite (GRDB, embedded, the default) and PostgreSQL (postgres-nio) behind one StudyStore protocol.
+        .target(name: "DuetStudy", dependencies: ["DuetCore", .product(name: "GRDB", package: "GRDB.swift"),
+                                                  .product(name: "PostgresNIO", package: "postgres-nio")]),
         // Co-exploration: wires spaces, cost models, accuracy sources, optimizers and studies.
         .target(name: "DuetExplore", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetSolver", "DuetStudy", "DuetReport"]),
         // The Z3 C API (Debian's libz3-dev) and the solver built on it.
@@ -55,11 +58,13 @@ let package = Package(
         .executableTarget(
             name: "duet-bench",
             dependencies: [
-                "DuetCore", "DuetWorkload", "DuetSearch", "DuetHardware", "DuetCostModel", "DuetExplore", "DuetSolver",
+                "DuetCore", "DuetWorkload", "DuetSearch", "DuetHardware", "DuetCostModel", "DuetExplore", "DuetSolver", "DuetStudy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // MARK: - Tests (mirror Sources/)
+        // Fixtures shared by test targets (a throwaway PostgreSQL); not a product.
+        .target(name: "_DuetTestSupport", path: "Tests/_DuetTestSupport"),
         .testTarget(name: "DuetCoreTests", dependencies: ["DuetCore"]),
         .testTarget(name: "DuetWorkloadTests", dependencies: ["DuetWorkload"]),
         .testTarget(name: "DuetSearchTests", dependencies: ["DuetSearch"]),
@@ -67,8 +72,8 @@ let package = Package(
         .testTarget(name: "DuetHardwareTests", dependencies: ["DuetHardware"]),
         .testTarget(name: "DuetCostModelTests", dependencies: ["DuetCostModel"]),
         .testTarget(name: "DuetONNXTests", dependencies: ["DuetONNX"]),
-        .testTarget(name: "DuetStudyTests", dependencies: ["DuetStudy"]),
-        .testTarget(name: "DuetExploreTests", dependencies: ["DuetExplore"]),
+        .testTarget(name: "DuetStudyTests", dependencies: ["DuetStudy", "_DuetTestSupport"]),
+        .testTarget(name: "DuetExploreTests", dependencies: ["DuetExplore", "_DuetTestSupport"]),
         .testTarget(name: "DuetSolverTests", dependencies: ["DuetSolver"]),
         // Robustness/: the bad-input corpus (cases.json, inputs/), read by RobustnessCorpusTests from the source tree.
         .testTarget(name: "duetTests", dependencies: ["duet"], exclude: ["Robustness"]),

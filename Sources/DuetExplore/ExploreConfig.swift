@@ -100,8 +100,31 @@ public struct ExploreConfig: Sendable {
 
     /// Decodes configuration `text` as if it were the file at `path` (relative paths resolve
     /// against its folder); used to rebuild a study's configuration from the copy it stores.
-    public static func load(text: String, path: String, dataDir: URL) throws -> ExploreConfig {
-        try decode(try ConfigNode.parse(yaml: text, file: path), file: path, dataDir: dataDir)
+    public static func load(text: String, path: String, overrides: [String] = [], dataDir: URL) throws -> ExploreConfig {
+        var node = try ConfigNode.parse(yaml: text, file: path)
+        for o in overrides { node = try apply(o, to: node, file: path) }
+        return try decode(node, file: path, dataDir: dataDir)
+    }
+
+    /// The files this configuration reads (accuracy tables, latency tables, network and
+    /// accelerator files), as absolute paths: what must be the same on every host that evaluates
+    /// it. Built-in names (templates, devices, networks) are not files.
+    public var inputFiles: [String] {
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+        func resolved(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path }
+        func isFile(_ p: String) -> Bool { FileManager.default.fileExists(atPath: resolved(p)) }
+        var out: [String] = []
+        for t in tasks {
+            if case .table(let path, _, _) = t.accuracy { out.append(resolved(path)) }
+            if let n = t.network, isFile(n) { out.append(resolved(n)) }
+        }
+        switch target {
+        case .table(let p): out.append(resolved(p))
+        case .device(let d) where isFile(d): out.append(resolved(d))
+        case .accelerator(let a, _) where isFile(a): out.append(resolved(a))
+        default: break
+        }
+        return Array(Set(out)).sorted()
     }
 
     /// Sets the value at a dotted key path (`budgets.latency_ms=4.2`, `tasks[0].name=x`,

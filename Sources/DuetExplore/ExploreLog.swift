@@ -4,23 +4,59 @@ import DuetStudy
 import Foundation
 import Synchronization
 
-/// The exploration's ``SearchLog``: turns each finished trial into a ``TrialRecord`` (design JSON,
-/// metrics, objectives, budget violations, status), writes it to the study at once (when there is
-/// one) and keeps it for the run's result.
-final class ExploreLog: SearchLog {
-    let exploration: CoExploration
-    let study: Study?
-    private let state = Mutex<(records: [TrialRecord], error: Error?)>(([], nil))
+/// How a process takes part in a study shared through its queue (`duet explore --study URL`,
+/// `duet worker URL`).
+public struct WorkerOptions: Sendable {
+    /// Names this process in the study's claims (`host:pid` by default).
+    public var id: String
+    /// Trials this process evaluates at once.
+    public var concurrency: Int
+    /// Seconds a claim holds without a heartbeat; heartbeats go every third of it.
+    public var leaseSeconds: Double
+    /// Re-queues of a trial whose worker died (lease expired) before it is recorded failed.
+    public var maxRetries: Int
+    /// Stop after evaluating this many trials here (nil: no limit).
+    public var maxTrials: Int?
+    /// Stop after this many seconds with nothing to claim (nil: wait for the other workers).
+    public var idleExitSeconds: Double?
 
-    init(exploration: CoExploration, study: Study?) {
-        self.exploration = exploration
-        self.study = study
+    public init(id: String = WorkerOptions.defaultID, concurrency: Int = 1, leaseSeconds: Double = 60, maxRetries: Int = 2,
+                maxTrials: Int? = nil, idleExitSeconds: Double? = nil) {
+        self.id = id; self.concurrency = concurrency; self.leaseSeconds = leaseSeconds; self.maxRetries = maxRetries
+        self.maxTrials = maxTrials; self.idleExitSeconds = idleExitSeconds
     }
 
+    /// `host:pid`.
+    public static var defaultID: String { "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)" }
+}
+
+/// The exploration's ``SearchLog``: turns each finished trial into a ``TrialRecord`` (design JSON,
+/// metrics, objectives, budget violations, status), writes it to the study at once (when there is
+/// one) and keeps it for the run's result. With ``WorkerOptions``, generations go through the
+/// study's queue (``share(generation:batch:evaluate:)``).
+final class ExploreLog: SearchLog {
+    let exploration: CoExploration
+    let store: (any StudyStore)?
+    let worker: WorkerOptions?
+    private let state = Mutex<(records: [TrialRecord], error: Error?, evaluatedHere: Int, lastWork: Date)>(([], nil, 0, Date()))
+    let start = Date()
+
+    /// Thrown when a worker reached ``WorkerOptions/maxTrials`` or ``WorkerOptions/idleExitSeconds``.
+    struct WorkerStop: Error {}
+
+    init(exploration: CoExploration, store: (any StudyStore)?, worker: WorkerOptions? = nil) {
+        self.exploration = exploration
+        self.store = store
+        self.worker = worker
+    }
+
+    var evaluatedHere: Int { state.withLock { $0.evaluatedHere } }
+    var seconds: Double { Date().timeIntervalSince(start) }
+
     func stored(generation: Int) async throws -> [Int: LoggedTrial] {
-        guard let study else { return [:] }
+        guard let store else { return [:] }
         var out: [Int: LoggedTrial] = [:]
-        for (slot, t) in try study.trials(generation: generation) {
+        for (slot, t) in try await store.trials(generation: generation) where t.status.isFinished {
             let point = exploration.space.decode(t.genome)
             state.withLock { $0.records.append(t) }
             out[slot] = LoggedTrial(generation: generation, slot: slot, genome: t.genome, point: point, outcome: outcome(of: t), seconds: t.seconds)
@@ -30,8 +66,8 @@ final class ExploreLog: SearchLog {
 
     func record(_ trial: LoggedTrial) async {
         let t = record(of: trial)
-        do { try study?.record(t) } catch { state.withLock { if $0.error == nil { $0.error = error } } }
-        state.withLock { $0.records.append(t) }
+        do { try await store?.record(t) } catch { state.withLock { if $0.error == nil { $0.error = error } } }
+        state.withLock { $0.records.append(t); $0.evaluatedHere += 1 }
     }
 
     func flush() async throws {
@@ -43,10 +79,84 @@ final class ExploreLog: SearchLog {
         state.withLock { $0.records }.sorted { ($0.generation, $0.slot) < ($1.generation, $1.slot) }
     }
 
+    // MARK: A study shared through its queue
+
+    func share(generation: Int, batch: [Candidate],
+               evaluate: @escaping @Sendable (Point) async -> (Outcome, Double)) async throws -> [Outcome]? {
+        guard let worker, let store else { return nil }
+        let seed = exploration.config.seed, version = ExploreRun.version
+        // Every process proposes the same designs for a generation: queueing is insert-or-ignore.
+        try await store.enqueue(batch.enumerated().map { slot, c in
+            PendingTrial(generation: generation, slot: slot, genome: c.genome,
+                         design: (try? exploration.decode(exploration.canonical(c.point)).json) ?? "{}", seed: seed, version: version)
+        })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for k in 0..<max(1, worker.concurrency) {
+                group.addTask { try await self.work(until: generation, size: batch.count, as: "\(worker.id):\(k)", evaluate: evaluate) }
+            }
+            try await group.waitForAll()
+        }
+        let done = try await store.trials(generation: generation)
+        return try batch.enumerated().map { slot, c in
+            guard let t = done[slot], t.status.isFinished, t.genome == c.genome else {
+                throw InputError(file: store.location.description, keyPath: "generation \(generation), slot \(slot)",
+                                 message: "the study holds another design here than this configuration and seed propose",
+                                 hint: "every worker must run the study's own configuration; start a new study for another one")
+            }
+            state.withLock { $0.records.append(t) }
+            return outcome(of: t)
+        }
+    }
+
+    /// Claims and evaluates queued trials until every trial of `generation` is finished (by this
+    /// process or another): reclaims expired claims of dead workers, heartbeats while evaluating,
+    /// and waits with a growing pause (50 ms to 1 s) while others finish the last ones.
+    func work(until generation: Int, size: Int, as id: String,
+              evaluate: @escaping @Sendable (Point) async -> (Outcome, Double)) async throws {
+        guard let worker, let store else { return }
+        var pause = 0.05
+        while true {
+            try Task.checkCancellation()
+            try await store.reclaimStale(maxRetries: worker.maxRetries)
+            if let limit = worker.maxTrials, state.withLock({ $0.evaluatedHere }) >= limit { throw WorkerStop() }
+            if let claim = try await store.claim(worker: id, leaseSeconds: worker.leaseSeconds) {
+                pause = 0.05
+                let lease = worker.leaseSeconds
+                let heartbeat = Task {
+                    while !Task.isCancelled {
+                        try await Task.sleep(nanoseconds: UInt64(lease / 3 * 1e9))
+                        try await store.heartbeat(claim, leaseSeconds: lease)
+                    }
+                }
+                let (o, seconds) = await evaluate(exploration.space.decode(claim.genome))
+                heartbeat.cancel()
+                switch o {
+                case .evaluated(let e):
+                    var constraints: [String: Double] = [:]
+                    for (b, v) in zip(exploration.constraints, e.constraints) { constraints[b] = v }
+                    try await store.complete(claim, with: TrialResult(metrics: e.metrics, objectives: e.objectives, constraints: constraints,
+                                                                      violation: e.violation, seconds: seconds))
+                case .failed(let why):
+                    // A failed evaluation was already retried by its evaluator; it is the trial's result.
+                    try await store.fail(claim, reason: why, seconds: seconds, retry: false, maxRetries: worker.maxRetries)
+                }
+                state.withLock { $0.evaluatedHere += 1; $0.lastWork = Date() }
+                continue
+            }
+            let trials = try await store.trials(generation: generation)
+            if (0..<size).allSatisfy({ trials[$0]?.status.isFinished == true }) { return }
+            if let idle = worker.idleExitSeconds, Date().timeIntervalSince(state.withLock { $0.lastWork }) > idle { throw WorkerStop() }
+            try await Task.sleep(nanoseconds: UInt64(pause * 1e9))
+            pause = min(1, pause * 1.5)
+        }
+    }
+
+    // MARK: Records
+
     /// A stored trial as the search sees it: its objectives and budget violations in the
     /// config's order, or its failure.
     func outcome(of t: TrialRecord) -> Outcome {
-        guard t.status == "complete" else { return .failed(t.error ?? "failed") }
+        guard t.status == .complete else { return .failed(t.error ?? "failed") }
         let constraints = exploration.config.budgets.map { t.constraints[$0.name] ?? .infinity }
         return .evaluated(Evaluation(objectives: t.objectives, constraints: constraints, metrics: t.metrics, detail: t.design))
     }
@@ -59,11 +169,11 @@ final class ExploreLog: SearchLog {
             for (b, v) in zip(exploration.constraints, e.constraints) { constraints[b] = v }
             return TrialRecord(generation: trial.generation, slot: trial.slot, genome: trial.genome, design: e.detail ?? "{}",
                                metrics: e.metrics, objectives: e.objectives, constraints: constraints, violation: e.violation,
-                               status: "complete", seconds: trial.seconds, seed: seed, version: version)
+                               status: .complete, seconds: trial.seconds, seed: seed, version: version)
         case .failed(let why):
             let design = (try? exploration.decode(exploration.canonical(trial.point)).json) ?? "{}"
             return TrialRecord(generation: trial.generation, slot: trial.slot, genome: trial.genome, design: design, metrics: [:],
-                               objectives: [], constraints: [:], violation: .infinity, status: "failed", error: why,
+                               objectives: [], constraints: [:], violation: .infinity, status: .failed, error: why,
                                seconds: trial.seconds, seed: seed, version: version)
         }
     }

@@ -14,14 +14,23 @@ public struct ExploreReport {
     public var files: [String: String] = [:]
 
     public init(study: Study, dataDir: URL) throws {
-        let trials = try study.trials()
-        guard !trials.isEmpty else { throw InputError(file: study.path, message: "the study has no trials yet", hint: "run duet explore CONFIG --study \(study.path)") }
-        let objectives = (try study.setting("objectives") ?? "").split(separator: ",").map(String.init)
-        let maximize = (try study.setting("maximize") ?? "").split(separator: ",").map { $0 == "1" }
-        let budgets: [(String, Double)] = (try study.setting("budgets") ?? "").split(separator: ",").compactMap {
+        try self.init(snapshot: try StudySnapshot(study: study), dataDir: dataDir)
+    }
+
+    /// The report of a study in any backend (SQLite or PostgreSQL), read page by page.
+    public init(store: any StudyStore, dataDir: URL) async throws {
+        try self.init(snapshot: try await StudySnapshot.load(store), dataDir: dataDir)
+    }
+
+    public init(snapshot study: StudySnapshot, dataDir: URL) throws {
+        let trials = study.trials
+        guard !trials.isEmpty else { throw InputError(file: study.location, message: "the study has no trials yet", hint: "run duet explore CONFIG --study \(study.location)") }
+        let objectives = (study.setting("objectives") ?? "").split(separator: ",").map(String.init)
+        let maximize = (study.setting("maximize") ?? "").split(separator: ",").map { $0 == "1" }
+        let budgets: [(String, Double)] = (study.setting("budgets") ?? "").split(separator: ",").compactMap {
             let kv = $0.split(separator: "="); return kv.count == 2 ? (String(kv[0]), Double(kv[1]) ?? .nan) : nil
         }
-        let accuracyLabels = try study.setting("accuracy") ?? ""
+        let accuracyLabels = study.setting("accuracy") ?? ""
         let pareto = ExploreRun.pareto(trials, maximize: maximize)
         let paretoSet = Set(pareto.map { "\($0.generation)/\($0.slot)" })
         let complete = trials.filter { $0.status == "complete" }
@@ -73,7 +82,7 @@ public struct ExploreReport {
         // The best design, re-evaluated for its per-layer breakdown.
         let best = trials.filter(\.isFeasible).max { a, b in maximize.first ?? true ? a.objectives[0] < b.objectives[0] : a.objectives[0] > b.objectives[0] }
         var breakdownNote = ""
-        if let best, let text = try study.setting("config"), let path = try study.setting("config_path") {
+        if let best, let text = study.setting("config"), let path = study.setting("config_path") {
             do {
                 let cfg = try ExploreConfig.load(text: text, path: path, dataDir: dataDir)
                 let ex = try CoExploration(config: cfg, dataDir: dataDir)
@@ -116,7 +125,7 @@ public struct ExploreReport {
         // The successive baseline, when `duet explore --baseline successive` stored one.
         var baselineTable: TextTable?
         var baselineNote = ""
-        if let text = try study.setting("baseline"),
+        if let text = study.setting("baseline"),
            let b = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
             var t = TextTable(columns: ["method", "evaluations", "feasible", "meets budgets", "best accuracy"])
             for (label, key) in [("successive (best networks first, then hardware)", "successive"), ("co-exploration", "co_exploration")] {
@@ -140,11 +149,11 @@ public struct ExploreReport {
         // HTML.
         var html = """
             <!DOCTYPE html>
-            <html><head><meta charset="utf-8"><title>Duet report: \(SVGPlot.esc(URL(fileURLWithPath: study.path).lastPathComponent))</title>
+            <html><head><meta charset="utf-8"><title>Duet report: \(SVGPlot.esc(URL(fileURLWithPath: study.location).lastPathComponent))</title>
             <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px}
             .plots svg{margin:4px;border:1px solid #eee}</style></head><body>
             <h1>Duet exploration report</h1>
-            <p>Study <code>\(SVGPlot.esc(study.path))</code>: \(trials.count) trials, \(feasible) feasible, \(failed) failed.</p>
+            <p>Study <code>\(SVGPlot.esc(study.location))</code>: \(trials.count) trials, \(feasible) feasible, \(failed) failed.</p>
             \(proxy)
             <h2>Summary</h2>\(htmlTable(summary))
             <h2>Pareto fronts</h2><div class="plots">
@@ -162,7 +171,7 @@ public struct ExploreReport {
         html += "<h2>Pareto set</h2>\(htmlTable(paretoTable))</body></html>\n"
         files["index.html"] = html
         for (name, svg) in plots { files["plots/\(name)"] = svg }
-        var md = "# Duet exploration report\n\nStudy `\(study.path)`: \(trials.count) trials, \(feasible) feasible, \(failed) failed.\n\n"
+        var md = "# Duet exploration report\n\nStudy `\(study.location)`: \(trials.count) trials, \(feasible) feasible, \(failed) failed.\n\n"
         if !proxy.isEmpty { md += "**Accuracy is a proxy** (\(accuracyLabels)).\n\n" }
         md += "## Summary\n\n" + markdownTable(summary)
         if let baselineTable { md += "\n## Successive baseline (NASAIC's comparison)\n\n" + markdownTable(baselineTable) + "\n" + baselineNote + "\n" }

@@ -31,6 +31,8 @@ public struct ExploreResult: Sendable {
     public var seconds: Double
     public var seed: UInt64
     public var study: String?
+    /// Trials this process evaluated (in a shared study, the others were evaluated by workers).
+    public var evaluatedHere: Int = 0
 }
 
 /// Runs an exploration: the seeded optimizer proposes, designs are evaluated concurrently by
@@ -38,14 +40,32 @@ public struct ExploreResult: Sendable {
 /// told. With an existing study the same seeded ask/tell sequence is replayed and trials already
 /// stored at (generation, slot) are reused, so an interrupted study resumes without losing or
 /// repeating a trial.
+///
+/// With ``worker`` set, the study's queue is shared with `duet worker` processes on any host:
+/// each generation's proposals are queued, this process evaluates those it claims, and the
+/// optimizer is told once every proposal of the generation is done, by whichever process. A
+/// generation's proposals are a function of the seed and the earlier generations' results, so the
+/// study is the same for 1 or 16 workers.
 public struct ExploreRun {
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
     public var exploration: CoExploration
-    public var study: Study?
+    public var store: (any StudyStore)?
+    /// How this process takes part in a shared study; nil: it evaluates every trial itself.
+    public var worker: WorkerOptions?
+    /// The `--set` overrides the configuration was loaded with, stored with a new study so that
+    /// workers rebuild the same configuration.
+    public var overrides: [String] = []
 
     public init(exploration: CoExploration, study: Study?) {
         self.exploration = exploration
-        self.study = study
+        self.store = study?.store
+    }
+
+    public init(exploration: CoExploration, store: (any StudyStore)?, worker: WorkerOptions? = nil, overrides: [String] = []) {
+        self.exploration = exploration
+        self.store = store
+        self.worker = worker
+        self.overrides = overrides
     }
 
     /// The optimizer the config names, seeded: `nsga2`, `random`, `evolution`, and the exact
@@ -82,51 +102,91 @@ public struct ExploreRun {
         return try exact.paretoFront(maxPoints: limit).map { try Repair.genome(of: $0.arch, exact: exact, space: exploration.space) }
     }
 
-    /// Checks that `study` belongs to this configuration, seed and budgets (a study holds one
-    /// search, and its trials carry violations of the budgets they ran with) and records the
-    /// settings of a new one.
-    func claim(_ study: Study) throws {
+    /// The settings a new study stores for this exploration.
+    func settings() throws -> StudySettings {
         let c = exploration.config
+        var hashes: [String: String] = [:]
+        for f in c.inputFiles {
+            guard let data = FileManager.default.contents(atPath: f) else { continue }
+            hashes[f] = SHA256.hex(data)
+        }
+        return StudySettings(
+            config: (try? String(contentsOfFile: c.file, encoding: .utf8)) ?? "",
+            configPath: URL(fileURLWithPath: c.file).standardizedFileURL.path, fileHashes: hashes, seed: c.seed,
+            objectives: c.objectives.map { .init(name: $0.metric, direction: $0.maximize ? .maximize : .minimize) },
+            budgets: c.budgets.map { .init(name: $0.name, limit: $0.limit) },
+            accuracy: c.tasks.map { .init(task: $0.name, label: $0.accuracy.label) },
+            optimizer: c.optimizer, population: c.population, scheduling: .deterministic, duetVersion: Self.version)
+    }
+
+    /// Checks that `store` holds this configuration, seed and budgets (a study holds one search,
+    /// and its trials carry violations of the budgets they ran with) and that the files it reads
+    /// are those the study was made with; a new study records the settings.
+    func claim(_ store: any StudyStore) async throws {
+        let c = exploration.config
+        let mine = try settings()
+        let stored = try await store.setSettingsOnce(mine)
+        let location = store.location.description
         let signature = "\(c.optimizer) seed=\(c.seed) population=\(c.population) objectives=\(exploration.objectiveNames) space=\(exploration.space.variables.map(\.name))"
-        let stored = try study.setSettingOnce("signature", signature)
-        if stored != signature {
-            throw InputError(file: study.path, message: "this study was made by a different configuration or seed",
-                             hint: "use a new --study file, or the same config and seed to resume")
+        let storedSignature = try await store.setAttributeOnce("signature", signature)
+        if storedSignature != signature || stored.seed != mine.seed || stored.objectives != mine.objectives
+            || (!stored.optimizer.isEmpty && (stored.optimizer != mine.optimizer || stored.population != mine.population)) {
+            throw InputError(file: location, message: "this study was made by a different configuration or seed",
+                             hint: "use a new --study, or the same config and seed to resume")
         }
-        let budgets = c.budgets.map { "\($0.name)=\($0.limit)" }.joined(separator: ",")
-        let storedBudgets = try study.setSettingOnce("budgets", budgets)
-        if storedBudgets != budgets {
-            throw InputError(file: study.path, keyPath: "budgets", value: budgets,
-                             message: "this study was run with other budgets (\(storedBudgets)); its trials' violations are of those",
-                             hint: "use a new --study file for new budgets, or the study's own budgets to resume")
+        if stored.budgets != mine.budgets {
+            let text = { (b: [StudySettings.Budget]) in b.map { "\($0.name)=\($0.limit)" }.joined(separator: ",") }
+            throw InputError(file: location, keyPath: "budgets", value: text(mine.budgets),
+                             message: "this study was run with other budgets (\(text(stored.budgets))); its trials' violations are of those",
+                             hint: "use a new --study for new budgets, or the study's own budgets to resume")
         }
-        try study.setSettingOnce("config", (try? String(contentsOfFile: c.file, encoding: .utf8)) ?? "")
-        try study.setSettingOnce("config_path", URL(fileURLWithPath: c.file).standardizedFileURL.path)
-        try study.setSettingOnce("seed", String(c.seed))
-        try study.setSettingOnce("objectives", exploration.objectiveNames.joined(separator: ","))
-        try study.setSettingOnce("maximize", c.objectives.map { $0.maximize ? "1" : "0" }.joined(separator: ","))
-        try study.setSettingOnce("accuracy", c.tasks.map { "\($0.name)=\($0.accuracy.label)" }.joined(separator: ","))
-        try study.setSettingOnce("duet_version", Self.version)
+        try Self.checkInputs(stored, against: mine, study: location)
+        let overridesJSON = JSONValue.array(overrides.map { .string($0) }).serialized(pretty: false)
+        try await store.setAttributeOnce("overrides", overridesJSON)
+    }
+
+    /// Refuses to evaluate a study whose input files (tables, networks) differ from those it was
+    /// made with: every host must evaluate the same problem.
+    static func checkInputs(_ stored: StudySettings, against mine: StudySettings, study: String) throws {
+        var issues = IssueCollector(file: study)
+        for (file, hash) in stored.fileHashes.sorted(by: { $0.key < $1.key }) {
+            guard let here = mine.fileHashes[file] else {
+                issues.add("settings.files", value: file, "the study reads this file, which is missing here",
+                           hint: "make the file available at the same path on this host (a shared file system), or copy it there")
+                continue
+            }
+            if here != hash {
+                issues.add("settings.files", value: file, "this file differs from the one the study was made with (SHA-256 \(here.prefix(12))… here, \(hash.prefix(12))… in the study)",
+                           hint: "use the same file on every host, or start a new study")
+            }
+        }
+        try issues.throwIfAny()
     }
 
     /// Runs the exploration through DuetSearch's ``Search`` — the one ask/tell driver — with the
     /// study as its log.
     public func run(progress: (@Sendable (ExploreProgress) -> Void)? = nil) async throws -> ExploreResult {
         let c = exploration.config
-        if let study { try claim(study) }
+        if let store { try await claim(store) }
         var optimizer = try makeOptimizer()
-        let log = ExploreLog(exploration: exploration, study: study)
+        let log = ExploreLog(exploration: exploration, store: store, worker: worker)
         let search = Search(problem: exploration, termination: .evaluations(c.evaluations), concurrency: max(1, c.workers))
         var tracker = ExploreProgressTracker(maximize: c.objectives.map(\.maximize), total: c.evaluations)
-        let result = try await search.run(&optimizer, log: log) { p in
-            guard let progress else { return }
-            progress(tracker.update(p))
+        let result: SearchResult?
+        do {
+            result = try await search.run(&optimizer, log: log) { p in
+                guard let progress else { return }
+                progress(tracker.update(p))
+            }
+        } catch is ExploreLog.WorkerStop {
+            result = nil
         }
         let trials = log.trials()
         let maximize = c.objectives.map(\.maximize)
         let pareto = Self.pareto(trials, maximize: maximize)
         return ExploreResult(trials: trials, pareto: pareto, best: Self.best(pareto, maximize: maximize), evaluations: trials.count,
-                             reused: result.reused, seconds: result.elapsedSeconds, seed: c.seed, study: study?.path)
+                             reused: result?.reused ?? 0, seconds: result?.elapsedSeconds ?? log.seconds, seed: c.seed,
+                             study: store?.location.description, evaluatedHere: log.evaluatedHere)
     }
 
     /// The feasible design best in the first objective, ties broken by the next objectives in

@@ -53,7 +53,13 @@ public struct Search<P: Problem>: Sendable {
                 if batch.count > remaining { batch.removeLast(batch.count - remaining) }
             }
             var outcomes: [Outcome]
-            if let log {
+            if let log, let shared = try await log.share(generation: round, batch: batch, evaluate: { point in
+                let t0 = ContinuousClock.now
+                let o = await evaluator.evaluate(point)
+                return (o, (ContinuousClock.now - t0).seconds)
+            }) {
+                outcomes = shared
+            } else if let log {
                 let generation = round
                 let stored = try await log.stored(generation: generation)
                 var known = [Outcome?](repeating: nil, count: batch.count)
@@ -196,6 +202,18 @@ public protocol SearchLog: Sendable {
     /// Called after each generation: makes what was recorded durable and throws the first error
     /// that ``record(_:)`` met.
     func flush() async throws
+    /// For a log shared with other processes (a study that workers on other hosts evaluate too):
+    /// queues the generation's proposals, evaluates those this process claims with `evaluate`
+    /// (the search's own evaluator: cached, timed in seconds), and returns the outcome of every
+    /// proposal, in order, once all are known — whichever process evaluated them. Nil (the
+    /// default): the search evaluates the generation itself, reusing ``stored(generation:)``.
+    func share(generation: Int, batch: [Candidate],
+               evaluate: @escaping @Sendable (Point) async -> (Outcome, Double)) async throws -> [Outcome]?
+}
+
+extension SearchLog {
+    public func share(generation: Int, batch: [Candidate],
+                      evaluate: @escaping @Sendable (Point) async -> (Outcome, Double)) async throws -> [Outcome]? { nil }
 }
 
 /// One trial as a ``SearchLog`` keeps it.

@@ -6,5 +6,6 @@ import ArgumentParser
     static let configuration = CommandConfiguration(
         commandName: "duet-bench",
         abstract: "Duet benchmarks (JSON on stdout).",
-        subcommands: [MOOBenchmark.self, SortBenchmark.self, HypervolumeBenchmark.self, CostModelBenchmark.self, SolverBenchmark.self, ChipBenchmark.self])
+        subcommands: [MOOBenchmark.self, SortBenchmark.self, HypervolumeBenchmark.self, CostModelBenchmark.self, SolverBenchmark.self, ChipBenchmark.self,
+                      StudyBenchmark.self, StudyWorkerBenchmark.self])
 }

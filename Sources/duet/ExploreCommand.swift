@@ -16,7 +16,9 @@ struct ExploreCommand: AsyncParsableCommand {
     @Option(help: "nsga2, random, evolution, z3 (the exact Pareto front of one decomposable task) or hybrid (NSGA-II seeded with it); overrides the config.") var optimizer: String?
     @Option(help: "Evaluation budget (overrides the config).") var evaluations: Int?
     @Option(help: "Random seed (overrides the config).") var seed: UInt64?
-    @Option(help: "Study file (SQLite); created or resumed.") var study: String?
+    @Option(help: "The study: an SQLite file or a postgresql://USER@HOST[:PORT]/DB?study=NAME URL; created or resumed.") var study: String?
+    @Flag(help: "Share the study with `duet worker`s through its queue (always so for PostgreSQL).") var shared = false
+    @Option(name: .customLong("worker-concurrency"), help: "With a shared study: trials this process evaluates at once (default: --workers).") var workerConcurrency: Int?
     @Option(help: "Concurrent evaluations (overrides the config).") var workers: Int?
     @Option(name: .customLong("set"), help: "Override a config scalar: key.path=value (repeatable).") var overrides: [String] = []
     @Option(help: "table, json, or csv (the Pareto set; every trial: duet study export).") var format: OutputFormat = .table
@@ -45,9 +47,11 @@ struct ExploreCommand: AsyncParsableCommand {
                              hint: "with fixed networks only, successive design is the co-exploration itself")
         }
         let exploration = try CoExploration(config: cfg, dataDir: dataDir)
-        let store = try study.map { try Study(path: $0) }
+        let store: (any StudyStore)? = if let study { try await openStudy(study, mode: .create) } else { nil }
+        let queue = store.map { shared || $0.location.isPostgres } ?? false
+        let worker = queue ? WorkerOptions(concurrency: workerConcurrency ?? cfg.workers) : nil
         let tty = isatty(2) != 0
-        let result = try await ExploreRun(exploration: exploration, study: store).run(progress: { p in
+        let result = try await ExploreRun(exploration: exploration, store: store, worker: worker, overrides: sets).run(progress: { p in
             guard tty else { return }
             let best = p.best.map { String(format: "%.4g", $0) } ?? "-"
             let line = String(format: "\r%d/%d evaluations, %d feasible, best %@ %@, hypervolume %@, %.0f eval/s%@", p.evaluations, p.total, p.feasible,
@@ -63,7 +67,7 @@ struct ExploreCommand: AsyncParsableCommand {
             let c = BaselineComparison(coExploration: result, successive: b)
             comparison = (b, c)
             // Kept with the study, so that `duet report` shows the comparison too.
-            try store?.setSetting("baseline", ExploreOutput.baselineJSON(b, c, cfg).serialized(pretty: false))
+            try await store?.setAttribute("baseline", ExploreOutput.baselineJSON(b, c, cfg).serialized(pretty: false))
         }
         emit(ExploreOutput.render(result, config: cfg, format: format, baseline: comparison))
         // Exit code 1 when no design met every budget (the contract of every command with budgets).

@@ -7,75 +7,117 @@ import Foundation
 
 struct StudyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "study", abstract: "Inspect and export exploration studies.",
-        subcommands: [List.self, Show.self, Export.self])
+        commandName: "study", abstract: "Inspect, export and copy exploration studies (SQLite files or PostgreSQL URLs).",
+        subcommands: [List.self, Show.self, Export.self, Copy.self])
 
-    static func open(_ path: String) throws -> Study {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw InputError(file: path, message: "no such study", hint: "studies are written by duet explore --study FILE")
-        }
-        return try Study(path: path)
+    static let locationHelp: ArgumentHelp = "Study: an SQLite file, or postgresql://USER[:PASSWORD]@HOST[:PORT]/DB?study=NAME."
+
+    /// Opens a study for reading only: nothing is written, a read-only file works.
+    static func openForReading(_ text: String) async throws -> any StudyStore {
+        try await openStudy(text, mode: .readOnly)
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One line per trial.")
-        @Argument(help: "Study file.") var study: String
+        static let configuration = CommandConfiguration(abstract: "One line per trial; for a PostgreSQL URL without ?study=, one line per study.")
+        @Argument(help: StudyCommand.locationHelp) var study: String
         func run() async throws {
-            let s = try StudyCommand.open(study)
-            let objectives = (try s.setting("objectives") ?? "").split(separator: ",").map(String.init)
-            var t = TextTable(columns: ["#", "gen", "status"] + objectives + ["violation", "seconds"], numeric: Set(0..<(objectives.count + 5)).subtracting([2]))
-            for (i, r) in try s.trials().enumerated() {
-                t.append([String(i), String(r.generation), r.status] + (r.objectives.isEmpty ? objectives.map { _ in "" } : r.objectives.map { String(format: "%.4g", $0) })
-                         + [r.violation.isFinite ? String(format: "%.3g", r.violation) : "inf", String(format: "%.3f", r.seconds)])
+            if case .postgres(let url) = try StudyLocation(parsing: study), url.study == nil {
+                var t = TextTable(columns: ["study", "complete", "feasible", "failed", "pending", "running"], numeric: Set(1..<6))
+                for s in try await PostgresStudyStore.list(url) {
+                    t.append([s.name] + [s.counts.complete, s.counts.feasible, s.counts.failed, s.counts.pending, s.counts.running].map(String.init))
+                }
+                emit(t.rendered()); return
             }
+            let s = try await StudyCommand.openForReading(study)
+            let objectives = try await s.settings()?.objectives.map(\.name) ?? []
+            var t = TextTable(columns: ["#", "gen", "status"] + objectives + ["violation", "seconds"], numeric: Set(0..<(objectives.count + 5)).subtracting([2]))
+            var i = 0
+            for try await r in s.allTrials() {
+                t.append([String(i), String(r.generation), r.status.rawValue] + (r.objectives.isEmpty ? objectives.map { _ in "" } : r.objectives.map { String(format: "%.4g", $0) })
+                         + [r.violation.isFinite ? String(format: "%.3g", r.violation) : "inf", String(format: "%.3f", r.seconds)])
+                i += 1
+            }
+            try await s.close()
             emit(t.rendered())
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Settings, counts and the best trials.")
-        @Argument(help: "Study file.") var study: String
+        static let configuration = CommandConfiguration(abstract: "Where the study lives (passwords masked), its settings and counts.")
+        @Argument(help: StudyCommand.locationHelp) var study: String
         func run() async throws {
-            let s = try StudyCommand.open(study)
-            let trials = try s.trials()
-            var out = ""
-            for (k, v) in try s.settings() where k != "config" && k != "signature" { out += "\(k): \(v)\n" }
-            out += "trials: \(trials.count) (\(trials.filter(\.isFeasible).count) feasible, \(trials.filter { $0.status == "failed" }.count) failed)\n"
-            let failures = Dictionary(grouping: trials.compactMap(\.error), by: { $0 }).sorted { $0.value.count > $1.value.count }
-            for (e, n) in failures.prefix(5) { out += "  failure ×\(n.count): \(e)\n" }
+            let s = try await StudyCommand.openForReading(study)
+            var out = "study: \(s.location)\nschema: \(try await s.schemaVersion())\n"
+            if let st = try await s.settings() {
+                out += "config_path: \(st.configPath)\nseed: \(st.seed)\n"
+                out += "objectives: \(st.objectives.map { "\($0.name) (\($0.direction.rawValue))" }.joined(separator: ", "))\n"
+                if !st.budgets.isEmpty { out += "budgets: \(st.budgets.map { "\($0.name) ≤ \($0.limit)" }.joined(separator: ", "))\n" }
+                if !st.accuracy.isEmpty { out += "accuracy: \(st.accuracy.map { "\($0.task)=\($0.label)" }.joined(separator: ", "))\n" }
+                if !st.optimizer.isEmpty { out += "optimizer: \(st.optimizer), population \(st.population), \(st.scheduling.rawValue) scheduling\n" }
+                out += "duet_version: \(st.duetVersion)\n"
+            }
+            for (k, v) in try await s.attributes() where !StudySettings.legacyKeys.contains(k) && k != "signature" { out += "\(k): \(v)\n" }
+            let c = try await s.counts()
+            out += "trials: \(c.total) (\(c.complete) complete, \(c.feasible) feasible, \(c.failed) failed, \(c.pending) pending, \(c.running) running)\n"
+            var failures: [String: Int] = [:]
+            try await s.forEachTrial { t in if t.status == .failed, let e = t.error { failures[e, default: 0] += 1 } }
+            for (e, n) in failures.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }).prefix(5) { out += "  failure ×\(n): \(e)\n" }
+            try await s.close()
             emit(out)
         }
     }
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every trial as CSV or JSON.")
-        @Argument(help: "Study file.") var study: String
+        @Argument(help: StudyCommand.locationHelp) var study: String
         @Option(help: "csv or json.") var format: OutputFormat = .csv
         @Option(help: "Output file (default: stdout).") var out: String?
         func run() async throws {
-            let s = try StudyCommand.open(study)
-            let trials = try s.trials()
-            let metricNames = Array(Set(trials.flatMap { $0.metrics.keys })).sorted()
-            let text: String
-            if format == .json {
-                text = JSONValue.array(trials.map { t in
-                    .obj(["generation": .int(t.generation), "slot": .int(t.slot), "status": .string(t.status),
-                          "design": ExploreOutput.designJSON(t),
-                          "metrics": .object(t.metrics.keys.sorted().map { .init($0, .double(t.metrics[$0]!)) }),
-                          "violation": t.violation.isFinite ? .double(t.violation) : .null,
-                          "error": t.error.map { .string($0) } ?? .null, "seconds": .double(t.seconds),
-                          "seed": .int(Int(truncatingIfNeeded: t.seed)), "version": .string(t.version)])
-                }).serialized() + "\n"
-            } else {
-                var t = TextTable(columns: ["generation", "slot", "status", "violation"] + metricNames + ["design", "error", "seconds", "seed", "version"])
-                for r in trials {
-                    t.append([String(r.generation), String(r.slot), r.status, r.violation.isFinite ? String(r.violation) : "inf"]
-                             + metricNames.map { r.metrics[$0].map { String($0) } ?? "" }
-                             + [r.design, r.error ?? "", String(r.seconds), String(r.seed), r.version])
-                }
-                text = t.csv()
-            }
+            let s = try await StudyCommand.openForReading(study)
+            let text = try await Self.render(s, format: format)
+            try await s.close()
             if let out { try writeFile(text, to: out) } else { emit(text) }
+        }
+
+        static func render(_ s: any StudyStore, format: OutputFormat) async throws -> String {
+            var metricSet = Set<String>()
+            try await s.forEachTrial { metricSet.formUnion($0.metrics.keys) }
+            let metricNames = metricSet.sorted()
+            if format == .json {
+                var items: [JSONValue] = []
+                try await s.forEachTrial { t in
+                    items.append(.obj(["generation": .int(t.generation), "slot": .int(t.slot), "status": .string(t.status.rawValue),
+                                       "design": ExploreOutput.designJSON(t),
+                                       "metrics": .object(t.metrics.keys.sorted().map { .init($0, .double(t.metrics[$0]!)) }),
+                                       "violation": t.violation.isFinite ? .double(t.violation) : .null,
+                                       "error": t.error.map { .string($0) } ?? .null, "seconds": .double(t.seconds),
+                                       "seed": .int(Int(truncatingIfNeeded: t.seed)), "version": .string(t.version)]))
+                }
+                return JSONValue.array(items).serialized() + "\n"
+            }
+            var t = TextTable(columns: ["generation", "slot", "status", "violation"] + metricNames + ["design", "error", "seconds", "seed", "version"])
+            try await s.forEachTrial { r in
+                t.append([String(r.generation), String(r.slot), r.status.rawValue, r.violation.isFinite ? String(r.violation) : "inf"]
+                         + metricNames.map { r.metrics[$0].map { String($0) } ?? "" }
+                         + [r.design, r.error ?? "", String(r.seconds), String(r.seed), r.version])
+            }
+            return t.csv()
+        }
+    }
+
+    struct Copy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a whole study (settings, trials, queue) between SQLite and PostgreSQL.",
+            discussion: "DST must be new or empty; running trials arrive pending. Passwords are never copied into a study.")
+        @Argument(help: "Source study (file or URL).") var source: String
+        @Argument(help: "Destination study (file or URL); created.") var destination: String
+        func run() async throws {
+            let src = try await StudyCommand.openForReading(source)
+            let dst = try await openStudy(destination, mode: .create)
+            let r = try await copyStudy(from: src, to: dst)
+            let (from, to) = (src.location.description, dst.location.description)
+            try await src.close(); try await dst.close()
+            emit("copied \(r.finished) finished and \(r.pending) pending trials and \(r.attributes) entries from \(from) to \(to)\n")
         }
     }
 }

@@ -1,0 +1,30 @@
+import DuetCore
+import DuetStudy
+import Foundation
+
+/// `duet worker URL`: the explore loop without the config file. It reads the problem from the
+/// study (the configuration's text, its `--set` overrides, the hashes of the files it names),
+/// replays the study's seeded search and evaluates the trials it claims from the queue, until the
+/// search's evaluation budget is spent, ``WorkerOptions/maxTrials`` were evaluated here, or the
+/// queue stayed empty for ``WorkerOptions/idleExitSeconds``.
+public enum ExploreWorker {
+    public static func run(study location: String, options: WorkerOptions, dataDir: URL,
+                           progress: (@Sendable (ExploreProgress) -> Void)? = nil) async throws -> ExploreResult {
+        let store = try await openStudy(location, mode: .open)
+        guard let settings = try await store.settings(), !settings.config.isEmpty else {
+            throw InputError(file: store.location.description, message: "this study holds no configuration to evaluate",
+                             hint: "start it with duet explore CONFIG --study \(store.location.description); workers then join it")
+        }
+        var overrides: [String] = []
+        if let text = try await store.attribute("overrides"),
+           let list = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String] { overrides = list }
+        let config: ExploreConfig
+        do {
+            config = try ExploreConfig.load(text: settings.config, path: settings.configPath, overrides: overrides, dataDir: dataDir)
+        } catch let e as InputError {
+            throw InputError(e.issues.map { var i = $0; i.message = "in the study's configuration: " + i.message; return i })
+        }
+        let exploration = try CoExploration(config: config, dataDir: dataDir)
+        return try await ExploreRun(exploration: exploration, store: store, worker: options, overrides: overrides).run(progress: progress)
+    }
+}

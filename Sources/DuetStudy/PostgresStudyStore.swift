@@ -1,0 +1,467 @@
+import DuetCore
+import Foundation
+import PostgresNIO
+
+/// A study in a PostgreSQL database (postgres-nio), shared by workers on any number of hosts.
+///
+/// Several studies live in one database, by name (`duet_study`); their trials in `duet_trial`,
+/// their free key/value entries in `duet_attribute`, the schema version in `duet_schema`. Every
+/// statement binds its values (no SQL is built from user text). Claims lock rows with
+/// `FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait for each other nor get the same
+/// trial. Lease times are the server's clock (`clock_timestamp()`).
+///
+/// One store holds one connection; queries from concurrent tasks are pipelined on it. A connection
+/// the server closed (e.g. a restart) is opened again before the next call; a call in flight when
+/// it closed fails and is not retried (a claim it made is re-queued when its lease expires).
+public actor PostgresStudyStore: StudyStore {
+    public nonisolated let url: PostgresURL
+    public nonisolated var location: StudyLocation { .postgres(url) }
+    public nonisolated var name: String { url.study ?? "" }
+    private let studyID: Int64
+    private let readOnly: Bool
+    private var connection: PostgresConnection
+    private let logger: Logger
+
+    /// Seconds allowed for reaching the server and logging in before the open fails.
+    public static let connectTimeoutSeconds: Int64 = 5
+
+    private init(url: PostgresURL, studyID: Int64, readOnly: Bool, connection: PostgresConnection, logger: Logger) {
+        self.url = url; self.studyID = studyID; self.readOnly = readOnly; self.connection = connection; self.logger = logger
+    }
+
+    /// Opens the study `url.study` in `url`'s database. `create` makes the tables and the study when
+    /// missing; `open` and `readOnly` require both (readOnly connects with
+    /// `default_transaction_read_only`, so the server refuses any write).
+    ///
+    /// Throws ``InputError`` (naming host:port and a fix) within about ``connectTimeoutSeconds``
+    /// when the server is unreachable, the password is wrong or missing, the database or the study
+    /// does not exist, or the study's schema is newer than this Duet's.
+    public static func open(_ url: PostgresURL, mode: StudyOpenMode) async throws -> PostgresStudyStore {
+        guard let study = url.study else {
+            throw InputError(file: url.description, message: "the URL names no study", hint: "add ?study=NAME to the URL (duet study list URL shows the studies there)")
+        }
+        let logger = Logger(label: "duet.study.postgres")
+        let conn = try await connect(url, readOnly: mode == .readOnly, logger: logger)
+        do {
+            try await ensureSchema(conn, url: url, create: mode == .create, logger: logger)
+            var id: Int64? = nil
+            if mode == .create {
+                try await conn.query("INSERT INTO duet_study (name) VALUES (\(study)) ON CONFLICT (name) DO NOTHING", logger: logger)
+            }
+            for try await (v) in try await conn.query("SELECT id FROM duet_study WHERE name = \(study)", logger: logger).decode(Int64.self) { id = v }
+            guard let id else {
+                let names = try await studyNames(conn, logger: logger)
+                throw InputError(file: url.description, value: study,
+                                 message: "no study '\(study)' in database \(url.database) at \(url.endpoint)",
+                                 hint: names.isEmpty ? "create it with duet explore CONFIG --study \(url.description)"
+                                     : "studies there: \(names.prefix(10).joined(separator: ", ")); or create it with duet explore CONFIG --study URL")
+            }
+            return PostgresStudyStore(url: url, studyID: id, readOnly: mode == .readOnly, connection: conn, logger: logger)
+        } catch {
+            try? await conn.close()
+            throw mapError(error, url)
+        }
+    }
+
+    /// The studies in `url`'s database (its `study=` is ignored); empty when it holds no Duet tables.
+    public static func list(_ url: PostgresURL) async throws -> [StudySummary] {
+        let logger = Logger(label: "duet.study.postgres")
+        let conn = try await connect(url, readOnly: true, logger: logger)
+        defer { Task { try? await conn.close() } }
+        do {
+            guard try await schemaVersion(conn, logger: logger) != nil else { return [] }
+            return try await summaries(conn, studyID: nil, logger: logger)
+        } catch { throw mapError(error, url) }
+    }
+
+    // MARK: Connecting
+
+    static func connect(_ url: PostgresURL, readOnly: Bool, logger: Logger) async throws -> PostgresConnection {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch url.sslMode {
+            case .disable: tls = .disable
+            case .prefer, .allow, .require:
+                var t = TLSConfiguration.makeClientConfiguration()
+                t.certificateVerification = .none
+                let ctx = try NIOSSLContext(configuration: t)
+                tls = url.sslMode == .require ? .require(ctx) : .prefer(ctx)
+            case .verifyCA, .verifyFull:
+                var t = TLSConfiguration.makeClientConfiguration()
+                t.certificateVerification = url.sslMode == .verifyFull ? .fullVerification : .noHostnameVerification
+                tls = .require(try NIOSSLContext(configuration: t))
+            }
+        } catch {
+            throw InputError(file: url.description, message: "cannot set up TLS: \(error)", hint: "use sslmode=disable for a server without TLS")
+        }
+        var config = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.user, password: url.password,
+                                                      database: url.database, tls: tls)
+        config.options.connectTimeout = .seconds(connectTimeoutSeconds)
+        config.options.additionalStartupParameters = [("application_name", "duet")]
+        if readOnly { config.options.additionalStartupParameters.append(("default_transaction_read_only", "on")) }
+        let limit = Double(connectTimeoutSeconds) + 1
+        let configuration = config
+        do {
+            return try await withThrowingTaskGroup(of: PostgresConnection?.self) { group in
+                group.addTask { try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger) }
+                group.addTask { try await Task.sleep(nanoseconds: UInt64(limit * 1e9)); return nil }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let conn = first else {
+                    throw InputError(file: url.description, message: "no answer from the PostgreSQL server at \(url.endpoint) within \(Int(limit)) s",
+                                     hint: "check that the server runs and listens on \(url.endpoint) (pg_ctl status; listen_addresses and port in postgresql.conf) and that no firewall drops the connection")
+                }
+                return conn
+            }
+        } catch { throw mapError(error, url) }
+    }
+
+    /// A user-facing error for what went wrong talking to the server.
+    static func mapError(_ error: any Error, _ url: PostgresURL) -> any Error {
+        if error is InputError { return error }
+        guard let e = error as? PSQLError else { return error }
+        let at = "PostgreSQL at \(url.endpoint)"
+        let where_ = url.description
+        if let state = e.serverInfo?[.sqlState] {
+            let msg = e.serverInfo?[.message] ?? "server error \(state)"
+            switch state {
+            case "28P01":
+                return InputError(file: where_, message: "\(at) refused the password for user '\(url.user)': \(msg)",
+                                  hint: "check the password (taken from \(url.passwordSource ?? "nowhere: none was given")); give it in the URL, PGPASSWORD or ~/.pgpass")
+            case "28000":
+                return InputError(file: where_, message: "\(at) refused user '\(url.user)': \(msg)",
+                                  hint: "check the user name and the server's pg_hba.conf for this host, user and database")
+            case "3D000":
+                return InputError(file: where_, message: "\(at) has no database '\(url.database)': \(msg)",
+                                  hint: "create it (createdb -h \(url.host) -p \(url.port) -U \(url.user) \(url.database)) or fix the database name in the URL")
+            case "25006":
+                return InputError(file: where_, message: "\(at): the study was opened read-only: \(msg)", hint: "this command only reads studies")
+            default:
+                return InputError(file: where_, message: "\(at): \(msg) (SQLSTATE \(state))", hint: "check the URL, the user's rights on database \(url.database) and the server's log")
+            }
+        }
+        switch e.code {
+        case .connectionError, .serverClosedConnection, .uncleanShutdown:
+            let cause = e.underlying.map { "\($0)" } ?? "\(e.code)"
+            return InputError(file: where_, message: "cannot connect to \(at): \(cause)",
+                              hint: "check that the server runs and listens on \(url.endpoint) (pg_ctl status; listen_addresses and port in postgresql.conf)")
+        case .authMechanismRequiresPassword:
+            return InputError(file: where_, message: "\(at) asks a password for user '\(url.user)' and none was given",
+                              hint: "give it in the URL (postgresql://USER:PASSWORD@…), PGPASSWORD or ~/.pgpass")
+        case .sslUnsupported:
+            return InputError(file: where_, message: "\(at) does not offer TLS and the URL requires it", hint: "use sslmode=prefer or sslmode=disable, or enable ssl on the server")
+        default:
+            return error
+        }
+    }
+
+    // MARK: Schema
+
+    static func schemaVersion(_ conn: PostgresConnection, logger: Logger) async throws -> Int? {
+        var exists = false
+        for try await (v) in try await conn.query("SELECT to_regclass('duet_schema') IS NOT NULL", logger: logger).decode(Bool.self) { exists = v }
+        guard exists else { return nil }
+        var version: Int? = nil
+        for try await (v) in try await conn.query("SELECT version FROM duet_schema WHERE id = 1", logger: logger).decode(Int.self) { version = v }
+        return version
+    }
+
+    static func newerSchema(_ url: PostgresURL, _ version: Int) -> InputError {
+        InputError(file: url.description, value: "schema \(version)",
+                   message: "the studies in database \(url.database) at \(url.endpoint) were written by a newer Duet (schema \(version); this Duet reads schemas up to \(StudySchema.current))",
+                   hint: "upgrade duet to use them; nothing was changed")
+    }
+
+    /// The tables of schema 2 (the first PostgreSQL schema).
+    static let schema2: [PostgresQuery] = [
+        "CREATE TABLE IF NOT EXISTS duet_schema (id integer PRIMARY KEY CHECK (id = 1), version bigint NOT NULL)",
+        """
+        CREATE TABLE IF NOT EXISTS duet_study (id bigserial PRIMARY KEY, name text NOT NULL UNIQUE, settings text,
+                                               created timestamptz NOT NULL DEFAULT now())
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS duet_attribute (study_id bigint NOT NULL REFERENCES duet_study (id) ON DELETE CASCADE,
+                                                   key text NOT NULL, value text NOT NULL, PRIMARY KEY (study_id, key))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS duet_trial (
+            number bigserial PRIMARY KEY,
+            study_id bigint NOT NULL REFERENCES duet_study (id) ON DELETE CASCADE,
+            generation bigint NOT NULL, slot bigint NOT NULL,
+            genome text NOT NULL, design text NOT NULL,
+            metrics text NOT NULL DEFAULT '{}', objectives text NOT NULL DEFAULT '[]', constraints text NOT NULL DEFAULT '{}',
+            violation double precision NOT NULL DEFAULT 1e308,
+            status text NOT NULL CHECK (status IN ('pending', 'running', 'complete', 'failed')),
+            error text, seconds double precision NOT NULL DEFAULT 0, seed bigint NOT NULL, version text NOT NULL,
+            worker text, attempt bigint NOT NULL DEFAULT 0, retries bigint NOT NULL DEFAULT 0,
+            lease_expires timestamptz, heartbeat timestamptz,
+            created timestamptz NOT NULL DEFAULT clock_timestamp(),
+            UNIQUE (study_id, generation, slot))
+        """,
+        "CREATE INDEX IF NOT EXISTS duet_trial_pending ON duet_trial (study_id, generation, slot) WHERE status = 'pending'",
+        "CREATE INDEX IF NOT EXISTS duet_trial_running ON duet_trial (study_id, lease_expires) WHERE status = 'running'",
+        "INSERT INTO duet_schema (id, version) VALUES (1, 2) ON CONFLICT (id) DO NOTHING",
+    ]
+
+    /// Checks the schema version; with `create`, makes (or migrates to) the current schema under an
+    /// advisory lock, so concurrent creators do it once.
+    static func ensureSchema(_ conn: PostgresConnection, url: PostgresURL, create: Bool, logger: Logger) async throws {
+        if let v = try await schemaVersion(conn, logger: logger) {
+            if v > StudySchema.current { throw newerSchema(url, v) }
+            if v == StudySchema.current { return }
+        }
+        guard create else {
+            throw InputError(file: url.description, message: "database \(url.database) at \(url.endpoint) holds no Duet studies",
+                             hint: "create one with duet explore CONFIG --study \(url.description)")
+        }
+        try await conn.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(4475657400)", logger: logger)   // 'Duet' 00: serializes schema creation
+            if let v = try await schemaVersion(c, logger: logger), v > StudySchema.current { throw newerSchema(url, v) }
+            for q in schema2 { try await c.query(q, logger: logger) }
+            // Later schemas: `if v < 3 { … UPDATE duet_schema SET version = 3 }` here.
+        }
+    }
+
+    static func studyNames(_ conn: PostgresConnection, logger: Logger) async throws -> [String] {
+        var names: [String] = []
+        for try await (n) in try await conn.query("SELECT name FROM duet_study ORDER BY name", logger: logger).decode(String.self) { names.append(n) }
+        return names
+    }
+
+    static func summaries(_ conn: PostgresConnection, studyID: Int64?, logger: Logger) async throws -> [StudySummary] {
+        var byName: [String: TrialCounts] = [:]
+        var order: [String] = []
+        let rows = try await conn.query("""
+            SELECT s.name, t.status, count(t.number), coalesce(sum(CASE WHEN t.violation = 0 THEN 1 ELSE 0 END), 0)
+            FROM duet_study s LEFT JOIN duet_trial t ON t.study_id = s.id
+            WHERE \(studyID == nil) OR s.id = \(studyID ?? 0)
+            GROUP BY s.name, t.status ORDER BY s.name
+            """, logger: logger)
+        for try await (name, status, n, feasible) in rows.decode((String, String?, Int, Int).self) {
+            if byName[name] == nil { order.append(name); byName[name] = TrialCounts() }
+            switch status.flatMap(TrialStatus.init(rawValue:)) {
+            case .pending: byName[name]!.pending = n
+            case .running: byName[name]!.running = n
+            case .complete: byName[name]!.complete = n; byName[name]!.feasible = feasible
+            case .failed: byName[name]!.failed = n
+            case nil: break
+            }
+        }
+        return order.map { StudySummary(name: $0, counts: byName[$0]!) }
+    }
+
+    // MARK: Queries
+
+    /// The open connection, opened again if the server closed it.
+    private func conn() async throws -> PostgresConnection {
+        if connection.isClosed { connection = try await Self.connect(url, readOnly: readOnly, logger: logger) }
+        return connection
+    }
+
+    private func rows(_ q: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        if readOnly && !q.sql.hasPrefix("SELECT") {
+            throw InputError(file: url.description, message: "the study was opened read-only", hint: "this command only reads studies")
+        }
+        do {
+            var out: [PostgresRandomAccessRow] = []
+            for try await row in try await conn().query(q, logger: logger) { out.append(row.makeRandomAccess()) }
+            return out
+        } catch { throw Self.mapError(error, url) }
+    }
+
+    private static let trialColumns = "generation, slot, genome, design, metrics, objectives, constraints, violation, status, error, seconds, seed, version, retries, worker"
+
+    private static func decodeTrial(_ r: PostgresRandomAccessRow) throws -> TrialRecord {
+        TrialRecord(generation: try r["generation"].decode(Int.self), slot: try r["slot"].decode(Int.self),
+                    genome: TrialCoding.decodeDoubles(try r["genome"].decode(String.self)), design: try r["design"].decode(String.self),
+                    metrics: TrialCoding.decodeDict(try r["metrics"].decode(String.self)),
+                    objectives: TrialCoding.decodeDoubles(try r["objectives"].decode(String.self)),
+                    constraints: TrialCoding.decodeDict(try r["constraints"].decode(String.self)),
+                    violation: TrialCoding.loadedViolation(try r["violation"].decode(Double.self)),
+                    status: TrialStatus(rawValue: try r["status"].decode(String.self)) ?? .failed,
+                    error: try r["error"].decode(String?.self), seconds: try r["seconds"].decode(Double.self),
+                    seed: UInt64(bitPattern: try r["seed"].decode(Int64.self)), version: try r["version"].decode(String.self),
+                    retries: try r["retries"].decode(Int.self), worker: try r["worker"].decode(String?.self))
+    }
+
+    // MARK: StudyStore
+
+    public func schemaVersion() async throws -> Int {
+        try await Self.schemaVersion(conn(), logger: logger) ?? 0
+    }
+
+    public func settings() async throws -> StudySettings? {
+        guard let json = try await rows("SELECT settings FROM duet_study WHERE id = \(studyID)").first?["settings"].decode(String?.self) else { return nil }
+        return try StudySettings.fromJSON(json)
+    }
+
+    @discardableResult
+    public func setSettingsOnce(_ settings: StudySettings) async throws -> StudySettings {
+        let json = try settings.jsonText()
+        _ = try await rows("UPDATE duet_study SET settings = \(json) WHERE id = \(studyID) AND settings IS NULL")
+        return try await self.settings() ?? settings
+    }
+
+    public func attribute(_ key: String) async throws -> String? {
+        try await rows("SELECT value FROM duet_attribute WHERE study_id = \(studyID) AND key = \(key)").first?["value"].decode(String.self)
+    }
+
+    public func setAttribute(_ key: String, _ value: String) async throws {
+        _ = try await rows("""
+            INSERT INTO duet_attribute (study_id, key, value) VALUES (\(studyID), \(key), \(value))
+            ON CONFLICT (study_id, key) DO UPDATE SET value = EXCLUDED.value
+            """)
+    }
+
+    @discardableResult
+    public func setAttributeOnce(_ key: String, _ value: String) async throws -> String {
+        _ = try await rows("INSERT INTO duet_attribute (study_id, key, value) VALUES (\(studyID), \(key), \(value)) ON CONFLICT (study_id, key) DO NOTHING")
+        return try await attribute(key) ?? value
+    }
+
+    public func attributes() async throws -> [(key: String, value: String)] {
+        try await rows("SELECT key, value FROM duet_attribute WHERE study_id = \(studyID) ORDER BY key").map {
+            (key: try $0["key"].decode(String.self), value: try $0["value"].decode(String.self))
+        }
+    }
+
+    @discardableResult
+    public func record(_ trials: [TrialRecord]) async throws -> Int {
+        guard !trials.isEmpty else { return 0 }
+        precondition(trials.allSatisfy(\.status.isFinished), "record() stores finished trials; enqueue() pending ones")
+        // One statement over arrays: all-or-nothing whatever the batch size.
+        let q: PostgresQuery = """
+            INSERT INTO duet_trial (study_id, generation, slot, genome, design, metrics, objectives, constraints, violation,
+                                    status, error, seconds, seed, version, retries, worker)
+            SELECT \(studyID), g, s, ge, d, m, o, c, v, st, CASE WHEN eh THEN e END, sec, sd, ver, r, CASE WHEN wh THEN w END
+            FROM unnest(\(trials.map { Int64($0.generation) })::bigint[], \(trials.map { Int64($0.slot) })::bigint[],
+                        \(trials.map { TrialCoding.encode($0.genome) })::text[], \(trials.map(\.design))::text[],
+                        \(trials.map { TrialCoding.encode($0.metrics) })::text[], \(trials.map { TrialCoding.encode($0.objectives) })::text[],
+                        \(trials.map { TrialCoding.encode($0.constraints) })::text[], \(trials.map { TrialCoding.storedViolation($0.violation) })::float8[],
+                        \(trials.map(\.status.rawValue))::text[], \(trials.map { $0.error ?? "" })::text[], \(trials.map { $0.error != nil })::bool[],
+                        \(trials.map(\.seconds))::float8[], \(trials.map { Int64(bitPattern: $0.seed) })::bigint[], \(trials.map(\.version))::text[],
+                        \(trials.map { Int64($0.retries) })::bigint[], \(trials.map { $0.worker ?? "" })::text[], \(trials.map { $0.worker != nil })::bool[])
+                 AS u(g, s, ge, d, m, o, c, v, st, e, eh, sec, sd, ver, r, w, wh)
+            ON CONFLICT (study_id, generation, slot) DO NOTHING
+            RETURNING number
+            """
+        return try await rows(q).count
+    }
+
+    @discardableResult
+    public func enqueue(_ trials: [PendingTrial]) async throws -> Int {
+        guard !trials.isEmpty else { return 0 }
+        let q: PostgresQuery = """
+            INSERT INTO duet_trial (study_id, generation, slot, genome, design, status, seed, version)
+            SELECT \(studyID), g, s, ge, d, 'pending', sd, ver
+            FROM unnest(\(trials.map { Int64($0.generation) })::bigint[], \(trials.map { Int64($0.slot) })::bigint[],
+                        \(trials.map { TrialCoding.encode($0.genome) })::text[], \(trials.map(\.design))::text[],
+                        \(trials.map { Int64(bitPattern: $0.seed) })::bigint[], \(trials.map(\.version))::text[])
+                 AS u(g, s, ge, d, sd, ver)
+            ON CONFLICT (study_id, generation, slot) DO NOTHING
+            RETURNING number
+            """
+        return try await rows(q).count
+    }
+
+    public func claim(worker: String, leaseSeconds: Double) async throws -> TrialClaim? {
+        guard let r = try await rows("""
+            UPDATE duet_trial t SET status = 'running', worker = \(worker), attempt = t.attempt + 1,
+                   lease_expires = clock_timestamp() + make_interval(secs => \(leaseSeconds)), heartbeat = clock_timestamp()
+            FROM (SELECT number FROM duet_trial WHERE study_id = \(studyID) AND status = 'pending'
+                  ORDER BY generation, slot LIMIT 1 FOR UPDATE SKIP LOCKED) p
+            WHERE t.number = p.number
+            RETURNING t.number, t.generation, t.slot, t.genome, t.design, t.seed, t.version, t.attempt, t.retries
+            """).first else { return nil }
+        return TrialClaim(number: try r["number"].decode(Int64.self), generation: try r["generation"].decode(Int.self),
+                          slot: try r["slot"].decode(Int.self), genome: TrialCoding.decodeDoubles(try r["genome"].decode(String.self)),
+                          design: try r["design"].decode(String.self), seed: UInt64(bitPattern: try r["seed"].decode(Int64.self)),
+                          version: try r["version"].decode(String.self), worker: worker, attempt: try r["attempt"].decode(Int.self),
+                          retries: try r["retries"].decode(Int.self))
+    }
+
+    @discardableResult
+    public func heartbeat(_ claim: TrialClaim, leaseSeconds: Double) async throws -> Bool {
+        try await !rows("""
+            UPDATE duet_trial SET lease_expires = clock_timestamp() + make_interval(secs => \(leaseSeconds)), heartbeat = clock_timestamp()
+            WHERE number = \(claim.number) AND study_id = \(studyID) AND status = 'running' AND worker = \(claim.worker) AND attempt = \(Int64(claim.attempt))
+            RETURNING number
+            """).isEmpty
+    }
+
+    @discardableResult
+    public func complete(_ claim: TrialClaim, with r: TrialResult) async throws -> Bool {
+        try await !rows("""
+            UPDATE duet_trial SET status = 'complete', metrics = \(TrialCoding.encode(r.metrics)), objectives = \(TrialCoding.encode(r.objectives)),
+                   constraints = \(TrialCoding.encode(r.constraints)), violation = \(TrialCoding.storedViolation(r.violation)),
+                   seconds = \(r.seconds), error = NULL, lease_expires = NULL
+            WHERE number = \(claim.number) AND study_id = \(studyID) AND status = 'running' AND worker = \(claim.worker) AND attempt = \(Int64(claim.attempt))
+            RETURNING number
+            """).isEmpty
+    }
+
+    @discardableResult
+    public func fail(_ claim: TrialClaim, reason: String, seconds: Double, retry: Bool, maxRetries: Int) async throws -> FailOutcome {
+        guard let r = try await rows("""
+            UPDATE duet_trial SET
+                status = CASE WHEN \(retry) AND retries < \(Int64(maxRetries)) THEN 'pending' ELSE 'failed' END,
+                violation = CASE WHEN \(retry) AND retries < \(Int64(maxRetries)) THEN violation ELSE 1e308 END,
+                seconds = CASE WHEN \(retry) AND retries < \(Int64(maxRetries)) THEN seconds ELSE \(seconds) END,
+                retries = CASE WHEN \(retry) AND retries < \(Int64(maxRetries)) THEN retries + 1 ELSE retries END,
+                error = \(reason), lease_expires = NULL
+            WHERE number = \(claim.number) AND study_id = \(studyID) AND status = 'running' AND worker = \(claim.worker) AND attempt = \(Int64(claim.attempt))
+            RETURNING status, retries
+            """).first else { return .claimLost }
+        return try r["status"].decode(String.self) == "pending" ? .requeued(retries: try r["retries"].decode(Int.self)) : .failed
+    }
+
+    @discardableResult
+    public func reclaimStale(maxRetries: Int) async throws -> ReclaimReport {
+        let m = Int64(maxRetries)
+        let statuses = try await rows("""
+            UPDATE duet_trial SET
+                status = CASE WHEN retries < \(m) THEN 'pending' ELSE 'failed' END,
+                error = 'lease of worker ' || coalesce(worker, '?') || ' expired without a heartbeat (attempt ' || attempt::text || ')'
+                        || CASE WHEN retries < \(m) THEN '; re-queued (retry ' || (retries + 1)::text || ' of ' || \(m)::bigint::text || ')'
+                                ELSE '; no retries left (' || \(m)::bigint::text || ' used): recorded as failed' END,
+                violation = CASE WHEN retries < \(m) THEN violation ELSE 1e308 END,
+                retries = CASE WHEN retries < \(m) THEN retries + 1 ELSE retries END,
+                lease_expires = NULL
+            WHERE study_id = \(studyID) AND status = 'running' AND lease_expires < clock_timestamp()
+            RETURNING status
+            """).map { try $0["status"].decode(String.self) }
+        return ReclaimReport(requeued: statuses.filter { $0 == "pending" }.count, failed: statuses.filter { $0 == "failed" }.count)
+    }
+
+    public func trials(generation: Int) async throws -> [Int: TrialRecord] {
+        let rs = try await rows("SELECT \(unescaped: Self.trialColumns) FROM duet_trial WHERE study_id = \(studyID) AND generation = \(Int64(generation))")
+        return Dictionary(try rs.map { r in let t = try Self.decodeTrial(r); return (t.slot, t) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public func trialPage(after cursor: Int64?, limit: Int) async throws -> (trials: [TrialRecord], next: Int64?) {
+        let rs = try await rows("""
+            SELECT number, \(unescaped: Self.trialColumns) FROM duet_trial
+            WHERE study_id = \(studyID) AND number > \(cursor ?? 0) ORDER BY number LIMIT \(Int64(limit))
+            """)
+        let next: Int64? = rs.count == limit ? try rs.last?["number"].decode(Int64.self) : nil
+        return (try rs.map(Self.decodeTrial), next)
+    }
+
+    public func counts() async throws -> TrialCounts {
+        do { return try await Self.summaries(conn(), studyID: studyID, logger: logger).first?.counts ?? TrialCounts() } catch { throw Self.mapError(error, url) }
+    }
+
+    public func listStudies() async throws -> [StudySummary] {
+        do { return try await Self.summaries(conn(), studyID: nil, logger: logger) } catch { throw Self.mapError(error, url) }
+    }
+
+    public func close() async throws {
+        if !connection.isClosed { try await connection.close() }
+    }
+
+    /// A store released without ``close()`` (an error path, a command that returns) closes its
+    /// connection in the background; the completion handler keeps the connection alive until then.
+    deinit {
+        let c = connection
+        if !c.isClosed { c.close().whenComplete { _ in _ = c } }
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import GRDB
+import PostgresNIO
+
+// Hooks for the conformance tests (internal: reached with @testable import only). They run raw
+// SQL to set up what a user cannot make through the API: a study of a newer schema, a foreign file.
+
+extension PostgresStudyStore {
+    /// Runs one statement on `url`'s database as given.
+    static func _execute(_ url: PostgresURL, _ sql: String) async throws {
+        let logger = Logger(label: "duet.study.test")
+        let conn = try await connect(url, readOnly: false, logger: logger)
+        do { try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger) } catch { try? await conn.close(); throw error }
+        try await conn.close()
+    }
+}
+
+extension SQLiteStudyStore {
+    /// Runs SQL on the file at `path` outside any study logic.
+    static func _execute(_ path: String, _ sql: String) throws {
+        let q = try DatabaseQueue(path: path)
+        try q.write { try $0.execute(sql: sql) }
+        try q.close()
+    }
+}

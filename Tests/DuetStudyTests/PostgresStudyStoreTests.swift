@@ -1,0 +1,109 @@
+import DuetCore
+import Foundation
+import _DuetTestSupport
+import Testing
+@testable import DuetStudy
+
+@Suite("Study locations") struct StudyLocationTests {
+    @Test func pathsAreSQLiteAndURLsArePostgres() throws {
+        #expect(try StudyLocation(parsing: "out/study.sqlite") == .sqlite(path: "out/study.sqlite"))
+        guard case .postgres(let u) = try StudyLocation(parsing: "postgres://ada:s3cret@db.lab:6543/duet?study=run1&sslmode=require") else {
+            Issue.record("not parsed as PostgreSQL"); return
+        }
+        #expect(u.user == "ada" && u.password == "s3cret" && u.passwordSource == "URL")
+        #expect(u.host == "db.lab" && u.port == 6543 && u.database == "duet" && u.study == "run1" && u.sslMode == .require)
+        #expect(u.description == "postgresql://ada:***@db.lab:6543/duet?study=run1&sslmode=require")
+        #expect(!u.description.contains("s3cret"))
+        #expect(throws: InputError.self) { _ = try StudyLocation(parsing: "mysql://h/db") }
+    }
+
+    @Test func badURLsAreInputErrorsThatHideThePassword() throws {
+        for text in ["postgresql://ada:s3cret@h/db?study=", "postgresql://ada:s3cret@h/db?sslmode=sometimes",
+                     "postgresql://ada:s3cret@h:99999/db", "postgresql://ada:s3cret@h/", "postgresql://ada:s3cret@h/db?color=red"] {
+            let e = #expect(throws: InputError.self) { _ = try PostgresURL(parsing: text, environment: [:]) }
+            #expect(e?.description.contains("s3cret") == false, "\(text)")
+        }
+    }
+
+    @Test func passwordComesFromURLThenPGPASSWORDThenPgpass() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pgpass-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pgpass = dir + "/pgpass"
+        try "# comment\nother:5432:*:ada:nope\ndb.lab:5432:duet:ada:from\\:file\n*:*:*:bob:wild\n".write(toFile: pgpass, atomically: true, encoding: .utf8)
+        let env = ["PGPASSFILE": pgpass]
+        #expect(try PostgresURL(parsing: "postgresql://ada:url@db.lab/duet?study=s", environment: env.merging(["PGPASSWORD": "env"]) { $1 }).password == "url")
+        #expect(try PostgresURL(parsing: "postgresql://ada@db.lab/duet?study=s", environment: env.merging(["PGPASSWORD": "env"]) { $1 }).password == "env")
+        let fromFile = try PostgresURL(parsing: "postgresql://ada@db.lab/duet?study=s", environment: env)
+        #expect(fromFile.password == "from:file" && fromFile.passwordSource == pgpass)
+        #expect(!fromFile.description.contains("***"))                            // nothing from the URL to mask
+        #expect(try PostgresURL(parsing: "postgresql://bob@x:1/y?study=s", environment: env).password == "wild")
+        #expect(try PostgresURL(parsing: "postgresql://carol@db.lab/duet?study=s", environment: env).password == nil)
+    }
+}
+
+@Suite("PostgreSQL studies", .enabled(if: !TestPostgres.optedOut, "DUET_TEST_SKIP_POSTGRES=1"))
+struct PostgresStudyStoreTests {
+    func url(_ edit: (inout PostgresURL) -> Void) async throws -> (PostgresURL, String) {
+        var u = try PostgresURL(parsing: try await TestPostgres.newStudyURL(), environment: [:])
+        edit(&u)
+        let pw = u.password.map { ":\($0)" } ?? ""
+        return (u, "postgresql://\(u.user)\(pw)@\(u.host):\(u.port)/\(u.database)?study=\(u.study ?? "")&sslmode=\(u.sslMode.rawValue)")
+    }
+
+    /// Opens `text` expecting an InputError within `seconds`; returns its text.
+    func expectFastInputError(_ text: String, mode: StudyOpenMode = .create, within seconds: Double = 8) async throws -> String {
+        let start = Date()
+        let e = await #expect(throws: InputError.self) { _ = try await openStudy(text, mode: mode) }
+        #expect(Date().timeIntervalSince(start) < seconds)
+        return e?.description ?? ""
+    }
+
+    @Test func wrongPasswordIsAnInputErrorNamingTheServer() async throws {
+        let (u, text) = try await url { $0.password = "wrong-password" }
+        let message = try await expectFastInputError(text)
+        #expect(message.contains(u.endpoint) && message.contains("password"))
+        #expect(!message.contains("wrong-password"))
+    }
+
+    @Test func unreachableServerFailsFast() async throws {
+        // A port nothing listens on: take a free one from the kernel and close it.
+        let (u, text) = try await url { $0.port = 1 }
+        let message = try await expectFastInputError(text)
+        #expect(message.contains("127.0.0.1:1") && message.contains("cannot connect"))
+        _ = u
+    }
+
+    @Test func missingDatabaseSaysHowToCreateIt() async throws {
+        let (_, text) = try await url { $0.database = "no_such_db" }
+        let message = try await expectFastInputError(text)
+        #expect(message.contains("no database 'no_such_db'") && message.contains("createdb"))
+    }
+
+    @Test func unknownStudyListsTheStudiesThere() async throws {
+        let known = try await TestPostgres.newStudyURL("known")
+        try await openStudy(known, mode: .create).close()
+        let (_, text) = try await url { $0.study = "never-made" }
+        let message = try await expectFastInputError(text, mode: .open)
+        #expect(message.contains("no study 'never-made'") && message.contains("known-"))
+        let listed = try await PostgresStudyStore.list(try PostgresURL(parsing: try await TestPostgres.baseURL()))
+        #expect(listed.contains { $0.name == (try? PostgresURL(parsing: known))?.study })
+    }
+
+    @Test func sslRequireAgainstAServerWithoutTLSIsRefusedClearly() async throws {
+        let (_, text) = try await url { $0.sslMode = .require }
+        let message = try await expectFastInputError(text)
+        #expect(message.contains("TLS"))
+    }
+
+    @Test func severalStudiesShareADatabaseIndependently() async throws {
+        let a = try await openStudy(try await TestPostgres.newStudyURL("a"), mode: .create)
+        let b = try await openStudy(try await TestPostgres.newStudyURL("b"), mode: .create)
+        try await a.record(sampleTrial(0, 0, 1))
+        try await b.enqueue([samplePending(0, 0)])
+        #expect(try await a.counts() == TrialCounts(complete: 1, feasible: 1))
+        #expect(try await b.counts() == TrialCounts(pending: 1))
+        #expect(try await a.claim(worker: "w", leaseSeconds: 5) == nil)            // b's pending trial is not a's
+        try await a.close(); try await b.close()
+    }
+}
