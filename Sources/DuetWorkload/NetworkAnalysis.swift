@@ -157,7 +157,8 @@ extension LayerAnalysis {
                 throw fail("groups", "groups must divide both input channels (\(c)) and output channels (\(k))", value: "\(g)")
             }
             guard let (p, q) = win.outputSize(h: h, w: w) else {
-                throw fail("kernel", "the \(win.kernelH)×\(win.kernelW) window (dilation \(win.dilationH)) does not fit the \(h)×\(w) input with padding \(win.padding)")
+                throw fail("kernel", "the \(win.kernelH)×\(win.kernelW) window (dilation \(win.dilationH)) does not fit the \(h)×\(w) input with padding \(win.padding)",
+                           value: "\(win.kernelH)×\(win.kernelW)", hint: "use a smaller kernel, pad the input (padding: same), or feed a larger input")
             }
             outShape = TensorShape([k, p, q])
             loops = LoopNest(n: batch, k: k, c: c / g, p: p, q: q, r: win.kernelH, s: win.kernelW,
@@ -221,7 +222,8 @@ extension LayerAnalysis {
         case let .pool(pk, win):
             let (c, h, w) = try needCHW()
             guard let (p, q) = win.outputSize(h: h, w: w) else {
-                throw fail("kernel", "the \(win.kernelH)×\(win.kernelW) pooling window does not fit the \(h)×\(w) input")
+                throw fail("kernel", "the \(win.kernelH)×\(win.kernelW) pooling window does not fit the \(h)×\(w) input",
+                           value: "\(win.kernelH)×\(win.kernelW)", hint: "use a smaller window, pad the input, or feed a larger input")
             }
             outShape = TensorShape([c, p, q])
             loops = LoopNest(n: batch, k: c, c: 1, p: p, q: q, r: win.kernelH, s: win.kernelW,

@@ -48,3 +48,9 @@ g = (ld(1, node("Resize", ["x", "", "scales"], ["y"], "resize")) + ld(2, "huge-r
 open("inputs/onnx/resize-1e30.onnx", "wb").write(model(g))
 # Not an ONNX model at all.
 open("inputs/onnx/not-protobuf.onnx", "wb").write(b"\xff\xff\xff\xff this is not protobuf " * 8)
+# A Conv whose 7×7 kernel does not fit its 4×4 input: the message must name the ONNX attribute
+# (attribute.kernel_shape), not Duet's own key.
+g = (ld(1, node("Conv", ["x", "w"], ["y"], "conv")) + ld(2, "big-kernel")
+     + ld(5, float_tensor("w", [0.0] * (8 * 3 * 7 * 7))[:0] + vi(1, 8) + vi(1, 3) + vi(1, 7) + vi(1, 7) + vi(2, 1) + ld(8, "w"))
+     + ld(11, value_info("x", [1, 3, 4, 4])) + ld(12, value_info("y", [1, 8, 1, 1])))
+open("inputs/onnx/conv-kernel-larger-than-input.onnx", "wb").write(model(g))
