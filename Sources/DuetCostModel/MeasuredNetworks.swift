@@ -97,9 +97,9 @@ extension SpaceOperators {
     /// or `sample` random ones drawn with `seed`.
     public static func architectures(_ space: any NetworkSpace, resolutions: [Int]? = nil, sample: Int? = nil, seed: UInt64 = 0) throws -> [Architecture] {
         guard let sample else { return coveringArchitectures(space, resolutions: resolutions) }
-        guard sample >= 1 else { throw InputError(keyPath: "--sample", value: "\(sample)", message: "must be at least 1") }
+        let count = try NetworkSpaces.checkSampleCount(sample, option: "--sample")
         var rng = SeededGenerator(seed: seed)
-        return space.sample(count: sample, using: &rng)
+        return space.sample(count: count, using: &rng)
     }
 
     /// Every operator a table must hold for: a space's architectures (see

@@ -13,10 +13,10 @@ struct TableCommand: AsyncParsableCommand {
         commandName: "table",
         abstract: "Latency lookup tables: generate, fit, predict, check coverage, convert.",
         discussion: """
-            A table maps an operator signature (kind, input and output H×W×C, kernel, stride, groups,
-            expand, squeeze-excite, activation, precision) to a latency in milliseconds. A network's
-            latency is the table's per-inference constant plus the sum over the operators left after
-            the device runtime's graph rewrites (dead code, constant folding, CSE) and fusion rules.
+            A table maps an operator signature (kind, input and output H×W×C, kernel, stride, groups, \
+            expand, squeeze-excite, activation, precision) to a latency in milliseconds. A network's \
+            latency is the table's per-inference constant plus the sum over the operators left after \
+            the device runtime's graph rewrites (dead code, constant folding, CSE) and fusion rules. \
             Table files: .csv, .json, or .yaml in the once-for-all style.
             """,
         subcommands: [Generate.self, Fit.self, Predict.self, Check.self, Convert.self])
@@ -36,10 +36,10 @@ struct TableCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build a table for every operator of a space, network or operator list: from a device model or measured by a runner.",
             discussion: """
-                Runner protocol (docs/FORMATS.md): --runner CMD is run with /bin/sh -c per operator, reads
-                the operator as JSON on stdin and prints {"latency_ms", "std_ms", "runs"}. Replies whose
-                std/mean exceeds --max-spread are measured again (up to --repeats calls, pooled). Failures
-                are retried --retries times, then recorded in the table. An existing --out is resumed.
+                Runner protocol (docs/FORMATS.md): --runner CMD is run with /bin/sh -c per operator, reads \
+                the operator as JSON on stdin and prints {"latency_ms", "std_ms", "runs"}. Replies whose \
+                std/mean exceeds --max-spread are measured again (up to --repeats calls, pooled). Failures \
+                are retried --retries times, then recorded in the table. An existing --out is resumed. \
                 Progress (done/total, rate, ETA) on stderr when it is a terminal. Exit 1 when some failed.
                 """)
         @Option(help: "A network space (nb201, fbnet, fbnet-c100, ofa-mbv3).") var space: String?
@@ -110,10 +110,10 @@ struct TableCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Learn per-operator latencies from measured whole networks and print the held-out error.",
             discussion: """
-                The measurements are split (seeded) into --train networks and the rest. Runtime rules: --device's,
-                --rewrites/--fusion, or else chosen by k-fold cross-validation (each candidate's CV error printed).
-                Without --reference the table is a non-negative least-squares fit (relative error); with
-                --reference (tables, or CSVs whose other numeric columns are devices measured on the same
+                The measurements are split (seeded) into --train networks and the rest. Runtime rules: --device's, \
+                --rewrites/--fusion, or else chosen by k-fold cross-validation (each candidate's CV error printed). \
+                Without --reference the table is a non-negative least-squares fit (relative error); with \
+                --reference (tables, or CSVs whose other numeric columns are devices measured on the same \
                 networks) it is a few-shot fit with the reference devices as prior (docs/FORMATS.md).
                 """)
         @Option(help: "The network space of the arch column.") var space: String
@@ -163,7 +163,7 @@ struct TableCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Predict network latencies from a table.",
             discussion: """
-                JSON: a list of {"arch", "latency_ms"} in input order. With --latency-column the measured column
+                JSON: a list of {"arch", "latency_ms"} in input order. With --latency-column the measured column \
                 is compared and Kendall tau and APE are printed on stderr. A missing entry is an error naming it.
                 """)
         @Option(help: "The network space.") var space: String
