@@ -351,3 +351,32 @@ let sampleSettings = StudySettings(
         try await src.close(); try await dst.close()
     }
 }
+
+@Suite struct BestTrialsTests {
+    /// Accuracy maximized, latency minimized: the front is the feasible trials no other beats on
+    /// both; infeasible, failed and dominated ones are left out; best accuracy first.
+    @Test(arguments: Backend.underTest)
+    func bestTrialsAreTheFeasibleNonDominatedOnes(_ backend: Backend) async throws {
+        let store = try await backend.open(try await backend.newLocation())
+        try await store.setSettingsOnce(sampleSettings)
+        func trial(_ slot: Int, _ acc: Double, _ ms: Double, violation: Double = 0, status: TrialStatus = .complete) -> TrialRecord {
+            var t = sampleTrial(0, slot, ms, status: status)
+            t.objectives = [acc, ms]
+            t.violation = violation
+            return t
+        }
+        try await store.record([
+            trial(0, 90, 2),            // front
+            trial(1, 94, 5),            // front (best accuracy)
+            trial(2, 89, 3),            // dominated by slot 0
+            trial(3, 99, 1, violation: 0.2),  // infeasible
+            trial(4, 92, 2.5),          // front
+            trial(5, 95, 9, status: .failed),
+            trial(6, 90, 2),            // same objectives as slot 0: one copy kept
+        ])
+        let best = try await store.bestTrials(limit: 10)
+        #expect(best.map(\.slot) == [1, 4, 0])
+        #expect(try await store.bestTrials(limit: 2).map(\.slot) == [1, 4])
+        try await store.close()
+    }
+}
