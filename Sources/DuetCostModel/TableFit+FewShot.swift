@@ -120,34 +120,5 @@ extension TableFit {
 
     /// The inverse of a symmetric positive-definite n×n matrix (row-major) by Cholesky; nil when
     /// it is not positive definite.
-    static func spdInverse(_ a: [Double], _ n: Int) -> [Double]? {
-        var l = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for j in 0...i {
-                var sum = a[i * n + j]
-                for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
-                if i == j {
-                    guard sum > 0 else { return nil }
-                    l[i * n + i] = sum.squareRoot()
-                } else { l[i * n + j] = sum / l[j * n + j] }
-            }
-        }
-        // inv = L⁻ᵀ L⁻¹: invert L, then multiply.
-        var li = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            li[i * n + i] = 1 / l[i * n + i]
-            for j in 0..<i {
-                var sum = 0.0
-                for k in j..<i { sum -= l[i * n + k] * li[k * n + j] }
-                li[i * n + j] = sum / l[i * n + i]
-            }
-        }
-        var inv = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for j in 0...i {
-            var sum = 0.0
-            for k in i..<n { sum += li[k * n + i] * li[k * n + j] }
-            inv[i * n + j] = sum; inv[j * n + i] = sum
-        } }
-        return inv
-    }
+    static func spdInverse(_ a: [Double], _ n: Int) -> [Double]? { Cholesky(a, n: n)?.inverse() }
 }

@@ -150,32 +150,5 @@ public struct LinearModel: Sendable, Hashable, Codable {
     }
 
     /// Solves the symmetric positive definite system `a x = b` (`a` is `p × p`, row-major); nil when not positive definite.
-    static func choleskySolve(_ a: [Double], _ b: [Double], _ p: Int) -> [Double]? {
-        var l = [Double](repeating: 0, count: p * p)
-        for i in 0..<p {
-            for j in 0...i {
-                var s = a[i * p + j]
-                for k in 0..<j { s -= l[i * p + k] * l[j * p + k] }
-                if i == j {
-                    guard s > 0 else { return nil }
-                    l[i * p + i] = s.squareRoot()
-                } else {
-                    l[i * p + j] = s / l[j * p + j]
-                }
-            }
-        }
-        var y = [Double](repeating: 0, count: p)
-        for i in 0..<p {
-            var s = b[i]
-            for k in 0..<i { s -= l[i * p + k] * y[k] }
-            y[i] = s / l[i * p + i]
-        }
-        var x = [Double](repeating: 0, count: p)
-        for i in stride(from: p - 1, through: 0, by: -1) {
-            var s = y[i]
-            for k in (i + 1)..<p { s -= l[k * p + i] * x[k] }
-            x[i] = s / l[i * p + i]
-        }
-        return x
-    }
+    static func choleskySolve(_ a: [Double], _ b: [Double], _ p: Int) -> [Double]? { Cholesky(a, n: p)?.solve(b) }
 }
