@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BIN := .build/release
 
-.PHONY: help deps build test demo bench bench-study clean proto fuzz
+.PHONY: help deps deps-cluster build test test-cluster demo bench bench-study clean proto fuzz
 
 help:
 	@echo "make demo   build Duet and run a walkthrough (installs what it needs)"
@@ -13,6 +13,8 @@ help:
 	@echo "make proto  regenerate the ONNX protobuf Swift code (rarely needed)"
 	@echo "make fuzz   libFuzzer on each parser for FUZZ_SECONDS (default 600) each; not in CI"
 	@echo "make deps   install system packages Duet needs (libz3-dev, libsqlite3-dev, libxgboost-dev, postgresql), if missing"
+	@echo "make test-cluster  a 4-task Slurm array of duet workers on a local Slurm and PostgreSQL (needs root)"
+	@echo "make deps-cluster  install slurm-wlm and munge (for make test-cluster), if missing"
 
 # System dependencies. Swift 6.1+ must already be installed (https://swift.org/install).
 deps:
@@ -33,6 +35,16 @@ deps:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; \
 	fi
 
+# Slurm and munge for make test-cluster (scripts/slurm-local.sh runs a one-node cluster on localhost).
+deps-cluster: deps
+	@if command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null && command -v sbatch >/dev/null; then \
+		echo "deps: slurm-wlm and munge already installed"; \
+	else \
+		echo "deps: installing slurm-wlm and munge (the local Slurm of make test-cluster) with apt-get"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq slurm-wlm munge; \
+	fi
+
 build: deps
 	$(SWIFT) build
 
@@ -47,6 +59,15 @@ test: deps
 	fi; \
 	$(SWIFT) test 2>&1 | grep -vE '^(\[[0-9]+/[0-9]+\]|Compiling|Emitting|Write|Linking|Building|Test Case .*(started|passed))'; \
 	  exit $${PIPESTATUS[0]}
+
+# Examples/slurm end to end: a throwaway PostgreSQL and one-node Slurm (slurmctld, slurmd, munged) on
+# localhost, duet explore --study postgresql://… and a 4-task sbatch array of duet workers; checks the
+# study (complete, no duplicates, equal to one process alone). Needs root (or passwordless sudo).
+# CLUSTER_BUILD=debug reuses the debug build of make test (CI does).
+CLUSTER_BUILD ?= release
+test-cluster: deps-cluster
+	$(SWIFT) build -c $(CLUSTER_BUILD) --product duet
+	DUET=.build/$(CLUSTER_BUILD)/duet scripts/test-cluster.sh
 
 # The demo: a NASAIC-style co-exploration of two NAS-Bench-201 tasks and a heterogeneous chip, on
 # the NAS-Bench-201 accuracies shipped in Examples/data/nb201, against the successive baseline.

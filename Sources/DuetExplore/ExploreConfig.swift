@@ -114,7 +114,11 @@ public struct ExploreConfig: Sendable {
     /// it. Built-in names (templates, devices, networks) are not files.
     public var inputFiles: [String] {
         let base = URL(fileURLWithPath: file).deletingLastPathComponent()
-        func resolved(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path }
+        // Standardized whether absolute or not: a table path decoded against an absolute config path
+        // keeps its "..", and the keys must match those of the host that made the study.
+        func resolved(_ p: String) -> String {
+            (p.hasPrefix("/") ? URL(fileURLWithPath: p) : base.appendingPathComponent(p)).standardizedFileURL.path
+        }
         func isFile(_ p: String) -> Bool { FileManager.default.fileExists(atPath: resolved(p)) }
         var out: [String] = []
         for t in tasks {

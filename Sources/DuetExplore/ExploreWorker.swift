@@ -11,6 +11,19 @@ public enum ExploreWorker {
     public static func run(study location: String, options: WorkerOptions, dataDir: URL,
                            progress: (@Sendable (ExploreProgress) -> Void)? = nil) async throws -> ExploreResult {
         let store = try await openStudy(location, mode: .open)
+        // Closed on every path: a PostgreSQL connection must be closed before it is released.
+        do {
+            let result = try await run(store: store, options: options, dataDir: dataDir, progress: progress)
+            try? await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    static func run(store: any StudyStore, options: WorkerOptions, dataDir: URL,
+                    progress: (@Sendable (ExploreProgress) -> Void)?) async throws -> ExploreResult {
         guard let settings = try await store.settings(), !settings.config.isEmpty else {
             throw InputError(file: store.location.description, message: "this study holds no configuration to evaluate",
                              hint: "start it with duet explore CONFIG --study \(store.location.description); workers then join it")

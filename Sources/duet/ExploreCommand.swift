@@ -48,6 +48,17 @@ struct ExploreCommand: AsyncParsableCommand {
         }
         let exploration = try CoExploration(config: cfg, dataDir: dataDir)
         let store: (any StudyStore)? = if let study { try await openStudy(study, mode: .create) } else { nil }
+        // Closed on every path: a PostgreSQL connection must be closed before it is released.
+        do {
+            try await explore(cfg: cfg, exploration: exploration, store: store, sets: sets, dataDir: dataDir)
+            try? await store?.close()
+        } catch {
+            try? await store?.close()
+            throw error
+        }
+    }
+
+    func explore(cfg: ExploreConfig, exploration: CoExploration, store: (any StudyStore)?, sets: [String], dataDir: URL) async throws {
         let queue = store.map { shared || $0.location.isPostgres } ?? false
         let worker = queue ? WorkerOptions(concurrency: workerConcurrency ?? cfg.workers) : nil
         let tty = isatty(2) != 0
