@@ -67,6 +67,17 @@ let smallConfig = """
         #expect(text.contains { $0.contains("optimizer: unknown value (got 'nsga3'); did you mean 'nsga2'?") })
     }
 
+    /// A worker decodes the study's config against its absolute path: the files it names must get the
+    /// same keys (standardized, no "..") as on the host that made the study, else it refuses the study.
+    @Test func inputFilesAreStandardizedWhateverTheConfigPath() throws {
+        let path = root.appendingPathComponent("Examples/nasaic-two-tasks/config.yaml").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let absolute = try ExploreConfig.load(text: text, path: path, dataDir: root)
+        let table = root.appendingPathComponent("Examples/data/nb201/accuracy.csv").standardizedFileURL.path
+        #expect(absolute.inputFiles == [table])
+        #expect(try ExploreConfig.load(path: path, dataDir: root).inputFiles == [table])
+    }
+
     @Test func setOverridesScalars() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
