@@ -94,7 +94,18 @@ public final class CoExploration: Sendable {
         }
         // Nothing varies (allowed for the baseline): one single-valued placeholder variable.
         if vars.isEmpty { vars = [.categorical("fixed", [Value.string("fixed")])] }
-        space = try DesignSpace(vars)
+        do { space = try DesignSpace(vars) } catch let e as InputError {
+            // The space is built from the config: name the file and the variable, not its index.
+            throw InputError(e.issues.map { issue in
+                var i = issue
+                i.file = config.file
+                if let r = i.keyPath.range(of: #"^variables\[[0-9]+\]"#, options: .regularExpression),
+                   let n = Int(i.keyPath[r].dropFirst("variables[".count).dropLast()), n < vars.count {
+                    i.keyPath = "design variable \(vars[n].name)" + i.keyPath[r.upperBound...]
+                }
+                return i
+            })
+        }
         self.bases = bases
         self.mappings = mappings
         fixedChip = chip

@@ -245,3 +245,21 @@ let smallConfig = """
         #expect(again.files == report.files)
     }
 }
+
+@Suite struct DesignSpaceErrorTests {
+    /// A design space the config checks did not catch (here: a hardware space emptied after
+    /// loading) is reported at the config file and the variable's name, not "variables[N]".
+    @Test func designSpaceErrorsNameTheFileAndTheVariable() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try writeConfig(dir, smallConfig)
+        var cfg = try ExploreConfig.load(path: path, dataDir: root)
+        guard case .hardware(var h) = cfg.target else { Issue.record("not a hardware target"); return }
+        h.templates = []
+        cfg.target = .hardware(h)
+        let e = try #require(throws: InputError.self) { try CoExploration(config: cfg, dataDir: root) }
+        #expect(e.issues.allSatisfy { $0.file == path }, "\(e)")
+        #expect(e.description.contains("design variable hw.0.template"), "\(e)")
+        #expect(!e.description.contains("variables["), "\(e)")
+    }
+}
