@@ -239,11 +239,11 @@ public struct Subprocess: Sendable {
             if errFD >= 0 { fds.append(pollfd(fd: errFD, events: Int16(POLLIN), revents: 0)) }
             if fds.isEmpty {
                 // Nothing to read or write: wait for the exit.
-                usleep(exitStatus == nil ? 2_000 : 0)
+                usleep(exitStatus == nil ? 10_000 : 0)
                 if exitStatus != nil { break }
                 continue
             }
-            let waitMs = Int32(max(1, min(50, (timeoutSeconds - now) * 1000)))
+            let waitMs = Int32(max(5, min(50, (timeoutSeconds - now) * 1000)))
             let ready = poll(&fds, nfds_t(fds.count), waitMs)
             if ready < 0 && errno != EINTR { break }
             if inFD >= 0 && result.inputWritten < input.count {
