@@ -5,7 +5,7 @@ import Foundation
 
 /// `duet`: the command-line front end. Thin: parse, load, call the library, print.
 @main struct Duet: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = "0.2.0"
     static let configuration = CommandConfiguration(
         commandName: "duet",
         abstract: "Co-design neural networks and the hardware that runs them.",
