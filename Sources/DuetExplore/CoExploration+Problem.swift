@@ -24,6 +24,15 @@ extension CoExploration: Problem {
         config.budgets.map { ((metrics[$0.name] ?? .infinity) - $0.limit) / $0.limit }
     }
 
+    /// The design JSON of `point` as it is evaluated (canonical order), without evaluating it:
+    /// what a queued or failed trial stores.
+    func designJSON(_ point: Point) -> String { (try? decode(canonical(point)).json) ?? "{}" }
+
+    /// An evaluation's budget violations by budget name, as studies store them.
+    func namedConstraints(_ e: Evaluation) -> [String: Double] {
+        Dictionary(uniqueKeysWithValues: zip(constraints, e.constraints))
+    }
+
     /// A chip with its sub-accelerators sorted by (template, dataflow, rows, columns, buffer):
     /// the sub-accelerators of a hardware space are interchangeable, so A+B and B+A are one design,
     /// evaluated once and stored in this order.

@@ -312,10 +312,4 @@ public final class CoExploration: Sendable {
         config.objectives.map { metrics[$0.metric] ?? .nan }
     }
 
-    /// Budget name → (value − limit) / limit.
-    public func constraints(_ metrics: [String: Double]) -> [String: Double] {
-        var out: [String: Double] = [:]
-        for b in config.budgets { out[b.name] = ((metrics[b.name] ?? .infinity) - b.limit) / b.limit }
-        return out
-    }
 }

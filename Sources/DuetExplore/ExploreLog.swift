@@ -88,7 +88,7 @@ final class ExploreLog: SearchLog {
         // Every process proposes the same designs for a generation: queueing is insert-or-ignore.
         try await store.enqueue(batch.enumerated().map { slot, c in
             PendingTrial(generation: generation, slot: slot, genome: c.genome,
-                         design: (try? exploration.decode(exploration.canonical(c.point)).json) ?? "{}", seed: seed, version: version)
+                         design: exploration.designJSON(c.point), seed: seed, version: version)
         })
         try await withThrowingTaskGroup(of: Void.self) { group in
             for k in 0..<max(1, worker.concurrency) {
@@ -132,9 +132,8 @@ final class ExploreLog: SearchLog {
                 heartbeat.cancel()
                 switch o {
                 case .evaluated(let e):
-                    var constraints: [String: Double] = [:]
-                    for (b, v) in zip(exploration.constraints, e.constraints) { constraints[b] = v }
-                    try await store.complete(claim, with: TrialResult(metrics: e.metrics, objectives: e.objectives, constraints: constraints,
+                    try await store.complete(claim, with: TrialResult(metrics: e.metrics, objectives: e.objectives,
+                                                                      constraints: exploration.namedConstraints(e),
                                                                       violation: e.violation, seconds: seconds))
                 case .failed(let why):
                     // A failed evaluation was already retried by its evaluator; it is the trial's result.
@@ -165,13 +164,11 @@ final class ExploreLog: SearchLog {
         let seed = exploration.config.seed, version = ExploreRun.version
         switch trial.outcome {
         case .evaluated(let e):
-            var constraints: [String: Double] = [:]
-            for (b, v) in zip(exploration.constraints, e.constraints) { constraints[b] = v }
             return TrialRecord(generation: trial.generation, slot: trial.slot, genome: trial.genome, design: e.detail ?? "{}",
-                               metrics: e.metrics, objectives: e.objectives, constraints: constraints, violation: e.violation,
+                               metrics: e.metrics, objectives: e.objectives, constraints: exploration.namedConstraints(e), violation: e.violation,
                                status: .complete, seconds: trial.seconds, seed: seed, version: version)
         case .failed(let why):
-            let design = (try? exploration.decode(exploration.canonical(trial.point)).json) ?? "{}"
+            let design = exploration.designJSON(trial.point)
             return TrialRecord(generation: trial.generation, slot: trial.slot, genome: trial.genome, design: design, metrics: [:],
                                objectives: [], constraints: [:], violation: .infinity, status: .failed, error: why,
                                seconds: trial.seconds, seed: seed, version: version)
