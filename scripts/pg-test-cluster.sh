@@ -5,13 +5,16 @@
 #   scripts/pg-test-cluster.sh start DIR   start a server whose files live in DIR (created; must not hold one);
 #                                          prints its URL: postgresql://duet:duet-test@127.0.0.1:PORT/postgres
 #   scripts/pg-test-cluster.sh stop DIR    stop it and remove DIR
+#   scripts/pg-test-cluster.sh restart DIR [SECONDS]
+#                                          stop the server (fast shutdown: clients are disconnected), keep it
+#                                          down SECONDS (default 0), start it again on the same port
 #
 # Environment: PG_BIN (folder with initdb and pg_ctl; default the newest /usr/lib/postgresql/*/bin or PATH),
 # PG_OPTIONS (extra server options, e.g. "-c fsync=off"). As root, the server runs as the `postgres`
 # user (initdb refuses root). Needs Debian's postgresql (make deps installs it).
 set -euo pipefail
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|restart DIR" >&2; exit 2; }
 
 bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)}
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
@@ -47,5 +50,13 @@ stop)
   if [ -d "$dir/data" ]; then as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; fi
   rm -rf "$dir"
   ;;
-*) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+restart)
+  [ -f "$dir/port" ] || { echo "error: $dir holds no server started by this script" >&2; exit 1; }
+  port=$(cat "$dir/port")
+  as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+  sleep "${3:-0}"
+  as_owner "$bin/pg_ctl" -D "$dir/data" -w -t 30 -l "$dir/server.log" \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 ${PG_OPTIONS:-}" start >/dev/null
+  ;;
+*) echo "usage: $0 start|stop|restart DIR" >&2; exit 2 ;;
 esac

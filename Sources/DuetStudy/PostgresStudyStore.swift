@@ -10,9 +10,14 @@ import PostgresNIO
 /// `FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait for each other nor get the same
 /// trial. Lease times are the server's clock (`clock_timestamp()`).
 ///
-/// One store holds one connection; queries from concurrent tasks are pipelined on it. A connection
-/// the server closed (e.g. a restart) is opened again before the next call; a call in flight when
-/// it closed fails and is not retried (a claim it made is re-queued when its lease expires).
+/// One store holds one connection; queries from concurrent tasks are pipelined on it. When a store
+/// that was open loses its server (a restart, a failover, a dropped link), every call reconnects and
+/// retries for up to ``reconnectSeconds`` before it fails. Each statement is safe to run twice:
+/// `record`/`enqueue` skip rows that exist, `heartbeat`/`setAttribute` overwrite, `complete` also
+/// accepts its own completed row (the first run committed but its answer was lost); a `claim` whose
+/// answer was lost leaves a running row that nobody works on, re-queued when its lease expires.
+/// Opening a store never waits that long: an unreachable server fails ``open(_:mode:)`` within
+/// about ``connectTimeoutSeconds``.
 public actor PostgresStudyStore: StudyStore {
     public nonisolated let url: PostgresURL
     public nonisolated var location: StudyLocation { .postgres(url) }
@@ -20,10 +25,18 @@ public actor PostgresStudyStore: StudyStore {
     private let studyID: Int64
     private let readOnly: Bool
     private var connection: PostgresConnection
+    private var reconnecting: Task<PostgresConnection, any Error>?
     private let logger: Logger
 
     /// Seconds allowed for reaching the server and logging in before the open fails.
     public static let connectTimeoutSeconds: Int64 = 5
+
+    /// Seconds an open store keeps reconnecting and retrying a call after losing its server before
+    /// the call fails: 60, or `DUET_PG_RECONNECT_SECONDS` (0 turns retrying off).
+    public static let reconnectSeconds: Double = {
+        if let v = ProcessInfo.processInfo.environment["DUET_PG_RECONNECT_SECONDS"], let s = Double(v), s.isFinite, s >= 0 { return s }
+        return 60
+    }()
 
     private init(url: PostgresURL, studyID: Int64, readOnly: Bool, connection: PostgresConnection, logger: Logger) {
         self.url = url; self.studyID = studyID; self.readOnly = readOnly; self.connection = connection; self.logger = logger
@@ -77,6 +90,14 @@ public actor PostgresStudyStore: StudyStore {
     // MARK: Connecting
 
     static func connect(_ url: PostgresURL, readOnly: Bool, logger: Logger) async throws -> PostgresConnection {
+        do { return try await connectRaw(url, readOnly: readOnly, logger: logger) } catch { throw mapError(error, url) }
+    }
+
+    /// No answer from the server within the connect timeout.
+    struct ConnectTimeout: Error { var seconds: Double }
+
+    /// ``connect(_:readOnly:logger:)`` without turning the server's errors into ``InputError``s.
+    static func connectRaw(_ url: PostgresURL, readOnly: Bool, logger: Logger) async throws -> PostgresConnection {
         let tls: PostgresConnection.Configuration.TLS
         do {
             switch url.sslMode {
@@ -101,23 +122,42 @@ public actor PostgresStudyStore: StudyStore {
         if readOnly { config.options.additionalStartupParameters.append(("default_transaction_read_only", "on")) }
         let limit = Double(connectTimeoutSeconds) + 1
         let configuration = config
-        do {
-            return try await withThrowingTaskGroup(of: PostgresConnection?.self) { group in
-                group.addTask { try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger) }
-                group.addTask { try await Task.sleep(nanoseconds: UInt64(limit * 1e9)); return nil }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let conn = first else {
-                    throw InputError(file: url.description, message: "no answer from the PostgreSQL server at \(url.endpoint) within \(Int(limit)) s",
-                                     hint: "check that the server runs and listens on \(url.endpoint) (pg_ctl status; listen_addresses and port in postgresql.conf) and that no firewall drops the connection")
-                }
-                return conn
-            }
-        } catch { throw mapError(error, url) }
+        return try await withThrowingTaskGroup(of: PostgresConnection?.self) { group in
+            group.addTask { try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger) }
+            group.addTask { try await Task.sleep(nanoseconds: UInt64(limit * 1e9)); return nil }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let conn = first else { throw ConnectTimeout(seconds: limit) }
+            return conn
+        }
+    }
+
+    /// A short reason for a lost link, for the log (PSQLError's description hides its details).
+    static func lossDescription(_ error: any Error) -> String {
+        if let t = error as? ConnectTimeout { return "no answer within \(Int(t.seconds)) s" }
+        guard let e = error as? PSQLError else { return "\(error)" }
+        if let state = e.serverInfo?[.sqlState] { return "\(e.serverInfo?[.message] ?? "server error") (SQLSTATE \(state))" }
+        return e.underlying.map { "\(e.code): \($0)" } ?? "\(e.code)"
+    }
+
+    /// Whether `error` means the link to the server is gone (closed, refused, reset, the server
+    /// shutting down or starting up), so that reconnecting and running the call again may succeed.
+    static func isConnectionLoss(_ error: any Error) -> Bool {
+        if error is ConnectTimeout { return true }
+        guard let e = error as? PSQLError else { return false }
+        if let state = e.serverInfo?[.sqlState] {
+            // 08: connection exception; 57P01-57P03: admin/crash shutdown, cannot connect now.
+            return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)
+        }
+        return [.serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection].contains(e.code)
     }
 
     /// A user-facing error for what went wrong talking to the server.
     static func mapError(_ error: any Error, _ url: PostgresURL) -> any Error {
         if error is InputError { return error }
+        if let t = error as? ConnectTimeout {
+            return InputError(file: url.description, message: "no answer from the PostgreSQL server at \(url.endpoint) within \(Int(t.seconds)) s",
+                              hint: "check that the server runs and listens on \(url.endpoint) (pg_ctl status; listen_addresses and port in postgresql.conf) and that no firewall drops the connection")
+        }
         guard let e = error as? PSQLError else { return error }
         let at = "PostgreSQL at \(url.endpoint)"
         let where_ = url.description
@@ -251,21 +291,50 @@ public actor PostgresStudyStore: StudyStore {
 
     // MARK: Queries
 
-    /// The open connection, opened again if the server closed it.
+    /// The open connection; a closed one is replaced by one new connection, whatever the number of
+    /// concurrent callers (they all await the same attempt).
     private func conn() async throws -> PostgresConnection {
-        if connection.isClosed { connection = try await Self.connect(url, readOnly: readOnly, logger: logger) }
-        return connection
+        if !connection.isClosed { return connection }
+        if let pending = reconnecting { return try await pending.value }
+        let attempt = Task { [url, readOnly, logger] in try await Self.connectRaw(url, readOnly: readOnly, logger: logger) }
+        reconnecting = attempt
+        defer { reconnecting = nil }
+        let fresh = try await attempt.value
+        connection = fresh
+        return fresh
+    }
+
+    /// Runs `body` on the connection; when the link is lost, reconnects and runs it again (with a
+    /// growing pause, 0.1 s to 2 s) until ``reconnectSeconds`` have passed. Other errors are mapped
+    /// to ``InputError``s at once.
+    private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        var deadline: Date?
+        var pause = 0.1
+        while true {
+            do { return try await body(conn()) } catch {
+                guard Self.isConnectionLoss(error) else { throw Self.mapError(error, url) }
+                let now = Date()
+                if deadline == nil {
+                    deadline = now.addingTimeInterval(Self.reconnectSeconds)
+                    logger.warning("lost the PostgreSQL server at \(url.endpoint) (\(Self.lossDescription(error))); reconnecting for up to \(Int(Self.reconnectSeconds)) s")
+                }
+                guard now < deadline! else { throw Self.mapError(error, url) }
+                if !connection.isClosed { try? await connection.close() }
+                try await Task.sleep(nanoseconds: UInt64(pause * 1e9))
+                pause = min(pause * 2, 2)
+            }
+        }
     }
 
     private func rows(_ q: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
         if readOnly && !q.sql.hasPrefix("SELECT") {
             throw InputError(file: url.description, message: "the study was opened read-only", hint: "this command only reads studies")
         }
-        do {
+        return try await withConnection { c in
             var out: [PostgresRandomAccessRow] = []
-            for try await row in try await conn().query(q, logger: logger) { out.append(row.makeRandomAccess()) }
+            for try await row in try await c.query(q, logger: logger) { out.append(row.makeRandomAccess()) }
             return out
-        } catch { throw Self.mapError(error, url) }
+        }
     }
 
     private static let trialColumns = "generation, slot, genome, design, metrics, objectives, constraints, violation, status, error, seconds, seed, version, retries, worker"
@@ -286,7 +355,7 @@ public actor PostgresStudyStore: StudyStore {
     // MARK: StudyStore
 
     public func schemaVersion() async throws -> Int {
-        try await Self.schemaVersion(conn(), logger: logger) ?? 0
+        try await withConnection { c in try await Self.schemaVersion(c, logger: logger) } ?? 0
     }
 
     public func settings() async throws -> StudySettings? {
@@ -394,7 +463,7 @@ public actor PostgresStudyStore: StudyStore {
             UPDATE duet_trial SET status = 'complete', metrics = \(TrialCoding.encode(r.metrics)), objectives = \(TrialCoding.encode(r.objectives)),
                    constraints = \(TrialCoding.encode(r.constraints)), violation = \(TrialCoding.storedViolation(r.violation)),
                    seconds = \(r.seconds), error = NULL, lease_expires = NULL
-            WHERE number = \(claim.number) AND study_id = \(studyID) AND status = 'running' AND worker = \(claim.worker) AND attempt = \(Int64(claim.attempt))
+            WHERE number = \(claim.number) AND study_id = \(studyID) AND status IN ('running', 'complete') AND worker = \(claim.worker) AND attempt = \(Int64(claim.attempt))
             RETURNING number
             """).isEmpty
     }
@@ -447,11 +516,11 @@ public actor PostgresStudyStore: StudyStore {
     }
 
     public func counts() async throws -> TrialCounts {
-        do { return try await Self.summaries(conn(), studyID: studyID, logger: logger).first?.counts ?? TrialCounts() } catch { throw Self.mapError(error, url) }
+        try await withConnection { c in try await Self.summaries(c, studyID: studyID, logger: logger) }.first?.counts ?? TrialCounts()
     }
 
     public func listStudies() async throws -> [StudySummary] {
-        do { return try await Self.summaries(conn(), studyID: nil, logger: logger) } catch { throw Self.mapError(error, url) }
+        try await withConnection { c in try await Self.summaries(c, studyID: nil, logger: logger) }
     }
 
     public func close() async throws {

@@ -161,3 +161,67 @@ import _DuetTestSupport
         try await store.close()
     }
 }
+
+/// Real `duet worker` processes on a PostgreSQL server of this test's own, restarted mid-run (fast
+/// shutdown, 2 s down): the workers reconnect and finish; every trial once, equal row for row to
+/// one process alone.
+@Suite struct PostgresRestartWorkerTests {
+    @Test(.enabled(if: builtDuet() != nil, "the duet executable was not found beside the test bundle"),
+          .enabled(if: !TestPostgres.optedOut, "DUET_TEST_SKIP_POSTGRES=1"))
+    func restartingTheServerMidRunLosesAndRepeatsNothing() async throws {
+        let duet = try #require(builtDuet())
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = root.appendingPathComponent("Tests/DuetExploreTests/Fixtures/evaluator.sh").path
+        let path = try writeConfig(dir, smallConfig.replacingOccurrences(of: "evaluations: 120", with: "evaluations: 60")
+            .replacingOccurrences(of: "accuracy: proxy:macs", with: "accuracy: {command: \"sleep 0.02; \(script)\"}"))
+        let cfg = try ExploreConfig.load(path: path, dataDir: root)
+        let alone = dir.appendingPathComponent("alone.sqlite").path
+        _ = try await ExploreRun(exploration: try CoExploration(config: cfg, dataDir: root), store: try await openStudy(alone, mode: .create)).run()
+
+        let server = try await TestPostgres.Private.start()
+        var pids: [pid_t] = []
+        do {
+            let url = server.url + "?study=restart"
+            let store = try await openStudy(url, mode: .create)
+            try await ExploreRun(exploration: try CoExploration(config: cfg, dataDir: root), store: store, worker: WorkerOptions(id: "setup")).claim(store)
+            var env = ProcessInfo.processInfo.environment
+            env["DUET_HOME"] = root.path
+            pids = try (0..<2).map { k in
+                try spawn([duet, "worker", url, "--lease", "5"], environment: env,
+                          stdout: dir.appendingPathComponent("w\(k).out").path, stderr: dir.appendingPathComponent("w\(k).err").path)
+            }
+            let deadline = Date().addingTimeInterval(120)
+            var restartedAt = 0
+            while Date() < deadline {
+                let c = try await store.counts()
+                if c.complete + c.failed >= 10 { restartedAt = c.complete + c.failed; break }
+                try await Task.sleep(nanoseconds: 20_000_000)
+            }
+            try await server.restart(downSeconds: 2)
+            #expect(restartedAt >= 10 && restartedAt < 60, "the restart did not happen mid-run (\(restartedAt) trials done)")
+            var status: [Int32] = [0, 0]
+            for (k, pid) in pids.enumerated() {
+                while waitpid(pid, &status[k], WNOHANG) == 0 {
+                    if Date() > deadline { kill(pid, SIGKILL) }
+                    try await Task.sleep(nanoseconds: 50_000_000)
+                }
+            }
+            let errors = (0...1).map { (try? String(contentsOf: dir.appendingPathComponent("w\($0).err"), encoding: .utf8)) ?? "" }
+            #expect(status == [0, 0], "a worker failed: \(errors)")
+            #expect(errors.contains { $0.contains("lost the PostgreSQL server") }, "no worker saw the restart: \(errors)")
+            let counts = try await store.counts()
+            #expect(counts.complete + counts.failed == 60 && counts.pending == 0 && counts.running == 0, "\(counts)")
+            var shared: [TrialRecord] = []
+            try await store.forEachTrial { shared.append($0) }
+            #expect(shared.count == 60)
+            #expect(try await SharedStudyTests.rows(shared) == SharedStudyTests.storedRows(alone))
+            try await store.close()
+        } catch {
+            pids.forEach { kill($0, SIGKILL) }
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+}

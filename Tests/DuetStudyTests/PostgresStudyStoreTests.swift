@@ -108,3 +108,41 @@ struct PostgresStudyStoreTests {
         try await a.close(); try await b.close()
     }
 }
+
+/// A server restart under an open store (its own server, so the other tests' server stays up): calls
+/// made while it is down wait, reconnect and succeed; nothing is lost or stored twice.
+@Suite("PostgreSQL restarts", .enabled(if: !TestPostgres.optedOut, "DUET_TEST_SKIP_POSTGRES=1"))
+struct PostgresRestartTests {
+    @Test func callsDuringARestartReconnectAndLoseNothing() async throws {
+        let server = try await TestPostgres.Private.start()
+        do {
+            let store = try await PostgresStudyStore.open(try PostgresURL(parsing: server.url + "?study=restart", environment: [:]), mode: .create)
+            #expect(try await store.record((0..<5).map { sampleTrial(0, $0, Double($0)) }) == 5)
+            try await store.enqueue((0..<3).map { samplePending(1, $0) })
+            let claim = try #require(try await store.claim(worker: "w", leaseSeconds: 60))
+
+            // Down for 2 s; the calls below start while it is down and must wait for it.
+            let restart = Task { try await server.restart(downSeconds: 2) }
+            try await Task.sleep(nanoseconds: 800_000_000)
+            let started = Date()
+            let recorded = try await store.record((5..<8).map { sampleTrial(0, $0, Double($0)) })
+            #expect(recorded == 3)
+            #expect(Date().timeIntervalSince(started) > 0.3, "the record did not wait for the server")
+            try await restart.value
+
+            // The claim made before the restart is still ours; completing it twice counts once.
+            let result = TrialResult(metrics: ["accuracy": 90], objectives: [1, 2], constraints: [:], violation: 0, seconds: 0.01)
+            #expect(try await store.complete(claim, with: result))
+            #expect(try await store.complete(claim, with: result), "a repeated complete (its first answer lost) is accepted")
+            // Record again what was recorded: skipped, not doubled.
+            #expect(try await store.record((0..<8).map { sampleTrial(0, $0, Double($0)) }) == 0)
+            let counts = try await store.counts()
+            #expect(counts.complete == 9 && counts.pending == 2 && counts.running == 0, "\(counts)")
+            try await store.close()
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+}

@@ -30,32 +30,59 @@ public enum TestPostgres {
             return try await t.value
         }
 
-        /// Runs the script without blocking a thread: output goes to files, its exit is polled with waitpid.
         static func start() async throws -> String {
             if let url = ProcessInfo.processInfo.environment["DUET_TEST_POSTGRES_URL"], !url.isEmpty { return url }
-            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            let script = root.appendingPathComponent("scripts/pg-test-cluster.sh").path
-            let tag = "duet-pg-\(getpid())-\(UUID().uuidString.prefix(6))"
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent(tag).path
-            let outPath = FileManager.default.temporaryDirectory.appendingPathComponent(tag + ".out").path
-            let errPath = FileManager.default.temporaryDirectory.appendingPathComponent(tag + ".err").path
-            _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-            _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-            defer { try? FileManager.default.removeItem(atPath: outPath); try? FileManager.default.removeItem(atPath: errPath) }
-            var env = ProcessInfo.processInfo.environment
-            env["PG_OPTIONS"] = "-c fsync=off -c synchronous_commit=off"
-            let pid = try spawn(["/bin/bash", script, "start", dir], environment: env, stdout: outPath, stderr: errPath)
-            var status: Int32 = 0
-            while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(nanoseconds: 50_000_000) }
-            status = (status >> 8) & 0xff
-            let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-            guard status == 0 else {
-                let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-                throw TestServerError(message: "could not start the test PostgreSQL server with \(script) (set DUET_TEST_SKIP_POSTGRES=1 to opt out): " + err)
-            }
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("duet-pg-\(getpid())-\(UUID().uuidString.prefix(6))").path
+            let url = try await runScript(["start", dir])
             stopAtExit(script: script, dir: dir)
-            return out.trimmingCharacters(in: .whitespacesAndNewlines)
+            return url
         }
+    }
+
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scripts/pg-test-cluster.sh").path
+
+    /// Runs scripts/pg-test-cluster.sh without blocking a thread (output to files, its exit polled
+    /// with waitpid) and returns its trimmed stdout.
+    static func runScript(_ args: [String]) async throws -> String {
+        let tag = "duet-pg-script-\(getpid())-\(UUID().uuidString.prefix(6))"
+        let outPath = FileManager.default.temporaryDirectory.appendingPathComponent(tag + ".out").path
+        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent(tag + ".err").path
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outPath); try? FileManager.default.removeItem(atPath: errPath) }
+        var env = ProcessInfo.processInfo.environment
+        env["PG_OPTIONS"] = "-c fsync=off -c synchronous_commit=off"
+        let pid = try spawn(["/bin/bash", script] + args, environment: env, stdout: outPath, stderr: errPath)
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(nanoseconds: 50_000_000) }
+        status = (status >> 8) & 0xff
+        guard status == 0 else {
+            let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+            throw TestServerError(message: "\(script) \(args.joined(separator: " ")) failed (set DUET_TEST_SKIP_POSTGRES=1 to opt out): " + err)
+        }
+        return ((try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A server of one test's own, for tests that stop or restart it (the shared one serves the
+    /// other tests meanwhile). ``stop()`` stops it and removes its folder.
+    public struct Private: Sendable {
+        /// Its base URL (database `postgres`, no study).
+        public let url: String
+        let dir: String
+
+        public static func start() async throws -> Private {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("duet-pg-own-\(getpid())-\(UUID().uuidString.prefix(6))").path
+            return Private(url: try await runScript(["start", dir]), dir: dir)
+        }
+
+        /// Fast shutdown (clients are disconnected), `downSeconds` without a server, then the same
+        /// server again on the same port.
+        public func restart(downSeconds: Double) async throws {
+            _ = try await runScript(["restart", dir, String(downSeconds)])
+        }
+
+        public func stop() async { _ = try? await runScript(["stop", dir]) }
     }
 
     public struct TestServerError: Error, CustomStringConvertible { public var message: String; public var description: String { message } }
