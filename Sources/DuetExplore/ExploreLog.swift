@@ -110,7 +110,8 @@ final class ExploreLog: SearchLog {
 
     /// Claims and evaluates queued trials until every trial of `generation` is finished (by this
     /// process or another): reclaims expired claims of dead workers, heartbeats while evaluating,
-    /// and waits with a growing pause (50 ms to 1 s) while others finish the last ones.
+    /// and waits with a growing pause (50 ms to 250 ms: a generation's barrier costs at most a
+    /// quarter second of idling) while others finish the last ones.
     func work(until generation: Int, size: Int, as id: String,
               evaluate: @escaping @Sendable (Point) async -> (Outcome, Double)) async throws {
         guard let worker, let store else { return }
@@ -146,7 +147,7 @@ final class ExploreLog: SearchLog {
             if (0..<size).allSatisfy({ trials[$0]?.status.isFinished == true }) { return }
             if let idle = worker.idleExitSeconds, Date().timeIntervalSince(state.withLock { $0.lastWork }) > idle { throw WorkerStop() }
             try await Task.sleep(nanoseconds: UInt64(pause * 1e9))
-            pause = min(1, pause * 1.5)
+            pause = min(0.25, pause * 1.5)
         }
     }
 
