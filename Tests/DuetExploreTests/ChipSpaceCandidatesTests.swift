@@ -17,7 +17,9 @@ import Testing
             return a
         }
         let space = try await ChipSpaceCandidates.evaluate(spec: spec, networks: nets, dataDir: root)
-        #expect(space.configs.count == (3 + 1) * 2 * 2 * 2)
+        // (tpu's 3 dataflows + eyeriss's 1) × 2 row sizes × 2 column sizes × 2 buffer sizes.
+        let expectedConfigs: Int = (3 + 1) * 2 * 2 * 2
+        #expect(space.configs.count == expectedConfigs)
         let p = ChipAssignmentSolver(networks: ["n0", "n1"], candidates: try space.solverCandidates(), budgets: [])
         let r = try p.solve()
         #expect(r.status == .optimal)

@@ -1,5 +1,6 @@
 import DuetCore
 import DuetCostModel
+import DuetHardware
 import DuetPredict
 import DuetSearch
 import DuetWorkload

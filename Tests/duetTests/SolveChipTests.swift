@@ -97,19 +97,19 @@ import Testing
 
     @Test func aTaskWithASpaceIsBadInputWithItsKeyPath() async throws {
         let path = try config(tasks: "  - {name: cell, space: nb201}")
-        let e = #expect(throws: InputError.self) { try await solve(path) }
+        let e = await #expect(throws: InputError.self) { try await solve(path) }
         #expect(e?.issues.first?.keyPath == "tasks[0].space")
         #expect(e?.issues.first?.hint?.contains("network:") == true)
         #expect(Duet.exitStatus(for: e!) == 2)
     }
 
     @Test func unsupportedObjectivesAndBudgetsAreBadInput() async throws {
-        let e1 = #expect(throws: InputError.self) { try await solve(try config(objectives: "  - minimize: power_mw")) }
+        let e1 = await #expect(throws: InputError.self) { try await solve(try config(objectives: "  - minimize: power_mw")) }
         #expect(e1?.issues.first?.keyPath == "objectives[0]")
         #expect(e1?.issues.first?.hint?.contains("power_mw") == true)
-        let e2 = #expect(throws: InputError.self) { try await solve(try config(budgets: "  small.area_mm2: 3")) }
+        let e2 = await #expect(throws: InputError.self) { try await solve(try config(budgets: "  small.area_mm2: 3")) }
         #expect(e2?.issues.first?.keyPath == "budgets.small.area_mm2")
-        let e3 = #expect(throws: InputError.self) { try await solve(try config(objectives: "  - maximize: latency_ms")) }
+        let e3 = await #expect(throws: InputError.self) { try await solve(try config(objectives: "  - maximize: latency_ms")) }
         #expect(e3?.issues.first?.keyPath == "objectives[0]")
     }
 
