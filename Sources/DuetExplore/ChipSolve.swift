@@ -84,7 +84,7 @@ public struct ChipSolveSetup: Sendable {
         for (i, t) in cfg.tasks.enumerated() {
             guard let n = t.network else { continue }
             do {
-                var a = try NetworkReference.resolve(n, baseDirectory: base).analyze()
+                var a = try NetworkReference.resolve(n, options: BuildOptions(loaders: DuetFormats.networkLoaders()), baseDirectory: base).analyze()
                 a.network.name = t.name
                 out.append(a)
             } catch let e as InputError { issues.add(e.under("tasks[\(i)].network")) }

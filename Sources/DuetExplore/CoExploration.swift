@@ -48,7 +48,7 @@ public final class CoExploration: Sendable {
             } else if let n = t.network {
                 do {
                     let base = URL(fileURLWithPath: config.file).deletingLastPathComponent().path
-                    var a = try NetworkReference.resolve(n, baseDirectory: base).analyze()
+                    var a = try NetworkReference.resolve(n, options: BuildOptions(loaders: DuetFormats.networkLoaders()), baseDirectory: base).analyze()
                     a.network.name = t.name
                     fixed[t.name] = a
                     if let colon = n.firstIndex(of: ":"), let s = NetworkSpaces.named(String(n[..<colon])),
