@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "DuetStudy", dependencies: ["DuetCore", .product(name: "GRDB", package: "GRDB.swift"),
                                                   .product(name: "PostgresNIO", package: "postgres-nio")]),
         // Co-exploration: wires spaces, cost models, accuracy sources, optimizers and studies.
-        .target(name: "DuetExplore", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetSolver", "DuetStudy", "DuetReport", "DuetPredict"]),
+        .target(name: "DuetExplore", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetSolver", "DuetStudy", "DuetReport", "DuetPredict", "DuetONNX"]),
         // The Z3 C API (Debian's libz3-dev) and the solver built on it.
         .systemLibrary(name: "CZ3", path: "Sources/CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"]), .brew(["z3"])]),
         .target(name: "DuetSolver", dependencies: ["CZ3", "DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel"]),
@@ -49,7 +49,7 @@ let package = Package(
         // lowered networks, fits, the predictor file, surrogate-assisted search).
         .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"]), .brew(["xgboost"])]),
         .target(name: "DuetPredict", dependencies: ["CXGBoost", "DuetCore", "DuetWorkload", "DuetSearch"]),
-        .target(name: "DuetONNX", dependencies: ["DuetCore", "DuetWorkload", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "DuetONNX", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // MARK: - Executables (thin)
         .executableTarget(

@@ -12,7 +12,7 @@ public enum EvaluationReport {
             "dram_gbps": .double(a.dramGBps),
             "area_mm2": .double(a.area.value),
             "subaccelerators": .array(a.subAccelerators.map { s in
-                .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow),
+                .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow.rawValue),
                       "pe_rows": .int(s.peRows), "pe_cols": .int(s.peCols), "clock_mhz": .double(s.clockMHz),
                       "precision_bits": .int(s.precisionBits), "node_nm": .int(s.nodeNm), "global_buffer_kib": .double(s.globalBufferKiB),
                       "dram_gbps": .double(s.dramGBps), "area_mm2": .double(AreaModel.area(of: s).total.value)])

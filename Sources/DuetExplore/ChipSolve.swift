@@ -84,7 +84,7 @@ public struct ChipSolveSetup: Sendable {
         for (i, t) in cfg.tasks.enumerated() {
             guard let n = t.network else { continue }
             do {
-                var a = try NetworkReference.resolve(n, baseDirectory: base).analyze()
+                var a = try NetworkReference.resolve(n, options: BuildOptions(loaders: DuetFormats.networkLoaders()), baseDirectory: base).analyze()
                 a.network.name = t.name
                 out.append(a)
             } catch let e as InputError { issues.add(e.under("tasks[\(i)].network")) }
@@ -112,14 +112,14 @@ public struct ChipSolveSetup: Sendable {
 public enum ChipSolve {
     /// Evaluates the hardware space on the tasks' networks, solves, and renders the answer in
     /// `format`; the caller exits 1 when the status is infeasible.
-    public static func run(_ cfg: ExploreConfig, dataDir: URL, timeoutSeconds: Double, format: OutputFormat) throws
+    public static func run(_ cfg: ExploreConfig, dataDir: URL, timeoutSeconds: Double, format: OutputFormat) async throws
         -> (text: String, status: SolveResult.Status) {
         guard case .hardware(let spec) = cfg.target else { preconditionFailure("ChipSolve needs a hardware target") }
         let start = Date()
         let problem = try ChipSolveSetup.make(cfg)
         let networks = try ChipSolveSetup.networks(cfg)
         let space: ChipSpaceCandidates
-        do { space = try ChipSpaceCandidates.evaluate(spec: spec, networks: networks, dataDir: dataDir) } catch let e as InputError { throw e.inFile(cfg.file) }
+        do { space = try await ChipSpaceCandidates.evaluate(spec: spec, networks: networks, dataDir: dataDir) } catch let e as InputError { throw e.inFile(cfg.file) }
         let candidates = try space.solverCandidates()
         if candidates.values.contains(where: \.isEmpty) {
             throw InputError(file: cfg.file, keyPath: "target.hardware", message: "no configuration of the hardware space runs every task's network"
@@ -151,7 +151,7 @@ public enum ChipSolve {
                 let c = space.configs[idx[d.slots[j]]]
                 let tasks = cfg.tasks.indices.filter { d.assignment[$0] == j }.map { cfg.tasks[$0].name }
                 lines.append("  \(s.name): \(c) → \(tasks.isEmpty ? "(idle)" : tasks.joined(separator: ", "))")
-                return .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow), "pe_rows": .int(s.peRows),
+                return .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow.rawValue), "pe_rows": .int(s.peRows),
                              "pe_cols": .int(s.peCols), "global_buffer_kib": .double(s.globalBufferKiB), "dram_gbps": .double(s.dramGBps),
                              "tasks": .array(tasks.map { .string($0) })])
             }

@@ -4,7 +4,6 @@ import DuetHardware
 import DuetSolver
 import DuetWorkload
 import Foundation
-import Synchronization
 
 /// Every sub-accelerator configuration of a hardware space (templates × dataflows of `tpu` ×
 /// power-of-two PE rows × PE columns × global buffer KiB), evaluated on fixed networks by
@@ -15,7 +14,7 @@ public struct ChipSpaceCandidates: Sendable {
     public struct Config: Sendable, Hashable, CustomStringConvertible {
         public var template: String
         /// The dataflow (for `tpu`: ws, os or is; otherwise the template's own).
-        public var dataflow: String?
+        public var dataflow: Dataflow?
         public var peRows: Int
         public var peCols: Int
         public var globalBufferKiB: Int
@@ -47,7 +46,7 @@ public struct ChipSpaceCandidates: Sendable {
     /// Network evaluations made (configurations × networks × slot counts).
     public var evaluations: Int
     let bases: [String: SubAccelerator]
-    let mappings: [String: [String: SpatialMapping]]
+    let mappings: [String: [Dataflow: SpatialMapping]]
 
     /// The configurations of `spec`, in order (template, dataflow, rows, cols, buffer).
     public static func configurations(_ spec: ExploreConfig.HardwareSpaceSpec) -> [Config] {
@@ -69,10 +68,10 @@ public struct ChipSpaceCandidates: Sendable {
     }
 
     /// Loads the templates of `spec` and evaluates every configuration on every network (in
-    /// parallel, sharing `cache`). Throws an ``InputError`` when there are more than
+    /// parallel child tasks, sharing `cache`). Throws an ``InputError`` when there are more than
     /// `maxConfigurations` configurations.
     public static func evaluate(spec: ExploreConfig.HardwareSpaceSpec, networks: [NetworkAnalysis], dataDir: URL,
-                                cache: MappingCache = MappingCache(), maxConfigurations: Int = 2048) throws -> ChipSpaceCandidates {
+                                cache: MappingCache = MappingCache(), maxConfigurations: Int = 2048) async throws -> ChipSpaceCandidates {
         let configs = configurations(spec)
         if configs.count > maxConfigurations {
             throw InputError(keyPath: "target.hardware", value: "\(configs.count) configurations",
@@ -80,7 +79,7 @@ public struct ChipSpaceCandidates: Sendable {
                              hint: "narrow pe_rows, pe_cols or global_buffer_kib, or list fewer templates")
         }
         let loader = AcceleratorLoader(dataDir: dataDir)
-        var bases: [String: SubAccelerator] = [:], mappings: [String: [String: SpatialMapping]] = [:]
+        var bases: [String: SubAccelerator] = [:], mappings: [String: [Dataflow: SpatialMapping]] = [:]
         var issues = IssueCollector()
         for t in spec.templates where bases[t] == nil {
             do {
@@ -97,29 +96,33 @@ public struct ChipSpaceCandidates: Sendable {
             out.areaMm2.append(a)
             out.leakageMW.append(a * s.technology.leakageMWPerMm2)
         }
-        let box = Mutex<[Int: ([Cost]?, String?)]>([:])
         for k in spec.minSubaccelerators...spec.maxSubaccelerators {
-            box.withLock { $0.removeAll() }
             let me = out
-            DispatchQueue.concurrentPerform(iterations: configs.count) { ci in
-                let hw = me.subAccelerator(configs[ci], slot: 0, count: k)
-                var row: [Cost] = []
-                var why: String?
-                for n in networks {
-                    do {
-                        let r = try NetworkEvaluator.evaluate(n, on: hw, cache: cache)
-                        row.append(Cost(latency: r.latency.value, energy: r.energy.total.value))
-                    } catch {
-                        why = "\(configs[ci]) cannot run \(n.network.name): \(error)"
-                        break
+            // One child task per configuration (the cooperative pool runs as many at once as
+            // there are cores); results are placed by configuration index, so the order in which
+            // tasks finish changes nothing.
+            var results = [([Cost]?, String?)](repeating: (nil, nil), count: configs.count)
+            await withTaskGroup(of: (Int, [Cost]?, String?).self) { group in
+                for ci in configs.indices {
+                    group.addTask {
+                        let hw = me.subAccelerator(configs[ci], slot: 0, count: k)
+                        var row: [Cost] = []
+                        for n in networks {
+                            do {
+                                let r = try NetworkEvaluator.evaluate(n, on: hw, cache: cache)
+                                row.append(Cost(latency: r.latency.value, energy: r.energy.total.value))
+                            } catch {
+                                return (ci, nil, "\(configs[ci]) cannot run \(n.network.name): \(error)")
+                            }
+                        }
+                        return (ci, row, nil)
                     }
                 }
-                box.withLock { $0[ci] = (why == nil ? row : nil, why) }
+                for await (ci, row, why) in group { results[ci] = (row, why) }
             }
-            let results = box.withLock { $0 }
-            out.costs[k] = configs.indices.map { results[$0]!.0 }
-            out.candidateConfigs[k] = configs.indices.filter { results[$0]!.0 != nil }
-            out.exclusion = out.exclusion ?? configs.indices.lazy.compactMap { results[$0]!.1 }.first
+            out.costs[k] = configs.indices.map { results[$0].0 }
+            out.candidateConfigs[k] = configs.indices.filter { results[$0].0 != nil }
+            out.exclusion = out.exclusion ?? configs.indices.lazy.compactMap { results[$0].1 }.first
             out.evaluations += configs.count * networks.count
         }
         return out

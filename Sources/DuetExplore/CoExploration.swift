@@ -17,10 +17,13 @@ public final class CoExploration: Sendable {
     let dataDir: URL
     /// Base sub-accelerator of each template (its published defaults), loaded once.
     let bases: [String: SubAccelerator]
-    let mappings: [String: [String: SpatialMapping]]
+    let mappings: [String: [Dataflow: SpatialMapping]]
     let fixedChip: Accelerator?
+    /// The cost estimator of a latency-only target (`table:`, `device:` or `predictor:`); nil
+    /// for accelerators and hardware spaces, which ``ChipEvaluator`` evaluates with the analytical model.
+    public let latencyEstimator: (any CostEstimator)?
     /// The table-driven device of a `table:`/`device:` target.
-    public let tableTarget: TableTarget?
+    public var tableTarget: TableTarget? { latencyEstimator as? TableTarget }
     let fixedNetworks: [String: NetworkAnalysis]
     /// For fixed networks named `SPACE:ARCH`: the canonical arch string, the key of a table lookup.
     let fixedArchs: [String: String]
@@ -45,7 +48,7 @@ public final class CoExploration: Sendable {
             } else if let n = t.network {
                 do {
                     let base = URL(fileURLWithPath: config.file).deletingLastPathComponent().path
-                    var a = try NetworkReference.resolve(n, baseDirectory: base).analyze()
+                    var a = try NetworkReference.resolve(n, options: BuildOptions(loaders: DuetFormats.networkLoaders()), baseDirectory: base).analyze()
                     a.network.name = t.name
                     fixed[t.name] = a
                     if let colon = n.firstIndex(of: ":"), let s = NetworkSpaces.named(String(n[..<colon])),
@@ -56,13 +59,13 @@ public final class CoExploration: Sendable {
             }
         }
         var bases: [String: SubAccelerator] = [:]
-        var mappings: [String: [String: SpatialMapping]] = [:]
+        var mappings: [String: [Dataflow: SpatialMapping]] = [:]
         var chip: Accelerator?
-        var tableTarget: TableTarget?
+        var latencyEstimator: (any CostEstimator)?
         let loader = AcceleratorLoader(dataDir: dataDir)
         switch config.target {
-        case .table, .device:
-            do { tableTarget = try config.tableTarget(dataDir: dataDir) } catch let e as InputError { issues.add(e) }
+        case .table, .device, .predictor:
+            do { latencyEstimator = try config.latencyEstimator(dataDir: dataDir) } catch let e as InputError { issues.add(e) }
         case .accelerator(let ref, let overrides):
             do { chip = try loader.load(ref, overrides: overrides) } catch let e as InputError { issues.add(e.under("target.accelerator")) }
         case .hardware(let h):
@@ -77,7 +80,7 @@ public final class CoExploration: Sendable {
                 vars.append(.powerOfTwo("hw.\(slot).pe_cols", lower: h.peCols.lowerBound, upper: h.peCols.upperBound, when: cond))
                 vars.append(.powerOfTwo("hw.\(slot).global_buffer_kib", lower: h.globalBufferKiB.lowerBound, upper: h.globalBufferKiB.upperBound, when: cond))
                 if h.templates.contains("tpu") {
-                    vars.append(.categorical("hw.\(slot).dataflow", Self.tpuDataflows.map { Value.string($0) }, when: Condition("hw.\(slot).template", in: ["tpu"])))
+                    vars.append(.categorical("hw.\(slot).dataflow", Self.tpuDataflows.map { Value.string($0.rawValue) }, when: Condition("hw.\(slot).template", in: ["tpu"])))
                 }
             }
             for t in h.templates {
@@ -109,7 +112,7 @@ public final class CoExploration: Sendable {
         self.bases = bases
         self.mappings = mappings
         fixedChip = chip
-        self.tableTarget = tableTarget
+        self.latencyEstimator = latencyEstimator
         fixedNetworks = fixed
         self.fixedArchs = fixedArchs
     }
@@ -136,9 +139,9 @@ public final class CoExploration: Sendable {
             archs[t.name] = s.format(Architecture(choices))
         }
         let chip: Accelerator?
-        if let tableTarget {
+        if let latencyEstimator {
             let json = JSONValue.obj(["tasks": .object(config.tasks.map { t in .init(t.name, .string(archs[t.name] ?? t.network ?? "")) }),
-                                      "device": .string(tableTarget.name)])
+                                      "device": .string(latencyEstimator.targetName)])
             return Design(archs: archs, chip: nil, json: json.serialized(pretty: false))
         }
         if let fixedChip { chip = fixedChip } else if case .hardware(let h) = config.target {
@@ -149,12 +152,12 @@ public final class CoExploration: Sendable {
                 subs.append(Self.subAccelerator(template: t, base: bases[t]!, mappings: mappings[t] ?? [:], peRows: point["hw.\(slot).pe_rows"]?.intValue,
                                                 peCols: point["hw.\(slot).pe_cols"]?.intValue,
                                                 globalBufferKiB: point["hw.\(slot).global_buffer_kib"]?.intValue,
-                                                dataflow: point["hw.\(slot).dataflow"]?.stringValue, slot: slot, count: count, dramGBps: h.dramGBps))
+                                                dataflow: point["hw.\(slot).dataflow"]?.stringValue.flatMap(Dataflow.init(rawValue:)), slot: slot, count: count, dramGBps: h.dramGBps))
             }
             chip = Accelerator(name: "chip", subAccelerators: subs, dramGBps: h.dramGBps)
         } else { preconditionFailure("no target") }
         let hw = JSONValue.array((chip?.subAccelerators ?? []).map { s in
-            .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow), "pe_rows": .int(s.peRows),
+            .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow.rawValue), "pe_rows": .int(s.peRows),
                   "pe_cols": .int(s.peCols), "global_buffer_kib": .double(s.globalBufferKiB), "dram_gbps": .double(s.dramGBps)])
         })
         let json = JSONValue.obj(["tasks": .object(config.tasks.map { t in .init(t.name, .string(archs[t.name] ?? t.network ?? "")) }),
@@ -163,15 +166,15 @@ public final class CoExploration: Sendable {
     }
 
     /// Dataflows a `tpu` slot of a hardware space chooses among (other templates keep their own).
-    public static let tpuDataflows = ["ws", "os", "is"]
+    public static let tpuDataflows: [Dataflow] = [.ws, .os, .inputStationary]
 
     /// Slot `slot` of a chip of `count` sub-accelerators from a hardware space: template
     /// `template`'s base design (`base`, its published defaults) with the given PE array, global buffer (KiB)
     /// and dataflow (a key of `mappings`; nil or unknown keeps the base's), array-edge bandwidths
     /// scaled with the array's perimeter, and an equal share of the chip's `dramGBps` (GB/s).
     /// Shared by the co-exploration and `duet solve` on hardware spaces.
-    public static func subAccelerator(template: String, base: SubAccelerator, mappings: [String: SpatialMapping], peRows: Int?, peCols: Int?,
-                                      globalBufferKiB: Int?, dataflow: String?, slot: Int, count: Int, dramGBps: Double) -> SubAccelerator {
+    public static func subAccelerator(template: String, base: SubAccelerator, mappings: [Dataflow: SpatialMapping], peRows: Int?, peCols: Int?,
+                                      globalBufferKiB: Int?, dataflow: Dataflow?, slot: Int, count: Int, dramGBps: Double) -> SubAccelerator {
         var s = base
         let rows = peRows ?? s.peRows, cols = peCols ?? s.peCols
         // Array-edge bandwidths scale with the array's perimeter, as the template's default design has them.
@@ -210,11 +213,11 @@ public final class CoExploration: Sendable {
         do {
             let nets = try config.tasks.map { try analysis(task: $0, arch: design.archs[$0.name]) }
             var m: [String: Double] = [:]
-            if let tableTarget {
+            if let latencyEstimator {
                 // The tasks run one after another on the device.
                 var total = 0.0
                 for (t, n) in zip(config.tasks, nets) {
-                    let ms = try tableTarget.latency(of: deviceNetwork(task: t, arch: design.archs[t.name], analysis: n)).latencyMs
+                    let ms = try latencyEstimator.estimate(costSubject(task: t, arch: design.archs[t.name], analysis: n)).totals["latency_ms"] ?? .nan
                     m["\(t.name).latency_ms"] = ms
                     total += ms
                 }
@@ -252,6 +255,14 @@ public final class CoExploration: Sendable {
         } catch {
             return (design.json, [:], "\(error)")
         }
+    }
+
+    /// What a cost estimator is asked for a task: a space's architecture (or a fixed `SPACE:ARCH`
+    /// network) as a point of its space, otherwise the analyzed network.
+    public func costSubject(task t: ExploreConfig.Task, arch: String?, analysis n: NetworkAnalysis) throws -> CostSubject {
+        let space = t.space ?? t.network.flatMap { ref in ref.firstIndex(of: ":").flatMap { NetworkSpaces.named(String(ref[..<$0])) } }
+        guard let space, let arch = arch ?? fixedArchs[t.name] else { return .network(n) }
+        return .point(space, try space.parse(arch))
     }
 
     /// The network a table-driven device runs for a task: a space's architecture (or a fixed

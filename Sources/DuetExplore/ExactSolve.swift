@@ -11,17 +11,7 @@ import Foundation
 /// by ``TableSumSolver``. Shared by `duet solve` and `duet explore --optimizer z3|hybrid`.
 public struct ExactSolve: Sendable {
     /// A user metric in the decomposition's integers: `user value = integer / scale`.
-    public struct Unit: Sendable {
-        public var metric: String
-        public var scale: Double
-        public var unit: String
-
-        /// A ceiling on this metric, in the decomposition's integers, printed in the user's unit.
-        func budget(name: String, limit: Int64) -> IntegerBudget {
-            let scale = scale, unit = unit
-            return IntegerBudget(name: name, metric: metric, limit: limit, describe: { String(format: "%.4g \(unit)", Double($0) / scale) })
-        }
-    }
+    public typealias Unit = FixedPointMetric
 
     public let config: ExploreConfig
     public let task: ExploreConfig.Task
@@ -37,37 +27,41 @@ public struct ExactSolve: Sendable {
     /// `modelled (device model …)` or `modelled (analytical cost model)`.
     public let latencySource: String
 
+    /// The cost estimator of the target: the table or device model, the latency predictor (which
+    /// the decomposition refuses: it is not additive), or the analytical model on the accelerator.
+    public let estimator: any CostEstimator
+
     /// `cache`: where tabulated decompositions of table-driven devices are kept between runs (nil: none).
-    public init(config cfg: ExploreConfig, dataDir: URL, timeoutSeconds: Double, cache: TabulationCache? = nil) throws {
+    public init(config cfg: ExploreConfig, dataDir: URL, timeoutSeconds: Double, cache: TabulationCache? = nil) async throws {
         guard cfg.tasks.count == 1, let task = cfg.tasks.first, let space = task.space else {
             throw InputError(file: cfg.file, keyPath: "tasks", message: "the exact solver takes exactly one task with a 'space'",
                              hint: "use duet explore with nsga2, random or evolution for several tasks or fixed networks")
         }
-        var units: [String: Unit] = ["macs": Unit(metric: "macs", scale: 1, unit: "MACs")]
-        if let table = try cfg.tableTarget(dataDir: dataDir) {
-            decomposition = try CostDecomposition.make(space: space, table: table, cache: cache)
-            targetName = table.name
-            switch table.source {
-            case .table(let t): latencySource = t.provenance.method.isEmpty ? "table \(table.name)" : "\(t.provenance.method) table \(table.name)"
-            case .model(let m): latencySource = "modelled (device model \(m.name); \(m.calibrationNote))"
-            }
-            units["latency_ms"] = Unit(metric: "latency_ps", scale: CostDecomposition.picosecondsPerMs, unit: "ms")
+        let estimator: any CostEstimator
+        if let e = try cfg.latencyEstimator(dataDir: dataDir) {
+            estimator = e
         } else if case .accelerator(let ref, let sets) = cfg.target {
             let chip = try AcceleratorLoader(dataDir: dataDir).load(ref, overrides: sets)
             guard chip.subAccelerators.count == 1 else {
                 throw InputError(file: cfg.file, keyPath: "target.accelerator", message: "the exact solver evaluates one sub-accelerator",
                                  hint: "give a hardware space (target: {hardware: …}) to choose and assign the sub-accelerators of a chip")
             }
-            let hw = chip.subAccelerators[0]
-            decomposition = try CostDecomposition.make(space: space, on: hw)
-            targetName = ref
-            latencySource = "modelled (analytical cost model)"
-            units["latency_ms"] = Unit(metric: "latency_cycles", scale: hw.clockMHz * 1e3, unit: "ms")
-            units["energy_mj"] = Unit(metric: "energy_fj", scale: 1e12, unit: "mJ")
+            estimator = AnalyticalEstimator(chip.subAccelerators[0], name: ref)
         } else {
             throw InputError(file: cfg.file, keyPath: "target", message: "the exact solver needs a fixed accelerator, a latency table or a device model",
                              hint: "write 'target: {accelerator: eyeriss}', 'target: {table: FILE}' or 'target: {device: pixel3}'")
         }
+        do {
+            decomposition = try await CostDecomposition.make(space: space, estimator: estimator, cache: cache)
+        } catch let e as InputError where !estimator.isAdditive {
+            // The refusal names the config's target (the predictor file is the value).
+            throw InputError(e.issues.map { var i = $0; i.file = cfg.file; i.keyPath = "target.predictor"; return i })
+        }
+        self.estimator = estimator
+        targetName = estimator.targetName
+        latencySource = estimator.costSource
+        var units: [String: Unit] = ["macs": Unit(userMetric: "macs", metric: "macs", scale: 1, unit: "MACs")]
+        for m in estimator.fixedPoint { units[m.userMetric] = m }
         var budgets: [IntegerBudget] = []
         for (name, limit) in cfg.budgets {
             let metric = name.split(separator: ".").last.map(String.init) ?? name
@@ -201,5 +195,13 @@ extension ExactSolve {
         for e in result.explanation { out += "  - \(e)\n" }
         out += String(format: "%.2f s\n", seconds)
         return (doc, out)
+    }
+}
+
+extension FixedPointMetric {
+    /// A ceiling on this metric, in the decomposition's integers, printed in the user's unit.
+    func budget(name: String, limit: Int64) -> IntegerBudget {
+        let scale = scale, unit = unit
+        return IntegerBudget(name: name, metric: metric, limit: limit, describe: { String(format: "%.4g \(unit)", Double($0) / scale) })
     }
 }

@@ -44,10 +44,19 @@ public struct ExploreConfig: Sendable {
         case table(String)
         /// A device model (HardwareModels/devices name or file) predicting every operator.
         case device(String)
+        /// A learned predictor of a whole network's latency in milliseconds (a `duet predictor
+        /// fit` file whose target column ends in `latency_ms`, for the tasks' space; path resolved
+        /// against the config's folder). Latency only; not additive, so not for exact solving.
+        case predictor(String, Predictor)
 
-        /// Whether the target is a table-driven device (latency is its only hardware metric).
+        /// Whether the target is a table-driven device (a table or a device model).
         public var isTableDriven: Bool {
             switch self { case .table, .device: return true; default: return false }
+        }
+
+        /// Whether latency is the target's only hardware metric (a table, a device model or a predictor).
+        public var isLatencyOnly: Bool {
+            switch self { case .table, .device, .predictor: return true; default: return false }
         }
     }
 
@@ -127,6 +136,7 @@ public struct ExploreConfig: Sendable {
         }
         switch target {
         case .table(let p): out.append(resolved(p))
+        case .predictor(let p, _): out.append(resolved(p))
         case .device(let d) where isFile(d): out.append(resolved(d))
         case .accelerator(let a, _) where isFile(a): out.append(resolved(a))
         default: break
@@ -254,9 +264,32 @@ public struct ExploreConfig: Sendable {
         }
         var target: Target = .accelerator("eyeriss", overrides: [])
         if let tr = r.object("target", required: true) {
-            let kinds = ["accelerator", "hardware", "table", "device"]
+            let kinds = ["accelerator", "hardware", "table", "device", "predictor"]
             if kinds.filter({ tr.has($0) }).count != 1 {
-                d.add(tr.path, "the target needs exactly one of 'accelerator', 'hardware', 'table' or 'device'")
+                d.add(tr.path, "the target needs exactly one of 'accelerator', 'hardware', 'table', 'device' or 'predictor'")
+            }
+            if let p = tr.string("predictor") {
+                let path = p.hasPrefix("/") ? p : base.appendingPathComponent(p).path
+                do {
+                    let predictor = try Predictor.load(path: path)
+                    target = .predictor(path, predictor)
+                    if !predictor.target.hasSuffix("latency_ms") {
+                        d.add(tr.keyPath("predictor"), value: p, "this predictor predicts '\(predictor.target)', not a latency in milliseconds",
+                              hint: "fit one on a latency column: duet predictor fit --space \(predictor.spaceName) --data CSV --target pixel3_latency_ms --out FILE")
+                    }
+                    for (i, t) in tasks.enumerated() {
+                        let space = t.space?.name ?? t.network.flatMap { n in n.firstIndex(of: ":").map { String(n[..<$0]) } }
+                        if space != predictor.spaceName {
+                            d.add("tasks[\(i)]", value: space ?? t.network ?? "", "the latency predictor estimates networks of the space '\(predictor.spaceName)' only",
+                                  hint: "give the task 'space: \(predictor.spaceName)' (or a network '\(predictor.spaceName):ARCH'), or use a latency table or device model")
+                        }
+                    }
+                } catch let e as InputError {
+                    d.add(tr.keyPath("predictor"), value: p, "cannot use the predictor: " + e.issues.map(\.description).joined(separator: "; "),
+                          hint: "make one with duet predictor fit --space SPACE --data CSV --target COLUMN_latency_ms --out FILE")
+                } catch {
+                    d.add(tr.keyPath("predictor"), value: p, "cannot load the predictor: \(error)")
+                }
             }
             if let t = tr.string("table") {
                 let path = t.hasPrefix("/") ? t : base.appendingPathComponent(t).path
@@ -371,16 +404,16 @@ public struct ExploreConfig: Sendable {
         }
         if objectives.isEmpty && !r.has("objectives") {
             objectives = !tasks.allSatisfy({ $0.accuracy.isNone }) ? [("accuracy", true), ("latency_ms", false)]
-                : target.isTableDriven ? [("latency_ms", false), ("macs", false)] : [("latency_ms", false), ("energy_mj", false)]
+                : target.isLatencyOnly ? [("latency_ms", false), ("macs", false)] : [("latency_ms", false), ("energy_mj", false)]
         }
-        if target.isTableDriven {
-            // A latency table knows latency only.
+        if target.isLatencyOnly {
+            // A latency table (or a latency predictor) knows latency only.
             for (name, _) in budgets where !name.hasSuffix("latency_ms") {
-                d.add("budgets.\(name)", "a table-driven target ('table:' or 'device:') gives latency only",
+                d.add("budgets.\(name)", "a table-driven or predicted target ('table:', 'device:' or 'predictor:') gives latency only",
                       hint: "remove this budget, or evaluate on an accelerator (target: {accelerator: …}) for energy, area and power")
             }
             for (i, o) in objectives.enumerated() where ["energy_mj", "area_mm2", "power_mw", "pe_count"].contains(o.0.split(separator: ".").last.map(String.init) ?? o.0) {
-                d.add("objectives[\(i)]", value: o.0, "a table-driven target gives latency only", hint: "optimize accuracy, latency_ms, macs or params")
+                d.add("objectives[\(i)]", value: o.0, "a table-driven or predicted target gives latency only", hint: "optimize accuracy, latency_ms, macs or params")
             }
         }
         var optimizer = "nsga2"
@@ -429,8 +462,15 @@ extension ExploreConfig {
             do { return TableTarget(model: try DeviceModel.resolve(ref, dataDirectory: dataDir)) } catch let e as InputError {
                 throw e.issues.allSatisfy({ $0.file != nil }) ? e : e.under("target.device").inFile(file)
             }
-        case .accelerator, .hardware:
+        case .accelerator, .hardware, .predictor:
             return nil
         }
+    }
+
+    /// The estimator of a latency-only target: its table or device model (``tableTarget(dataDir:)``)
+    /// or its latency predictor; nil for accelerator and hardware-space targets.
+    public func latencyEstimator(dataDir: URL) throws -> (any CostEstimator)? {
+        if case .predictor(let path, let p) = target { return PredictedLatency(predictor: p, path: path) }
+        return try tableTarget(dataDir: dataDir)
     }
 }

@@ -71,15 +71,15 @@ public struct ExploreRun {
     /// The optimizer the config names, seeded: `nsga2`, `random`, `evolution`, and the exact
     /// `z3` (the exact Pareto front, proposed once) and `hybrid` (NSGA-II seeded with it and
     /// repaired by the solver).
-    func makeOptimizer() throws -> any Optimizer {
+    func makeOptimizer() async throws -> any Optimizer {
         let c = exploration.config
         switch c.optimizer {
         case "z3":
-            return FixedDesigns(space: exploration.space, seed: c.seed, designs: try exactFront(limit: c.evaluations))
+            return FixedDesigns(space: exploration.space, seed: c.seed, designs: try await exactFront(limit: c.evaluations))
         case "hybrid":
             var nsga = NSGA2(space: exploration.space, populationSize: c.population, seed: c.seed)
-            let exact = try ExactSolve(config: exploration.config, dataDir: exploration.dataDir, timeoutSeconds: 60)
-            nsga.seeds = try exactFront(exact, limit: c.population)
+            let exact = try await ExactSolve(config: exploration.config, dataDir: exploration.dataDir, timeoutSeconds: 60)
+            nsga.seeds = try await exactFront(exact, limit: c.population)
             return RepairingOptimizer(base: nsga, repair: Repair(exact: exact, space: exploration.space))
         default:
             // With `surrogate:`, each generation is screened by a predictor refit on the results so far.
@@ -98,8 +98,8 @@ public struct ExploreRun {
 
     /// The exact Pareto front of the configuration (``ExactSolve/paretoFront(maxPoints:)``) as
     /// genomes of the exploration's space.
-    func exactFront(_ exact: ExactSolve? = nil, limit: Int) throws -> [[Double]] {
-        let exact = try exact ?? ExactSolve(config: exploration.config, dataDir: exploration.dataDir, timeoutSeconds: 60)
+    func exactFront(_ exact: ExactSolve? = nil, limit: Int) async throws -> [[Double]] {
+        let exact = if let exact { exact } else { try await ExactSolve(config: exploration.config, dataDir: exploration.dataDir, timeoutSeconds: 60) }
         return try exact.paretoFront(maxPoints: limit).map { try Repair.genome(of: $0.arch, exact: exact, space: exploration.space) }
     }
 
@@ -171,7 +171,7 @@ public struct ExploreRun {
     public func run(progress: (@Sendable (ExploreProgress) -> Void)? = nil) async throws -> ExploreResult {
         let c = exploration.config
         if let store { try await claim(store) }
-        var optimizer = try makeOptimizer()
+        var optimizer = try await makeOptimizer()
         let log = ExploreLog(exploration: exploration, store: store, worker: worker)
         let search = Search(problem: exploration, termination: .evaluations(c.evaluations), concurrency: max(1, c.workers))
         var tracker = ExploreProgressTracker(maximize: c.objectives.map(\.maximize), total: c.evaluations)

@@ -7,7 +7,7 @@ public struct SubAccelerator: Sendable, Hashable {
     public var name: String
     public var template: String
     public var array: ArrayKind
-    public var dataflow: String
+    public var dataflow: Dataflow
     public var mapping: SpatialMapping
     public var peRows: Int
     public var peCols: Int

@@ -191,11 +191,14 @@ public struct AcceleratorLoader {
         }
         let dataflowValue = raw(.dataflow)
         var mapping = t.mappings.values.first ?? SpatialMapping(stationary: .weight, rows: [.c], cols: [.k], stream: [.p, .q])
-        var dataflow = dataflowValue?.text ?? ""
+        var dataflow = t.mappings.keys.sorted().first ?? .ws
         if let dv = dataflowValue {
-            if let m = t.mappings[dv.text] { mapping = m } else {
-                bad(dv, "template '\(t.name)' has no dataflow '\(dv.text)'", hint: Suggestion.hint(for: dv.text, in: t.mappings.keys.sorted()))
-                dataflow = t.mappings.keys.sorted().first ?? ""
+            if let df = Dataflow(name: dv.text), let m = t.mappings[df] { mapping = m; dataflow = df } else if Dataflow(name: dv.text) == nil {
+                let names = t.mappings.keys.sorted().map(\.rawValue)
+                bad(dv, "unknown dataflow '\(dv.text)'",
+                    hint: (Suggestion.closest(to: dv.text, in: names).map { "did you mean '\($0)'? " } ?? "") + "template '\(t.name)' has \(names.joined(separator: ", "))")
+            } else {
+                bad(dv, "template '\(t.name)' has no dataflow '\(dv.text)'", hint: Suggestion.hint(for: dv.text, in: t.mappings.keys.sorted().map(\.rawValue)))
             }
         }
         let rows = int(.pe_rows, min: 1), cols = int(.pe_cols, min: 1)
@@ -245,7 +248,7 @@ public struct AcceleratorLoader {
             if let e = optional(.leakage_mw_per_mm2) { t.leakageMWPerMm2 = e }
             tech = t
         }
-        if let custom = customMapping { mapping = custom; dataflow = "custom" }
+        if let custom = customMapping { mapping = custom; dataflow = .custom }
         try issues.throwIfAny()
         return SubAccelerator(name: name, template: t.name, array: t.array, dataflow: dataflow, mapping: mapping,
                               peRows: rows, peCols: cols, clockMHz: clock, precisionBits: bits, nodeNm: node,

@@ -75,7 +75,7 @@ public struct DataflowTemplate: Sendable {
     public var summary: String
     public var sources: [String]
     public var array: ArrayKind
-    public var mappings: [String: SpatialMapping]
+    public var mappings: [Dataflow: SpatialMapping]
     /// Default parameter values as written (strings), by parameter name.
     public var parameters: [(key: String, value: String)]
     public var variants: [(name: String, overrides: [(key: String, value: String)])]
@@ -112,11 +112,12 @@ public struct DataflowTemplate: Sendable {
         let summary = r.string("summary") ?? ""
         let sources = r.strings("sources") ?? []
         let array = r.choice("array", in: ["systolic", "broadcast"], required: true).flatMap(ArrayKind.init) ?? .broadcast
-        var mappings: [String: SpatialMapping] = [:]
+        var mappings: [Dataflow: SpatialMapping] = [:]
         if let m = r.object("mappings", required: true) {
             for key in m.keys {
                 guard let e = m.object(key) else { continue }
-                mappings[key] = SpatialMapping.decode(e, diagnostics: d)
+                let mapping = SpatialMapping.decode(e, diagnostics: d)
+                do { mappings[try Dataflow.parse(key, keyPath: m.keyPath(key))] = mapping } catch let err as InputError { d.add(err) }
             }
             m.finish()
         }

@@ -71,16 +71,4 @@ public enum ONNX {
         var e = try ONNXExporter(network: network, weights: weights, dynamicBatch: dynamicBatch)
         return try e.run()
     }
-
-    /// Makes every place that takes a network accept `.onnx` files (`NetworkReference`): the
-    /// batch of ``BuildOptions`` fills a dynamic batch dimension and its
-    /// ``BuildOptions/allowUnknownOperators`` allows placeholders; `warn` is called with a line for
-    /// each placeholder of an imported network. The executable calls this once at start-up.
-    public static func register(warn: (@Sendable (String) -> Void)? = nil) {
-        NetworkReference.register(fileExtension: "onnx") { path, build in
-            let r = try load(path: path, options: ImportOptions(batch: build.batch, allowUnknown: build.allowUnknownOperators))
-            if let warn { for n in r.network.notes { warn("\(path): \(n)") } }
-            return r.network
-        }
-    }
 }

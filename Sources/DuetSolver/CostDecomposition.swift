@@ -3,7 +3,6 @@ import DuetCostModel
 import DuetHardware
 import DuetWorkload
 import Foundation
-import Synchronization
 
 /// A network space's cost on one sub-accelerator written as sums of per-choice terms, so that a
 /// solver can reason over all of its networks at once. Costs are integers: latency in cycles,
@@ -50,32 +49,44 @@ public struct CostDecomposition: Sendable {
         return out
     }
 
-    /// Decomposes `space` on `hw` by evaluating a handful of its networks with the cost model:
-    /// latency in cycles, energy in femtojoules (rounded per layer), MACs.
+    /// Decomposes `space` on `hw` with the analytical model (``AnalyticalEstimator``) by
+    /// evaluating a handful of its networks: latency in cycles, energy in femtojoules (rounded per
+    /// layer), MACs.
     public static func make(space: any NetworkSpace, on hw: SubAccelerator) throws -> CostDecomposition {
-        let cache = MappingCache()
-        return try make(space: space, metrics: ["latency_cycles", "energy_fj", "macs"]) { choices in
-            let r = try NetworkEvaluator.evaluate(space.network(Architecture(choices)).analyze(), on: hw, cache: cache)
-            return r.layers.map { l in
-                (l.analysis.layer.name, ["latency_cycles": l.cost.latencyCycles,
-                                         "energy_fj": Int64((l.cost.energy.total.value * 1000).rounded()), "macs": Int64(l.cost.macs)])
-            }
-        }
+        try probed(space: space, estimator: AnalyticalEstimator(hw))
     }
 
     /// Picoseconds per millisecond: table latencies are fixed point in ps (rounded per operator).
-    public static let picosecondsPerMs = 1e9
+    public static let picosecondsPerMs = TableTarget.picosecondsPerMs
 
-    /// Decomposes `space` on a table-driven device: `latency_ps` (each device operator's entry in
-    /// picoseconds, attributed to its first layer; the network constant in the constant) and MACs.
-    /// Fusion across the parts a choice changes can make a device's latency non-additive: check
-    /// the result with ``mismatches(space:target:architectures:)``.
-    /// A tabulated decomposition is read from and written to `cache` when given (keyed by the
-    /// space and the table's content and rules, see ``TabulationCache``).
-    public static func make(space: any NetworkSpace, table: TableTarget, tabulateLimit: Int = 100_000, cache: TabulationCache? = nil) throws -> CostDecomposition {
-        let metrics = ["latency_ps", "macs"]
-        if let cache, space.cardinality <= Double(tabulateLimit) {
-            let key = TabulationCache.key(space: space, target: table, metrics: metrics)
+    /// Decomposes `space` on a table-driven device (``make(space:estimator:tabulateLimit:cache:)``
+    /// with the table as the estimator): `latency_ps` and MACs.
+    public static func make(space: any NetworkSpace, table: TableTarget, tabulateLimit: Int = 100_000, cache: TabulationCache? = nil) async throws -> CostDecomposition {
+        try await make(space: space, estimator: table, tabulateLimit: tabulateLimit, cache: cache)
+    }
+
+    /// Decomposes `space`'s cost by `estimator` into the estimator's fixed-point metrics and MACs.
+    ///
+    /// - An estimator that is not additive (``CostEstimator/isAdditive``: a learned predictor of a
+    ///   whole network) is refused with an ``InputError``: no decomposition of it is exact.
+    /// - An estimator whose units stay within layers (the analytical model) is probed: a handful of
+    ///   networks give every per-choice term exactly.
+    /// - An estimator whose units may fuse layers across choices (a device's runtime) is tabulated
+    ///   when the space has at most `tabulateLimit` networks (every architecture's cost, exact for
+    ///   any cost; read from and written to `cache` when given and the estimator has an
+    ///   ``CostEstimator/identity``), otherwise probed and checked on a seeded sample of 64
+    ///   networks, throwing an ``InputError`` when the sum does not hold.
+    public static func make(space: any NetworkSpace, estimator: some CostEstimator, tabulateLimit: Int = 100_000,
+                            cache: TabulationCache? = nil) async throws -> CostDecomposition {
+        guard estimator.isAdditive else {
+            throw InputError(keyPath: "target", value: estimator.targetName,
+                             message: "\(estimator.costSource) estimates a network's cost as a whole, not as a sum over its layers, so the exact solver cannot decompose it (an optimum proven on a sum would not be an optimum of this cost)",
+                             hint: "search this target with duet explore (optimizer nsga2, random or evolution), or solve exactly on a target whose costs add up: an accelerator, a latency table or a device model")
+        }
+        guard estimator.mayFuseLayers else { return try probed(space: space, estimator: estimator) }
+        let metrics = estimator.fixedPoint.map(\.metric) + ["macs"]
+        if let cache, let identity = estimator.identity, space.cardinality <= Double(tabulateLimit) {
+            let key = TabulationCache.key(space: space, identity: identity, metrics: metrics)
             let count = Int(space.cardinality)
             if let values = cache.load(key: key, metrics: metrics, count: count) {
                 var d = CostDecomposition(kind: .tabulated, metrics: metrics, constant: Dictionary(uniqueKeysWithValues: metrics.map { ($0, Int64(0)) }),
@@ -84,7 +95,7 @@ public struct CostDecomposition: Sendable {
                 d.radix = space.dimensions.map(\.options.count)
                 return d
             }
-            let d = try make(space: space, table: table, tabulateLimit: tabulateLimit, cache: nil)
+            let d = try await make(space: space, estimator: estimator, tabulateLimit: tabulateLimit, cache: nil)
             if case .tabulated = d.kind, d.tabulated.values.allSatisfy({ $0.count == count }) { cache.store(key: key, metrics: metrics, values: d.tabulated) }
             return d
         }
@@ -95,9 +106,7 @@ public struct CostDecomposition: Sendable {
         } : nil
         @Sendable func units(_ choices: [Int]) throws -> Units {
             let arch = Architecture(choices)
-            let r = try table.latency(space, arch)
-            var units: Units = [("", ["latency_ps": Int64((r.overheadMs * picosecondsPerMs).rounded())])]
-            for (op, ms) in r.operators { units.append((op.layers.first ?? "", ["latency_ps": Int64((ms * picosecondsPerMs).rounded())])) }
+            var units = try estimator.estimate(.point(space, arch)).units
             if let structuralMACs {
                 units.append(("", ["macs": structuralMACs.value("macs", arch)]))
             } else {
@@ -110,31 +119,35 @@ public struct CostDecomposition: Sendable {
         // exported cells: almost none are). Small spaces are tabulated exactly.
         if space.cardinality <= Double(tabulateLimit), let all = space.enumerate(limit: tabulateLimit) {
             let radix = space.dimensions.map(\.options.count)
-            let values = Mutex<[String: [Int64]]>(Dictionary(uniqueKeysWithValues: metrics.map { ($0, [Int64](repeating: 0, count: all.count)) }))
-            let failure = Mutex<(any Error)?>(nil)
+            let costMetrics = estimator.fixedPoint.map(\.metric)
+            // One child task per core, each taking every `workers`-th architecture; the first
+            // error cancels the others (they stop at their next architecture) and is rethrown.
             let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                var local: [(Int, [String: Int64])] = []
-                for i in stride(from: w, to: all.count, by: workers) {
-                    // The whole network's latency (per-operator rounding as in `units`), without
-                    // building per-operator records.
-                    do {
-                        let r = try table.latency(space, all[i])
-                        let ps = r.operators.reduce(Int64((r.overheadMs * picosecondsPerMs).rounded())) { $0 + Int64(($1.latencyMs * picosecondsPerMs).rounded()) }
-                        let macs = try structuralMACs.map { $0.value("macs", all[i]) }
-                            ?? space.network(all[i]).analyze().layers.reduce(Int64(0)) { $0 + Int64($1.macs) }
-                        local.append((i, ["latency_ps": ps, "macs": macs]))
-                    } catch {
-                        failure.withLock { if $0 == nil { $0 = error } }
-                        return
+            let count = all.count
+            var values = Dictionary(uniqueKeysWithValues: metrics.map { ($0, [Int64](repeating: 0, count: count)) })
+            try await withThrowingTaskGroup(of: [(index: Int, values: [Int64])].self) { group in
+                for w in 0..<workers {
+                    group.addTask {
+                        var local: [(index: Int, values: [Int64])] = []
+                        for i in stride(from: w, to: count, by: workers) {
+                            try Task.checkCancellation()
+                            // The whole network's cost (rounded per unit as in `units`), without
+                            // building per-unit records.
+                            let total = try estimator.fixedPointTotal(.point(space, all[i]))
+                            let m = try structuralMACs.map { $0.value("macs", all[i]) }
+                                ?? space.network(all[i]).analyze().layers.reduce(Int64(0)) { $0 + Int64($1.macs) }
+                            local.append((i, costMetrics.map { total[$0] ?? 0 } + [m]))
+                        }
+                        return local
                     }
                 }
-                values.withLock { v in for (i, m) in local { for k in metrics { v[k]![i] = m[k]! } } }
+                for try await chunk in group {
+                    for u in chunk { for (k, name) in metrics.enumerated() { values[name]![u.index] = u.values[k] } }
+                }
             }
-            if let e = failure.withLock({ $0 }) { throw e }
             var d = CostDecomposition(kind: .tabulated, metrics: metrics, constant: Dictionary(uniqueKeysWithValues: metrics.map { ($0, Int64(0)) }),
                                       terms: [:], adds: [:], cellsPerStage: 1)
-            d.tabulated = values.withLock { $0 }
+            d.tabulated = values
             d.radix = radix
             // Enumeration order must be the mixed-radix order the index assumes.
             precondition(all.indices.allSatisfy { i in i % 997 != 0 || d.index(all[i]) == i }, "enumeration order")
@@ -144,23 +157,36 @@ public struct CostDecomposition: Sendable {
         // Additive spaces: the sum must hold. Check it on a seeded sample and refuse a proof otherwise.
         var rng = SeededGenerator(seed: 1)
         let sample = (0..<64).map { _ in Architecture(space.dimensions.map { Int(rng.next() % UInt64($0.options.count)) }) }
-        let bad = try d.mismatches(space: space, table: table, architectures: sample)
-        if let first = bad.first {
-            throw InputError(keyPath: "target", value: table.name,
-                             message: "on this device \(space.name)'s latency is not a sum over its choices (\(bad.count) of \(sample.count) sampled networks differ, e.g. \(space.format(first.arch)): \(Double(first.decomposed) / picosecondsPerMs) ms by the sum, \(Double(first.table) / picosecondsPerMs) ms by the table): the device's fusion or constant folding crosses the searched blocks",
+        let bad = try d.mismatches(space: space, estimator: estimator, architectures: sample)
+        if let first = bad.first, let m = estimator.fixedPoint.first {
+            throw InputError(keyPath: "target", value: estimator.targetName,
+                             message: "on this device \(space.name)'s \(m.userMetric.split(separator: "_").first ?? "cost") is not a sum over its choices (\(bad.count) of \(sample.count) sampled networks differ, e.g. \(space.format(first.arch)): \(Double(first.decomposed) / m.scale) \(m.unit) by the sum, \(Double(first.estimated) / m.scale) \(m.unit) by the \(estimator is TableTarget ? "table" : "estimator")): the device's fusion or constant folding crosses the searched blocks",
                              hint: "use duet explore for this space and device, or a table without cross-block fusion rules")
         }
         return d
     }
 
+    /// Decomposes by probing (``make(space:metrics:evaluate:)``) with the estimator's units.
+    static func probed(space: any NetworkSpace, estimator: some CostEstimator) throws -> CostDecomposition {
+        try make(space: space, metrics: estimator.fixedPoint.map(\.metric) + ["macs"]) { choices in
+            try estimator.estimate(.point(space, Architecture(choices))).units
+        }
+    }
+
     /// The architectures among `architectures` whose decomposed latency differs from the table's
     /// (beyond the per-operator rounding), with both values in picoseconds.
-    public func mismatches(space: any NetworkSpace, table: TableTarget, architectures: [Architecture]) throws -> [(arch: Architecture, decomposed: Int64, table: Int64)] {
+    public func mismatches(space: any NetworkSpace, table: TableTarget, architectures: [Architecture]) throws -> [(arch: Architecture, decomposed: Int64, estimated: Int64)] {
+        try mismatches(space: space, estimator: table, architectures: architectures)
+    }
+
+    /// The architectures among `architectures` whose decomposed cost (the estimator's first
+    /// metric) differs from the estimator's own total (rounded per unit), with both values.
+    public func mismatches(space: any NetworkSpace, estimator: some CostEstimator, architectures: [Architecture]) throws -> [(arch: Architecture, decomposed: Int64, estimated: Int64)] {
+        guard let metric = estimator.fixedPoint.first?.metric else { return [] }
         var out: [(Architecture, Int64, Int64)] = []
         for a in architectures {
-            let r = try table.latency(space, a)
-            let exact = Int64((r.overheadMs * Self.picosecondsPerMs).rounded()) + r.operators.reduce(Int64(0)) { $0 + Int64(($1.latencyMs * Self.picosecondsPerMs).rounded()) }
-            let d = value("latency_ps", a)
+            let exact = try estimator.fixedPointTotal(.point(space, a))[metric] ?? 0
+            let d = value(metric, a)
             if d != exact { out.append((a, d, exact)) }
         }
         return out

@@ -29,15 +29,15 @@ public struct TabulationCache: Sendable {
 
     /// The key text of a space on a device (hashed into the file name).
     public static func key(space: any NetworkSpace, target: TableTarget, metrics: [String]) -> String {
+        key(space: space, identity: target.identity ?? "", metrics: metrics)
+    }
+
+    /// The key text of a space on an estimator whose ``CostEstimator/identity`` is `identity`.
+    public static func key(space: any NetworkSpace, identity: String, metrics: [String]) -> String {
         var k = "duet-tabulation v1\nspace \(space.name)\n"
         for d in space.dimensions { k += "dim \(d.name): \(d.options.joined(separator: ","))\n" }
         k += "metrics \(metrics.joined(separator: ","))\n"
-        k += "rules \(target.device.rewrites.map(\.rawValue)) \(target.device.fusion.map(\.rawValue)) \(target.device.precision)\n"
-        switch target.source {
-        case .table(let t): k += "table\n" + t.json().serialized(pretty: false)
-        case .model(let m): k += "model\n" + String(reflecting: m)
-        }
-        return k
+        return k + identity
     }
 
     /// Two independent 64-bit FNV-1a hashes of the key, as 32 hex digits.

@@ -13,9 +13,14 @@ public struct BuildOptions: Sendable, Hashable {
     /// For imported files (ONNX): count operators Duet cannot model as zero-cost placeholders,
     /// noted in ``Network/notes``, instead of refusing the file.
     public var allowUnknownOperators: Bool = false
-    public init(input: Int? = nil, width: Double = 1.0, batch: Int = 1, classes: Int? = nil, allowUnknownOperators: Bool = false) {
+    /// The network file formats accepted (``NetworkLoaders/standard``: Duet's own; the
+    /// executable passes its composition with ONNX).
+    public var loaders: NetworkLoaders = .standard
+    public init(input: Int? = nil, width: Double = 1.0, batch: Int = 1, classes: Int? = nil, allowUnknownOperators: Bool = false,
+                loaders: NetworkLoaders = .standard) {
         self.input = input; self.width = width; self.batch = batch; self.classes = classes
         self.allowUnknownOperators = allowUnknownOperators
+        self.loaders = loaders
     }
 
     /// Valid input sizes (pixels or tokens): 1 to 2²⁰.

@@ -1,12 +1,12 @@
 import DuetCore
 import Foundation
-import Synchronization
 
 /// Resolves the ways a user can name a network anywhere one is expected (CLI and config files):
 /// - a built-in name (`resnet50`), with input size and width options;
 /// - a point of a space, `SPACE:ARCH` (`nb201:|nor_conv_3x3~0|+…`, `fbnet:k3_e1 skip …`);
 /// - one inline layer, `layer:conv,k=64,c=64,p=56,q=56,r=3,s=3,stride=1,groups=1`;
-/// - a network file (`.yaml`, `.yml`, `.json`), relative to `baseDirectory` when given.
+/// - a network file of a format ``BuildOptions/loaders`` reads (Duet's `.yaml`, `.yml`, `.json`;
+///   `.onnx` where the caller composed ONNX in), relative to `baseDirectory` when given.
 public enum NetworkReference {
     public static func resolve(_ ref: String, options: BuildOptions = BuildOptions(), baseDirectory: String? = nil) throws -> Network {
         try options.validate()
@@ -26,14 +26,9 @@ public enum NetworkReference {
             }
         }
         if let b = BuiltinNetwork.named(ref) { return try b.network(options) }
-        let lower = ref.lowercased()
-        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json") {
+        if let loader = options.loaders.loader(forPath: ref) {
             let path = baseDirectory.map { ref.hasPrefix("/") ? ref : ($0 as NSString).appendingPathComponent(ref) } ?? ref
-            return try NetworkFormat.load(path: path)
-        }
-        if let dot = lower.lastIndex(of: "."), let loader = loaders.withLock({ $0[String(lower[lower.index(after: dot)...])] }) {
-            let path = baseDirectory.map { ref.hasPrefix("/") ? ref : ($0 as NSString).appendingPathComponent(ref) } ?? ref
-            return try loader(path, options)
+            return try loader.load(path, options)
         }
         let names = BuiltinNetwork.all.map(\.name) + NetworkSpaces.names.map { $0 + ":ARCH" }
         let hint: String
@@ -41,21 +36,9 @@ public enum NetworkReference {
         else if let colon = ref.firstIndex(of: ":"), let c = Suggestion.closest(to: String(ref[..<colon]), in: NetworkSpaces.names) {
             hint = "did you mean the space '\(c)'?"
         } else {
-            hint = "use a built-in (" + names.joined(separator: ", ") + "), layer:…, or a .yaml/.json network file"
+            hint = "use a built-in (" + names.joined(separator: ", ") + "), layer:…, or a " + options.loaders.extensions.map { "." + $0 }.joined(separator: "/") + " network file"
         }
         throw InputError(value: ref, message: "unknown network", hint: hint)
-    }
-
-    /// Loads a network file of some other format (e.g. ONNX) into Duet's IR.
-    public typealias FileLoader = @Sendable (_ path: String, _ options: BuildOptions) throws -> Network
-
-    private static let loaders = Mutex<[String: FileLoader]>([:])
-
-    /// Registers a loader for files ending in `.ext` (lower case, without the dot), so that every
-    /// place that takes a network accepts such files. Modules above DuetWorkload (DuetONNX)
-    /// register theirs; the CLI registers them at start-up.
-    public static func register(fileExtension ext: String, loader: @escaping FileLoader) {
-        loaders.withLock { $0[ext.lowercased()] = loader }
     }
 
     /// Keys of an inline layer: Timeloop/MAESTRO-style loop bounds (p, q: output height and width).

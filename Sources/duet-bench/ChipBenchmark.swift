@@ -52,7 +52,7 @@ struct ChipBenchmark: AsyncParsableCommand {
                 let setup = try ChipSolveSetup.make(cfg)
                 // The exact solver: evaluate every configuration at each count, then Z3.
                 var t0 = Date()
-                let space = try ChipSpaceCandidates.evaluate(spec: spec, networks: nets, dataDir: dataDir)
+                let space = try await ChipSpaceCandidates.evaluate(spec: spec, networks: nets, dataDir: dataDir)
                 let evalSeconds = Date().timeIntervalSince(t0)
                 let cands = try space.solverCandidates()
                 let budget = setup.budgets[0]

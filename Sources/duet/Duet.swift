@@ -1,11 +1,15 @@
 import ArgumentParser
 import DuetCore
+import DuetExplore
 import DuetONNX
+import DuetWorkload
 import Foundation
 
 /// `duet`: the command-line front end. Thin: parse, load, call the library, print.
 @main struct Duet: AsyncParsableCommand {
     static let version = "0.2.0"
+    /// The network files every command reads (Duet's format and ONNX), warning on stderr for each ONNX placeholder.
+    static let networkLoaders = DuetFormats.networkLoaders(warn: { FileHandle.standardError.write(Data(("warning: " + $0 + "\n").utf8)) })
     static let configuration = CommandConfiguration(
         commandName: "duet",
         abstract: "Co-design neural networks and the hardware that runs them.",
@@ -30,7 +34,6 @@ extension Duet {
 
     /// Runs the command line: bad input of any kind is reported on stderr with exit code 2.
     static func main() async {
-        ONNX.register(warn: { FileHandle.standardError.write(Data(("warning: " + $0 + "\n").utf8)) })
         do {
             var command = try parseAsRoot()
             if var async = command as? AsyncParsableCommand {

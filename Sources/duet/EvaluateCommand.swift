@@ -54,7 +54,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     func render() throws -> (String, Bool) {
         if table != nil || device != nil {
             return try TableEvaluation.render(networks: networks, table: table, device: device, spec: spec,
-                                              options: BuildOptions(input: input, width: width, batch: batch ?? 1), format: format)
+                                              options: BuildOptions(input: input, width: width, batch: batch ?? 1, loaders: Duet.networkLoaders), format: format)
         }
         let dataDir = try DataDirectory.locate()
         let chip = try AcceleratorLoader(dataDir: dataDir).load(accelerator!, overrides: overrides)
@@ -63,7 +63,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         for (i, n) in networks.enumerated() {
             do {
                 var net = try NetworkReference.resolve(n, options: BuildOptions(input: input, width: width, batch: batch ?? 1,
-                                                                                allowUnknownOperators: allowUnknown))
+                                                                                allowUnknownOperators: allowUnknown, loaders: Duet.networkLoaders))
                 if let batch { net.batch = batch }
                 var a = try net.analyze()
                 if analyses.contains(where: { $0.network.name == a.network.name }) { a.network.name += "#\(i)" }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import DuetCore
+import DuetExplore
+import DuetHardware
 import DuetONNX
 import DuetReport
 import DuetWorkload
@@ -61,16 +63,18 @@ struct NetworkCommand: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a network (built-in, space point or file) in Duet's network format or as ONNX.",
+            abstract: "Write a network (built-in, space point or file) in Duet's network format, as ONNX, or as a peer simulator's input.",
             discussion: """
                 --format onnx writes an opset-17 model that onnxruntime loads and runs: random weights \
                 from --seed, or with --no-weights every weight is a graph input (shape only) so a \
-                runtime can feed random tensors.
+                runtime can feed random tensors. --format scalesim writes a SCALE-Sim config and \
+                topology for --accelerator (a systolic sub-accelerator, e.g. tpu:edge) into the folder --out.
                 """)
         @Argument(help: "The network.") var network: String
         @OptionGroup var build: NetworkBuildOptions
-        @Option(help: "yaml, json or onnx.") var format: String = "yaml"
-        @Option(help: "Output file (default: stdout; required for onnx).") var out: String?
+        @Option(help: "\(DuetFormats.exporters.names.joined(separator: ", ")).") var format: String = "yaml"
+        @Option(help: "Output file, or folder for exports of several files (default: stdout for text).") var out: String?
+        @Option(help: "The accelerator, for formats that describe hardware (scalesim).") var accelerator: String?
         @Option(help: "Seed of the random ONNX weights.") var seed: UInt64 = 1
         @Flag(name: .customLong("dynamic-batch"), help: "ONNX: write the batch dimension as the symbol N instead of the network's batch.")
         var dynamicBatch = false
@@ -78,29 +82,19 @@ struct NetworkCommand: AsyncParsableCommand {
         var noWeights = false
 
         func validate() throws {
-            if !["yaml", "json", "onnx"].contains(format) {
-                throw ValidationError("--format must be yaml, json or onnx (got '\(format)')")
+            guard let e = DuetFormats.exporters.exporters.first(where: { $0.name == format }) else {
+                throw ValidationError("--format must be \(DuetFormats.exporters.names.joined(separator: ", ")) (got '\(format)')")
             }
-            if format == "onnx" && out == nil { throw ValidationError("--format onnx needs --out FILE (ONNX is binary)") }
+            if !e.isText && out == nil { throw ValidationError("--format \(format) needs --out FILE (\(format) is binary)") }
         }
 
         func run() async throws {
             let net = try NetworkReference.resolve(network, options: build.buildOptions)
             _ = try net.analyze()
-            if format == "onnx", let out {
-                try writeData(try ONNX.export(net, weights: noWeights ? .none : .random(seed: seed), dynamicBatch: dynamicBatch), to: out)
-                return
-            }
-            let text = format == "json" ? NetworkFormat.json(net) : NetworkFormat.yaml(net)
-            if let out { try writeFile(text, to: out) } else { emit(text) }
-        }
-
-        /// Writes binary `data` to `path` atomically.
-        func writeData(_ data: Data, to path: String) throws {
-            do {
-                try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-            } catch {
-                throw InputError(file: path, message: "cannot write the file: \(error.localizedDescription)", hint: "check that the folder exists and is writable")
+            let chip = try accelerator.map { try AcceleratorLoader(dataDir: try DataDirectory.locate()).load($0) }
+            if let text = try DuetFormats.exporters.write(ExportDesign(networks: [net], accelerator: chip), format: format, baseName: net.name, to: out,
+                                                          options: ExportOptions(seed: seed, weights: !noWeights, dynamicBatch: dynamicBatch)) {
+                emit(text)
             }
         }
     }

@@ -27,7 +27,7 @@ struct NetworkBuildOptions: ParsableArguments {
         if precisionBits < 1 || precisionBits > 64 { throw ValidationError("--precision-bits must be between 1 and 64 (got \(precisionBits))") }
     }
 
-    var buildOptions: BuildOptions { BuildOptions(input: input, width: width, batch: batch) }
+    var buildOptions: BuildOptions { BuildOptions(input: input, width: width, batch: batch, loaders: Duet.networkLoaders) }
 }
 
 /// Writes to stdout. A reader that went away (`duet study export URL | head`) ends the output

@@ -47,7 +47,7 @@ struct SolveCommand: AsyncParsableCommand {
                 try await runChip(cfg, dataDir: dataDir); return
             }
             let start = Date()
-            let exact = try ExactSolve(config: cfg, dataDir: dataDir, timeoutSeconds: timeout, cache: noCache ? nil : TabulationCache.default)
+            let exact = try await ExactSolve(config: cfg, dataDir: dataDir, timeoutSeconds: timeout, cache: noCache ? nil : TabulationCache.default)
             let result = try exact.solve()
             let (doc, text) = exact.report(result, seconds: Date().timeIntervalSince(start))
             docs.append(doc)

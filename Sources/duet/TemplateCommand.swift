@@ -18,13 +18,13 @@ struct TemplateCommand: AsyncParsableCommand {
             switch format {
             case .json:
                 return JSONValue.array(all.map { t in
-                    .obj(["name": .string(t.name), "array": .string(t.array.rawValue), "dataflows": .array(t.mappings.keys.sorted().map { .string($0) }),
+                    .obj(["name": .string(t.name), "array": .string(t.array.rawValue), "dataflows": .array(t.mappings.keys.sorted().map { .string($0.rawValue) }),
                           "variants": .array(t.variants.map { .string($0.name) }), "summary": .string(t.summary)])
                 }).serialized() + "\n"
             case .table, .csv:
                 var tab = TextTable(columns: ["name", "array", "dataflows", "variants", "summary"])
                 for t in all {
-                    tab.append([t.name, t.array.rawValue, t.mappings.keys.sorted().joined(separator: " "), t.variants.map(\.name).joined(separator: " "), t.summary])
+                    tab.append([t.name, t.array.rawValue, t.mappings.keys.sorted().map(\.rawValue).joined(separator: " "), t.variants.map(\.name).joined(separator: " "), t.summary])
                 }
                 return format == .csv ? tab.csv() : tab.rendered()
             }
@@ -43,7 +43,7 @@ struct TemplateCommand: AsyncParsableCommand {
             let acc = try AcceleratorLoader(dataDir: dir).load(template, overrides: overrides)
             let s = acc.subAccelerators[0]
             let values: [(Parameter, String)] = [
-                (.dataflow, s.dataflow), (.pe_rows, "\(s.peRows)"), (.pe_cols, "\(s.peCols)"), (.clock_mhz, "\(s.clockMHz)"),
+                (.dataflow, s.dataflow.rawValue), (.pe_rows, "\(s.peRows)"), (.pe_cols, "\(s.peCols)"), (.clock_mhz, "\(s.clockMHz)"),
                 (.precision_bits, "\(s.precisionBits)"), (.node_nm, "\(s.nodeNm)"), (.global_buffer_kib, "\(s.globalBufferKiB)"),
                 (.rf_weight_bytes, "\(s.rfWeightBytes)"), (.rf_input_bytes, "\(s.rfInputBytes)"), (.rf_output_bytes, "\(s.rfOutputBytes)"),
                 (.glb_words_per_cycle, "\(s.glbWordsPerCycle)"), (.noc_words_per_cycle, "\(s.nocWordsPerCycle)"),
@@ -55,7 +55,7 @@ struct TemplateCommand: AsyncParsableCommand {
                     "name": .string(t.name), "summary": .string(t.summary), "array": .string(t.array.rawValue),
                     "mappings": .object(t.mappings.keys.sorted().map { k in
                         let m = t.mappings[k]!
-                        return .init(k, .obj(["stationary": .string(m.stationary.rawValue), "rows": .string(m.label(m.rows)),
+                        return .init(k.rawValue, .obj(["stationary": .string(m.stationary.rawValue), "rows": .string(m.label(m.rows)),
                                               "cols": .string(m.label(m.cols)), "stream": .array(m.stream.map { .string($0.rawValue) })]))
                     }),
                     "parameters": .object(values.map { .init($0.0.rawValue, .string($0.1)) }),

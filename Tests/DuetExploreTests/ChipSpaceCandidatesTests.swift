@@ -8,7 +8,7 @@ import Testing
 @Suite struct ChipSpaceCandidatesTests {
     /// The cost-model path: a tiny hardware space on two small networks; the solver's design
     /// re-evaluated in real numbers agrees with ChipEvaluator's exhaustive assignment on that chip.
-    @Test func hardwareSpaceCandidatesAgreeWithTheChipEvaluator() throws {
+    @Test func hardwareSpaceCandidatesAgreeWithTheChipEvaluator() async throws {
         let spec = ExploreConfig.HardwareSpaceSpec(minSubaccelerators: 1, maxSubaccelerators: 2, templates: ["tpu", "eyeriss"],
                                                    peRows: 8...16, peCols: 8...16, globalBufferKiB: 64...128, dramGBps: 16)
         let nets = try ["Examples/networks/tiny-cnn.yaml", "layer:conv,k=64,c=32,p=28,q=28,r=3,s=3,stride=1,groups=1"].enumerated().map { i, ref in
@@ -16,8 +16,10 @@ import Testing
             a.network.name = "n\(i)"
             return a
         }
-        let space = try ChipSpaceCandidates.evaluate(spec: spec, networks: nets, dataDir: root)
-        #expect(space.configs.count == (3 + 1) * 2 * 2 * 2)
+        let space = try await ChipSpaceCandidates.evaluate(spec: spec, networks: nets, dataDir: root)
+        // (tpu's 3 dataflows + eyeriss's 1) × 2 row sizes × 2 column sizes × 2 buffer sizes.
+        let expectedConfigs: Int = (3 + 1) * 2 * 2 * 2
+        #expect(space.configs.count == expectedConfigs)
         let p = ChipAssignmentSolver(networks: ["n0", "n1"], candidates: try space.solverCandidates(), budgets: [])
         let r = try p.solve()
         #expect(r.status == .optimal)

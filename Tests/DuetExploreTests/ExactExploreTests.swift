@@ -34,7 +34,7 @@ import Testing
         let cfg = try ExploreConfig.load(path: path, dataDir: root)
         let ex = try CoExploration(config: cfg, dataDir: root)
         let r = try await ExploreRun(exploration: ex, study: nil).run()
-        return (r, exact ? try ExactSolve(config: cfg, dataDir: root, timeoutSeconds: 60) : nil)
+        return (r, exact ? try await ExactSolve(config: cfg, dataDir: root, timeoutSeconds: 60) : nil)
     }
 
     @Test func z3ProposesTheExactParetoFront() async throws {

@@ -30,7 +30,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     @Test func setOverridesApply() throws {
         let a = try loader.load("tpu", overrides: ["pe_rows=32", "pe_cols=16", "dataflow=os", "global_buffer_kib=256"])
         let s = a.subAccelerators[0]
-        #expect(s.peRows == 32 && s.peCols == 16 && s.dataflow == "os" && s.globalBufferKiB == 256)
+        #expect(s.peRows == 32 && s.peCols == 16 && s.dataflow == .os && s.globalBufferKiB == 256)
         #expect(s.mapping.stationary == .output)
     }
 

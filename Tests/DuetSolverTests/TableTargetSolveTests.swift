@@ -13,10 +13,10 @@ import Testing
         TableTarget(model: try DeviceModel.resolve("pixel3", dataDirectory: root))
     }
 
-    @Test func nb201OnADeviceTableEqualsBruteForce() throws {
+    @Test func nb201OnADeviceTableEqualsBruteForce() async throws {
         let space = NASBench201Space()
         let target = try Self.pixel3()
-        let d = try CostDecomposition.make(space: space, table: target)
+        let d = try await CostDecomposition.make(space: space, table: target)
         #expect(d.kind == .tabulated)
         let all = space.enumerate()!
         // The tabulation is the device's latency: every 50th network recomputed independently.
@@ -64,10 +64,10 @@ import Testing
         #expect(infeasible == 1)
     }
 
-    @Test func fbnetOnADeviceTableIsAdditiveAndProvenOptimal() throws {
+    @Test func fbnetOnADeviceTableIsAdditiveAndProvenOptimal() async throws {
         let space = FBNetSpace()
         let target = try Self.pixel3()
-        let d = try CostDecomposition.make(space: space, table: target)
+        let d = try await CostDecomposition.make(space: space, table: target)
         #expect(d.kind == .additive)
         var rng = SplitMix(seed: 11)
         let sample = (0..<12).map { _ in Architecture(space.dimensions.map { Int(rng.next() % UInt64($0.options.count)) }) }

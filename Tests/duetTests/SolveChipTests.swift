@@ -35,17 +35,17 @@ import Testing
         return path
     }
 
-    func solve(_ path: String, _ args: [String] = []) throws -> (obj: [String: Any], status: String) {
+    func solve(_ path: String, _ args: [String] = []) async throws -> (obj: [String: Any], status: String) {
         let cmd = try SolveCommand.parse([path, "--format", "json"] + args)
         let cfg = try ExploreConfig.load(path: path, dataDir: Self.repo)
-        let (text, status) = try cmd.renderChip(cfg, dataDir: Self.repo)
+        let (text, status) = try await cmd.renderChip(cfg, dataDir: Self.repo)
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(obj["status"] as? String == status.rawValue)
         return (obj, status.rawValue)
     }
 
-    @Test func jsonHasTheSolveShapeAndAProvenMakespan() throws {
-        let (obj, status) = try solve(try config(budgets: "  area_mm2: 5"))
+    @Test func jsonHasTheSolveShapeAndAProvenMakespan() async throws {
+        let (obj, status) = try await solve(try config(budgets: "  area_mm2: 5"))
         #expect(status == "optimal")
         #expect(Set(obj.keys).isSuperset(of: ["status", "design", "objectives", "bound", "explanation", "seconds", "solver_checks"]))
         let design = try #require(obj["design"] as? [String: Any])
@@ -64,17 +64,17 @@ import Testing
         #expect((h["latency_ms"] as? Double ?? 0) >= latency - 2e-6)
     }
 
-    @Test func tableOutputSaysProven() throws {
+    @Test func tableOutputSaysProven() async throws {
         let path = try config()
         let cmd = try SolveCommand.parse([path])
-        let (text, status) = try cmd.renderChip(try ExploreConfig.load(path: path, dataDir: Self.repo), dataDir: Self.repo)
+        let (text, status) = try await cmd.renderChip(try ExploreConfig.load(path: path, dataDir: Self.repo), dataDir: Self.repo)
         #expect(status == .optimal)
         #expect(text.hasPrefix("status: optimal\ndesign:\n  sub0-"))
         #expect(text.contains("(proven)"))
     }
 
-    @Test func infeasibleBudgetsAreNamedAndExitOne() throws {
-        let (obj, status) = try solve(try config(budgets: "  area_mm2: 0.01\n  latency_ms: 100"))
+    @Test func infeasibleBudgetsAreNamedAndExitOne() async throws {
+        let (obj, status) = try await solve(try config(budgets: "  area_mm2: 0.01\n  latency_ms: 100"))
         #expect(status == "infeasible")
         let why = try #require(obj["explanation"] as? [String])
         #expect(why.first == "area_mm2 ≤ 0.01 mm² cannot hold for any chip in this hardware space")
@@ -83,38 +83,38 @@ import Testing
     }
 
     /// The issue's total-PE budget: `pe_count` bounds the chip's processing elements.
-    @Test func aTotalPEBudgetBoundsTheChip() throws {
-        let (obj, status) = try solve(try config(budgets: "  pe_count: 200"))
+    @Test func aTotalPEBudgetBoundsTheChip() async throws {
+        let (obj, status) = try await solve(try config(budgets: "  pe_count: 200"))
         #expect(status == "optimal")
         let hw = try #require((obj["design"] as? [String: Any])?["hardware"] as? [[String: Any]])
         let pes = hw.reduce(0) { $0 + ($1["pe_rows"] as? Int ?? 0) * ($1["pe_cols"] as? Int ?? 0) }
         #expect(pes > 0 && pes <= 200)
-        let (none, s2) = try solve(try config(budgets: "  pe_count: 10"))
+        let (none, s2) = try await solve(try config(budgets: "  pe_count: 10"))
         #expect(s2 == "infeasible")
         #expect((none["explanation"] as? [String])?.first?.hasPrefix("pe_count ≤ 10 PEs cannot hold") == true)
         #expect(throws: InputError.self) { try ExploreConfig.load(path: try config(budgets: "  small.pe_count: 100"), dataDir: Self.repo) }
     }
 
-    @Test func aTaskWithASpaceIsBadInputWithItsKeyPath() throws {
+    @Test func aTaskWithASpaceIsBadInputWithItsKeyPath() async throws {
         let path = try config(tasks: "  - {name: cell, space: nb201}")
-        let e = #expect(throws: InputError.self) { try solve(path) }
+        let e = await #expect(throws: InputError.self) { try await solve(path) }
         #expect(e?.issues.first?.keyPath == "tasks[0].space")
         #expect(e?.issues.first?.hint?.contains("network:") == true)
         #expect(Duet.exitStatus(for: e!) == 2)
     }
 
-    @Test func unsupportedObjectivesAndBudgetsAreBadInput() throws {
-        let e1 = #expect(throws: InputError.self) { try solve(try config(objectives: "  - minimize: power_mw")) }
+    @Test func unsupportedObjectivesAndBudgetsAreBadInput() async throws {
+        let e1 = await #expect(throws: InputError.self) { try await solve(try config(objectives: "  - minimize: power_mw")) }
         #expect(e1?.issues.first?.keyPath == "objectives[0]")
         #expect(e1?.issues.first?.hint?.contains("power_mw") == true)
-        let e2 = #expect(throws: InputError.self) { try solve(try config(budgets: "  small.area_mm2: 3")) }
+        let e2 = await #expect(throws: InputError.self) { try await solve(try config(budgets: "  small.area_mm2: 3")) }
         #expect(e2?.issues.first?.keyPath == "budgets.small.area_mm2")
-        let e3 = #expect(throws: InputError.self) { try solve(try config(objectives: "  - maximize: latency_ms")) }
+        let e3 = await #expect(throws: InputError.self) { try await solve(try config(objectives: "  - maximize: latency_ms")) }
         #expect(e3?.issues.first?.keyPath == "objectives[0]")
     }
 
-    @Test func energyObjectiveUnderAPowerBudget() throws {
-        let (obj, status) = try solve(try config(budgets: "  power_mw: 10000", objectives: "  - minimize: energy_mj"))
+    @Test func energyObjectiveUnderAPowerBudget() async throws {
+        let (obj, status) = try await solve(try config(budgets: "  power_mw: 10000", objectives: "  - minimize: energy_mj"))
         #expect(status == "optimal")
         let objectives = try #require(obj["objectives"] as? [String: Double])
         #expect((objectives["power_mw"] ?? .infinity) <= 10000)
