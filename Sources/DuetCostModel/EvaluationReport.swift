@@ -12,10 +12,17 @@ public enum EvaluationReport {
             .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow),
                   "pe_rows": .int(s.peRows), "pe_cols": .int(s.peCols), "clock_mhz": .double(s.clockMHz),
                   "precision_bits": .int(s.precisionBits), "node_nm": .int(s.nodeNm), "global_buffer_kib": .double(s.globalBufferKiB),
-                  "dram_gbps": .double(s.dramGBps), "area_mm2": .double(AreaModel.area(of: s).total.value)])
+                  "dram_gbps": .double(s.dramGBps), "area_mm2": .double(AreaModel.area(of: s).total.value),
+                  "area_breakdown_mm2": areaJSON(AreaModel.area(of: s))])
         }
         return .object([.init("name", .string(a.name)), .init("dram_gbps", .double(a.dramGBps)), .init("area_mm2", .double(a.area.value)),
                         .init("subaccelerators", .array(subs))] + notes)
+    }
+
+    /// An area breakdown by component (PEs, global buffer, network, control and DMA), mm².
+    public static func areaJSON(_ b: AreaModel.Breakdown) -> JSONValue {
+        .obj(["pes": .double(b.pes.value), "global_buffer": .double(b.globalBuffer.value), "noc": .double(b.noc.value),
+              "control": .double(b.control.value)])
     }
 
     /// The power and frame-rate figures of `r` at `rates`: peak (back-to-back) power, the chip's

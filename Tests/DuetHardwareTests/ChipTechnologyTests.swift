@@ -100,6 +100,26 @@ import Testing
         }
     }
 
+    /// The Eyeriss design's area by component, by hand from the tables' figures (45nm.yaml, and
+    /// 65nm.yaml's area_scale 2.09):
+    ///   PE: 16-bit MAC 1100 µm² × pe_logic_factor 15.21 = 16,731; register files (SRAM fit
+    ///   0.58 µm²/bit + 2000 µm² × min(1, bytes / 4096)): 448 B → 2,297.47, 24 B → 123.08,
+    ///   48 B → 246.16; PE total 19,397.71 µm² × 2.09 × 168 PEs = 6.811 mm²;
+    ///   global buffer 108 KiB: 884,736 bits × 0.58 + 2000 = 515,146.9 µm² × 2.09 = 1.077 mm²;
+    ///   network 150 × 2.09 × 168 = 0.0527 mm²; control 1,402,362 × 2.09 = 2.931 mm²; total 10.871 mm².
+    @Test func eyerissAreaByComponentByHand() throws {
+        let b = AreaModel.area(of: try loader.load("eyeriss").subAccelerators[0])
+        func close(_ x: SquareMillimeters, _ y: Double) -> Bool { abs(x.value - y) <= 1e-9 * y }
+        let rf = { (bytes: Double) in bytes * 8 * 0.58 + 2000 * min(1, bytes / 4096) }
+        let pe = 1100 * 15.21 + rf(448) + rf(24) + rf(48)
+        #expect(abs(pe - 19_397.71) < 0.01)
+        #expect(close(b.pes, pe * 2.09 * 168 * 1e-6))
+        #expect(close(b.globalBuffer, (108 * 1024 * 8 * 0.58 + 2000) * 2.09 * 1e-6))
+        #expect(close(b.noc, 150 * 2.09 * 168 * 1e-6))
+        #expect(close(b.control, 1_402_362 * 2.09 * 1e-6))
+        #expect(abs(b.total.value - 10.871) < 0.001)
+    }
+
     // MARK: One node per chip
 
     /// A chip file whose sub-accelerators keep their templates' different nodes is refused,
