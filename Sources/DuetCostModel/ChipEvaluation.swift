@@ -15,7 +15,9 @@ public struct ChipResult: Sendable {
     public var makespan: Seconds
     public var energy: Picojoules
     public var area: SquareMillimeters
-    /// Average power over the makespan.
+    /// Peak power: the energy of every task's frame run back to back, over the makespan (the
+    /// average power at the highest rate the chip sustains, 1 / makespan). The average power at
+    /// a required frame rate is ``schedule(at:)``'s.
     public var power: Milliwatts { Milliwatts(energy: energy, over: makespan) }
     /// Cycles of the sub-accelerator that finishes last, at its clock.
     public var latencyCycles: Int64

@@ -7,20 +7,45 @@ import Foundation
 /// Renders an evaluation.
 public enum EvaluationReport {
     public static func accelerator(_ a: Accelerator) -> JSONValue {
-        .obj([
-            "name": .string(a.name),
-            "dram_gbps": .double(a.dramGBps),
-            "area_mm2": .double(a.area.value),
-            "subaccelerators": .array(a.subAccelerators.map { s in
-                .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow.rawValue),
-                      "pe_rows": .int(s.peRows), "pe_cols": .int(s.peCols), "clock_mhz": .double(s.clockMHz),
-                      "precision_bits": .int(s.precisionBits), "node_nm": .int(s.nodeNm), "global_buffer_kib": .double(s.globalBufferKiB),
-                      "dram_gbps": .double(s.dramGBps), "area_mm2": .double(AreaModel.area(of: s).total.value)])
-            }),
-        ])
+        let notes: [JSONValue.Field] = a.notes.isEmpty ? [] : [.init("notes", .array(a.notes.map { .string($0) }))]
+        let subs: [JSONValue] = a.subAccelerators.map { s in
+            .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow.rawValue),
+                  "pe_rows": .int(s.peRows), "pe_cols": .int(s.peCols), "clock_mhz": .double(s.clockMHz),
+                  "precision_bits": .int(s.precisionBits), "node_nm": .int(s.nodeNm), "global_buffer_kib": .double(s.globalBufferKiB),
+                  "dram_gbps": .double(s.dramGBps), "area_mm2": .double(AreaModel.area(of: s).total.value),
+                  "area_breakdown_mm2": areaJSON(AreaModel.area(of: s))])
+        }
+        return .object([.init("name", .string(a.name)), .init("dram_gbps", .double(a.dramGBps)), .init("area_mm2", .double(a.area.value)),
+                        .init("subaccelerators", .array(subs))] + notes)
     }
 
-    public static func json(_ r: ChipResult, verdicts: [Verdict]) -> JSONValue {
+    /// An area breakdown by component (PEs, global buffer, network, control and DMA), mm².
+    public static func areaJSON(_ b: AreaModel.Breakdown) -> JSONValue {
+        .obj(["pes": .double(b.pes.value), "global_buffer": .double(b.globalBuffer.value), "noc": .double(b.noc.value),
+              "control": .double(b.control.value)])
+    }
+
+    /// The power and frame-rate figures of `r` at `rates`: peak (back-to-back) power, the chip's
+    /// achievable rate, and with rates the average power, utilizations and per-task rates.
+    public static func powerJSON(_ r: ChipResult, rates: FrameRates) -> [JSONValue.Field] {
+        let s = r.schedule(at: rates)
+        var out: [JSONValue.Field] = [
+            .init("power_mw", .double(r.power.value)),
+            .init("power_basis", .string("peak: energy of one frame of every task back to back / makespan")),
+            .init("fps", .double(s.chipFPS)),
+        ]
+        if !rates.isEmpty {
+            out.append(.init("average_power_mw", s.averagePower.map { .double($0.value) } ?? .null))
+            out.append(.init("frame_rates", .obj(["chip": rates.chip.map { .double($0) } ?? .null,
+                                                   "tasks": .object(rates.tasks.keys.sorted().map { .init($0, .double(rates.tasks[$0]!)) })])))
+            out.append(.init("utilization", .object(zip(r.accelerator.subAccelerators, s.utilization).map { .init($0.name, .double($1)) })))
+            out.append(.init("task_fps", .object(zip(r.networks, s.achievableFPS).map { .init($0.network, .double($1)) })))
+        }
+        return out
+    }
+
+    /// - Parameter rates: the required frame rates (a spec's `fps` budgets), for average power.
+    public static func json(_ r: ChipResult, verdicts: [Verdict], rates: FrameRates = FrameRates()) -> JSONValue {
         .obj([
             "accelerator": accelerator(r.accelerator),
             "networks": .array(r.networks.map { n in
@@ -42,8 +67,8 @@ public enum EvaluationReport {
                                     "dram_bytes": .double(n.dramBytes)]),
                 ])
             }),
-            "totals": .obj(["latency_cycles": .int(Int(r.latencyCycles)), "latency_ms": .double(r.makespan.milliseconds),
-                            "energy_pj": .double(r.energy.value), "area_mm2": .double(r.area.value), "power_mw": .double(r.power.value)]),
+            "totals": .object([.init("latency_cycles", .int(Int(r.latencyCycles))), .init("latency_ms", .double(r.makespan.milliseconds)),
+                               .init("energy_pj", .double(r.energy.value)), .init("area_mm2", .double(r.area.value))] + powerJSON(r, rates: rates)),
             "verdict": .array(verdicts.map { v in
                 .obj(["budget": .string(v.budget), "limit": .double(v.limit), "value": .double(v.value), "margin": .double(v.margin), "met": .bool(v.met)])
             }),
@@ -63,7 +88,7 @@ public enum EvaluationReport {
         return t.csv()
     }
 
-    public static func table(_ r: ChipResult, verdicts: [Verdict]) -> String {
+    public static func table(_ r: ChipResult, verdicts: [Verdict], rates: FrameRates = FrameRates()) -> String {
         var out = ""
         for n in r.networks {
             var t = TextTable(columns: ["layer", "kind", "macs", "cycles", "compute", "util", "energy", "bound", "mapping"], numeric: [2, 3, 4, 5, 6])
@@ -77,8 +102,20 @@ public enum EvaluationReport {
             out += String(format: "  total: %@ cycles, %.4g ms, %.4g mJ, %@ MACs\n\n", NumberFormat.grouped(Int(n.latencyCycles)),
                           n.latency.milliseconds, n.energy.total.millijoules, NumberFormat.si(Double(n.macs)))
         }
-        out += String(format: "chip %@: latency %.4g ms, energy %.4g mJ, area %.4g mm², power %.4g mW\n", r.accelerator.name,
-                      r.makespan.milliseconds, r.energy.millijoules, r.area.value, r.power.value)
+        out += String(format: "chip %@: latency %.4g ms (%.4g fps), energy %.4g mJ, area %.4g mm², peak power %.4g mW (back to back)\n",
+                      r.accelerator.name, r.makespan.milliseconds, 1 / r.makespan.value, r.energy.millijoules, r.area.value, r.power.value)
+        if !rates.isEmpty {
+            let s = r.schedule(at: rates)
+            let what = ([rates.chip.map { String(format: "%.4g fps", $0) }].compactMap { $0 }
+                        + rates.tasks.keys.sorted().map { String(format: "%@ %.4g fps", $0, rates.tasks[$0]!) }).joined(separator: ", ")
+            if let p = s.averagePower {
+                out += String(format: "average power at %@: %.4g mW (utilization %@)\n", what, p.value,
+                              s.utilization.map { String(format: "%.0f%%", $0 * 100) }.joined(separator: ", "))
+            } else {
+                out += "average power: needs a frame rate for every task (budgets.fps or tasks.NAME.fps)\n"
+            }
+        }
+        for n in r.accelerator.notes { out += "note: \(n)\n" }
         if !verdicts.isEmpty {
             var t = TextTable(columns: ["budget", "limit", "value", "margin", "verdict"], numeric: [1, 2, 3])
             for v in verdicts {

@@ -7,12 +7,14 @@ import Foundation
 ///       latency_ms: 10    # makespan
 ///       energy_mj: 5
 ///       area_mm2: 20
-///       power_mw: 500
+///       power_mw: 500     # peak: energy / makespan, every task back to back
+///       fps: 30           # every task one frame per 1/30 s: the makespan must fit (a lower bound)
+///       average_power_mw: 200   # at the required frame rates (see FrameSchedule)
 ///     tasks:              # per network, by name
-///       resnet50: {latency_ms: 8, energy_mj: 3}
+///       resnet50: {latency_ms: 8, energy_mj: 3, fps: 60}
 public struct Spec: Sendable, Hashable {
     public struct Budget: Sendable, Hashable {
-        /// `latency_ms`, `energy_mj`, `area_mm2` or `power_mw`.
+        /// `latency_ms`, `energy_mj`, `area_mm2`, `power_mw`, `fps` or `average_power_mw`.
         public var metric: String
         /// Network name for a per-task budget, nil for the chip.
         public var task: String?
@@ -21,10 +23,23 @@ public struct Spec: Sendable, Hashable {
         public var name: String { task.map { "\($0).\(metric)" } ?? metric }
     }
 
-    public static let metrics = ["latency_ms", "energy_mj", "area_mm2", "power_mw"]
+    public static let metrics = ["latency_ms", "energy_mj", "area_mm2", "power_mw", "fps", "average_power_mw"]
+    /// Metrics whose budget is a lower bound (value ≥ limit).
+    public static let lowerBounds: Set<String> = ["fps"]
+    /// Metrics that belong to the whole chip only.
+    static let chipOnly: Set<String> = ["area_mm2", "average_power_mw"]
     public var budgets: [Budget]
 
     public init(budgets: [Budget]) { self.budgets = budgets }
+
+    /// The required frame rates the budgets name (`fps`, `TASK.fps`).
+    public var rates: FrameRates {
+        var r = FrameRates()
+        for b in budgets where b.metric == "fps" {
+            if let t = b.task { r.tasks[t] = b.limit } else { r.chip = b.limit }
+        }
+        return r
+    }
 
     public static func load(path: String) throws -> Spec {
         let d = Diagnostics(file: path)
@@ -38,8 +53,8 @@ public struct Spec: Sendable, Hashable {
                           hint: v < 0 ? "budgets are upper limits; remove the minus sign" : "remove the budget to leave it unconstrained")
                     continue
                 }
-                if !allowArea && m == "area_mm2" {
-                    d.add(reader.keyPath(m), "area is a chip budget, not a task budget", hint: "move area_mm2 under budgets")
+                if !allowArea && Self.chipOnly.contains(m) {
+                    d.add(reader.keyPath(m), "\(m == "area_mm2" ? "area" : "average power") is a chip budget, not a task budget", hint: "move \(m) under budgets")
                     continue
                 }
                 budgets.append(Budget(metric: m, task: task, limit: v))
@@ -54,7 +69,15 @@ public struct Spec: Sendable, Hashable {
         r.finish()
         try d.throwIfAny()
         if budgets.isEmpty { throw InputError(file: path, message: "the spec sets no budget", hint: "add e.g. 'budgets: {latency_ms: 10}'") }
-        return Spec(budgets: budgets)
+        let spec = Spec(budgets: budgets)
+        if budgets.contains(where: { $0.metric == "average_power_mw" }), spec.rates.chip == nil {
+            let perTask = budgets.filter { $0.metric == "fps" && $0.task != nil }.count
+            if perTask == 0 {
+                throw InputError(file: path, keyPath: "budgets.average_power_mw", message: "average power needs the frame rates it is averaged at",
+                                 hint: "add budgets.fps (every task's rate), or tasks.NAME.fps for every task")
+            }
+        }
+        return spec
     }
 }
 
@@ -64,8 +87,15 @@ public struct Verdict: Sendable, Hashable {
     public var budget: String
     public var limit: Double
     public var value: Double
-    public var margin: Double { limit - value }
-    public var met: Bool { value <= limit }
+    /// Whether the limit is a lower bound (a frame rate): met when value ≥ limit.
+    public var atLeast = false
+    /// How far inside the budget, in its unit (negative when violated).
+    public var margin: Double { atLeast ? value - limit : limit - value }
+    public var met: Bool { atLeast ? value >= limit : value <= limit }
+
+    public init(budget: String, limit: Double, value: Double, atLeast: Bool = false) {
+        self.budget = budget; self.limit = limit; self.value = value; self.atLeast = atLeast
+    }
 }
 
 extension Spec {
@@ -73,6 +103,7 @@ extension Spec {
     public func verdicts(for result: ChipResult) throws -> [Verdict] {
         var out: [Verdict] = []
         var issues = IssueCollector()
+        let schedule = result.schedule(at: rates)
         for b in budgets {
             let value: Double
             if let task = b.task {
@@ -84,6 +115,7 @@ extension Spec {
                 switch b.metric {
                 case "latency_ms": value = n.latency.milliseconds
                 case "energy_mj": value = n.energy.total.millijoules
+                case "fps": value = schedule.achievableFPS[result.networks.firstIndex(where: { $0.network == task })!]
                 default: value = Milliwatts(energy: n.energy.total, over: n.latency).value
                 }
             } else {
@@ -91,10 +123,18 @@ extension Spec {
                 case "latency_ms": value = result.makespan.milliseconds
                 case "energy_mj": value = result.energy.millijoules
                 case "area_mm2": value = result.area.value
+                case "fps": value = schedule.chipFPS
+                case "average_power_mw":
+                    guard let p = schedule.averagePower else {
+                        issues.add("budgets.average_power_mw", "average power needs a frame rate for every task",
+                                   hint: "add budgets.fps, or tasks.NAME.fps for each of " + result.networks.map(\.network).joined(separator: ", "))
+                        continue
+                    }
+                    value = p.value
                 default: value = result.power.value
                 }
             }
-            out.append(Verdict(budget: b.name, limit: b.limit, value: value))
+            out.append(Verdict(budget: b.name, limit: b.limit, value: value, atLeast: Self.lowerBounds.contains(b.metric)))
         }
         try issues.throwIfAny()
         return out

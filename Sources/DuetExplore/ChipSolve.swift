@@ -26,6 +26,12 @@ public struct ChipSolveSetup: Sendable {
             issues.add("tasks[\(i)].space", value: t.space!.name, "duet solve on a hardware space places fixed networks, not a searched space",
                        hint: "give the task 'network: NAME' (a built-in, a file, or SPACE:ARCH), or search the space with duet explore")
         }
+        if case .hardware(let h) = cfg.target {
+            for (key, v) in [("node_nm", h.nodeNm), ("clock_mhz", h.clockMHz), ("precision_bits", h.precisionBits)] where v.count > 1 {
+                issues.add("target.hardware.\(key)", value: "\(v)", "duet solve takes one \(key) per chip, not a searched list",
+                           hint: "give one value and solve once per choice, or search the list with duet explore")
+            }
+        }
         let index = Dictionary(uniqueKeysWithValues: cfg.tasks.enumerated().map { ($0.element.name, $0.offset) })
         var budgets: [ChipBudget] = []
         for (name, value) in cfg.budgets {
@@ -36,6 +42,9 @@ public struct ChipSolveSetup: Sendable {
                 switch metric {
                 case "latency_ms": budgets.append(ChipBudget(name: name, metric: .taskLatency(i), limit: limit(value, 1e6), describe: ms))
                 case "energy_mj": budgets.append(ChipBudget(name: name, metric: .taskEnergy(i), limit: limit(value, 1e12), describe: mj))
+                case "fps":
+                    issues.add("budgets.\(name)", value: "\(value)", "a per-task frame rate needs the schedule's utilization, which the chip solver does not encode",
+                               hint: "give the chip's rate (budgets.fps: every task one frame per period), or \(parts[0]).latency_ms; duet explore takes TASK.fps")
                 default:
                     issues.add("budgets.\(name)", value: "\(value)", "a per-task budget of a chip solve is TASK.latency_ms or TASK.energy_mj",
                                hint: "area and power belong to the whole chip: use area_mm2 or power_mw")
@@ -48,6 +57,11 @@ public struct ChipSolveSetup: Sendable {
             case "area_mm2": budgets.append(ChipBudget(name: name, metric: .area, limit: limit(value, 1e6), describe: mm2))
             case "power_mw": budgets.append(ChipBudget(name: name, metric: .power, limit: limit(value, 1e3), describe: mw))
             case "pe_count": budgets.append(ChipBudget(name: name, metric: .pes, limit: limit(value, 1), describe: { "\($0) PEs" }))
+            // Every task one frame per 1/fps seconds: the makespan must fit the frame time (ns, rounded down).
+            case "fps": budgets.append(ChipBudget(name: name, metric: .makespan, limit: limit(1e3 / value, 1e6), describe: ms))
+            case "average_power_mw":
+                issues.add("budgets.\(name)", value: "\(value)", "average power at a frame rate is not linear in the chip solver's terms",
+                           hint: "solve under budgets.fps and energy_mj (average power ≈ energy per frame × fps + idle leakage; it is reported), or search with duet explore")
             default: issues.add("budgets.\(name)", "unsupported budget")
             }
         }
@@ -161,6 +175,9 @@ public enum ChipSolve {
             let m = space.realMetrics(d)
             objectives = [.init("latency_ms", .double(m.makespan * 1e3)), .init("energy_mj", .double(m.energy * 1e-9)),
                           .init("area_mm2", .double(m.area)), .init("power_mw", .double(m.power))]
+            let schedule = space.schedule(d, rates: cfg.rates, tasks: cfg.tasks.map(\.name))
+            objectives.append(.init("fps", .double(schedule.chipFPS)))
+            if let p = schedule.averagePower { objectives.append(.init("average_power_mw", .double(p.value))) }
             for (i, t) in cfg.tasks.enumerated() {
                 objectives.append(.init("\(t.name).latency_ms", .double(m.taskLatency[i] * 1e3)))
                 objectives.append(.init("\(t.name).energy_mj", .double(m.taskEnergy[i] * 1e-9)))
@@ -169,7 +186,7 @@ public enum ChipSolve {
             let real: [String: Double] = Dictionary(uniqueKeysWithValues: objectives.compactMap { f in
                 if case .double(let v) = f.value { return (f.key, v) }; return nil
             })
-            for (name, limit) in cfg.budgets where (real[name] ?? 0) > limit {
+            for (name, limit) in cfg.budgets where !ExploreConfig.isLowerBound(name) && (real[name] ?? 0) > limit {
                 explanation.append("warning: \(name) = \(real[name]!) exceeds \(limit) in real numbers (fixed-point rounding)")
             }
             // The cost-model issue's heuristic (ChipEvaluator: exhaustive ≤ 100k assignments, else LPT) on the same chip.

@@ -47,6 +47,7 @@ public struct ChipSpaceCandidates: Sendable {
     public var evaluations: Int
     let bases: [String: SubAccelerator]
     let mappings: [String: [Dataflow: SpatialMapping]]
+    let scalings: [String: BandwidthScaling]
 
     /// The configurations of `spec`, in order (template, dataflow, rows, cols, buffer).
     public static func configurations(_ spec: ExploreConfig.HardwareSpaceSpec) -> [Config] {
@@ -78,18 +79,15 @@ public struct ChipSpaceCandidates: Sendable {
                              message: "too many sub-accelerator configurations to evaluate each exactly (at most \(maxConfigurations))",
                              hint: "narrow pe_rows, pe_cols or global_buffer_kib, or list fewer templates")
         }
-        let loader = AcceleratorLoader(dataDir: dataDir)
-        var bases: [String: SubAccelerator] = [:], mappings: [String: [Dataflow: SpatialMapping]] = [:]
-        var issues = IssueCollector()
-        for t in spec.templates where bases[t] == nil {
-            do {
-                bases[t] = try loader.load(t).subAccelerators[0]
-                mappings[t] = try DataflowTemplate.named(t, dataDir: dataDir).mappings
-            } catch let e as InputError { issues.add(e.under("target.hardware.templates")) }
+        // One chip setting (node, clock, precision): ChipSolveSetup refuses searched ones.
+        let loaded = try spec.loadBases(dataDir: dataDir)
+        guard spec.chipSettings.count == 1, let bases = loaded.bases[spec.chipSettings[0]] else {
+            throw InputError(keyPath: "target.hardware.node_nm", message: "duet solve takes one node, clock and precision per chip",
+                             hint: "give one value each, and solve once per choice")
         }
-        try issues.throwIfAny()
         var out = ChipSpaceCandidates(spec: spec, configs: configs, costs: [:], areaMm2: [], leakageMW: [], candidateConfigs: [:],
-                                      exclusion: nil, evaluations: 0, bases: bases, mappings: mappings)
+                                      exclusion: nil, evaluations: 0, bases: bases, mappings: loaded.templates.mapValues(\.mappings),
+                                      scalings: loaded.templates.mapValues(\.bandwidthScaling))
         for c in configs {
             let s = out.subAccelerator(c, slot: 0, count: 1)
             let a = AreaModel.area(of: s).total.value
@@ -130,7 +128,8 @@ public struct ChipSpaceCandidates: Sendable {
 
     /// The sub-accelerator of configuration `c` in slot `slot` of a chip of `count`.
     public func subAccelerator(_ c: Config, slot: Int, count: Int) -> SubAccelerator {
-        CoExploration.subAccelerator(template: c.template, base: bases[c.template]!, mappings: mappings[c.template] ?? [:], peRows: c.peRows,
+        CoExploration.subAccelerator(template: c.template, base: bases[c.template]!, mappings: mappings[c.template] ?? [:],
+                                     scaling: scalings[c.template] ?? .default, peRows: c.peRows,
                                      peCols: c.peCols, globalBufferKiB: c.globalBufferKiB, dataflow: c.dataflow, slot: slot,
                                      count: count, dramGBps: spec.dramGBps)
     }
@@ -166,6 +165,14 @@ public struct ChipSpaceCandidates: Sendable {
             }
         }
         return out
+    }
+
+    /// The periodic schedule of a design's tasks (named `tasks`, in order) at `rates` (see ``FrameSchedule``).
+    public func schedule(_ d: ChipDesign, rates: FrameRates, tasks: [String]) -> FrameSchedule {
+        let idx = candidateConfigs[d.count]!
+        let row = d.assignment.enumerated().map { i, j in costs[d.count]![idx[d.slots[j]]]![i] }
+        return FrameSchedule(latency: row.map(\.latency), energy: row.map(\.energy), assignment: d.assignment,
+                             leakageMW: d.slots.map { leakageMW[idx[$0]] }, rates: tasks.map { rates.rate(of: $0) })
     }
 
     /// Real-valued metrics of a design, as ``ChipEvaluator`` computes them for the same

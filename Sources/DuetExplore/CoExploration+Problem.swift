@@ -18,10 +18,14 @@ extension CoExploration: Problem {
         return Evaluation(objectives: objectives(metrics), constraints: constraintValues(metrics), metrics: metrics, detail: design)
     }
 
-    /// Budget violations in the config's budget order: (value − limit) / limit, +∞ when the
-    /// design has no value for the budget's metric.
+    /// Budget violations in the config's budget order: (value − limit) / limit — for a frame
+    /// rate, a lower bound, (limit − value) / limit — +∞ when the design has no value for the
+    /// budget's metric.
     public func constraintValues(_ metrics: [String: Double]) -> [Double] {
-        config.budgets.map { ((metrics[$0.name] ?? .infinity) - $0.limit) / $0.limit }
+        config.budgets.map { b in
+            guard let v = metrics[b.name] else { return .infinity }
+            return (ExploreConfig.isLowerBound(b.name) ? b.limit - v : v - b.limit) / b.limit
+        }
     }
 
     /// The design JSON of `point` as it is evaluated (canonical order), without evaluating it:

@@ -15,9 +15,12 @@ public final class CoExploration: Sendable {
     public let config: ExploreConfig
     public let space: DesignSpace
     let dataDir: URL
-    /// Base sub-accelerator of each template (its published defaults), loaded once.
-    let bases: [String: SubAccelerator]
+    /// Base sub-accelerator of each template (its published defaults with the chip's node, clock
+    /// and precision applied), per chip setting of the hardware space, loaded once.
+    let bases: [ExploreConfig.HardwareSpaceSpec.ChipSettings: [String: SubAccelerator]]
     let mappings: [String: [Dataflow: SpatialMapping]]
+    /// Each template's bandwidth-scaling rule.
+    let scalings: [String: BandwidthScaling]
     let fixedChip: Accelerator?
     /// The cost estimator of a latency-only target (`table:`, `device:` or `predictor:`); nil
     /// for accelerators and hardware spaces, which ``ChipEvaluator`` evaluates with the analytical model.
@@ -32,12 +35,15 @@ public final class CoExploration: Sendable {
     let cache = MappingCache()
     let tables = AccuracyTables()
     let taskTables = Mutex<[String: [String: Double]]>([:])
+    /// The required frame rates of the budgets (`fps`, `TASK.fps`), by task name.
+    let rates: FrameRates
 
     /// - Parameter allowFixed: accept a configuration with nothing to vary (the successive
     ///   baseline evaluates its fixed networks on a fixed accelerator this way).
     public init(config: ExploreConfig, dataDir: URL, allowFixed: Bool = false) throws {
         self.config = config
         self.dataDir = dataDir
+        rates = config.rates
         var vars: [Variable] = []
         var fixed: [String: NetworkAnalysis] = [:]
         var fixedArchs: [String: String] = [:]
@@ -58,8 +64,9 @@ public final class CoExploration: Sendable {
                 } catch let e as InputError { issues.add(e.under("tasks[\(i)].network")) }
             }
         }
-        var bases: [String: SubAccelerator] = [:]
+        var bases: [ExploreConfig.HardwareSpaceSpec.ChipSettings: [String: SubAccelerator]] = [:]
         var mappings: [String: [Dataflow: SpatialMapping]] = [:]
+        var scalings: [String: BandwidthScaling] = [:]
         var chip: Accelerator?
         var latencyEstimator: (any CostEstimator)?
         let loader = AcceleratorLoader(dataDir: dataDir)
@@ -83,12 +90,16 @@ public final class CoExploration: Sendable {
                     vars.append(.categorical("hw.\(slot).dataflow", Self.tpuDataflows.map { Value.string($0.rawValue) }, when: Condition("hw.\(slot).template", in: ["tpu"])))
                 }
             }
-            for t in h.templates {
-                do {
-                    bases[t] = try loader.load(t).subAccelerators[0]
-                    mappings[t] = try DataflowTemplate.named(t, dataDir: dataDir).mappings
-                } catch let e as InputError { issues.add(e.under("target.hardware.templates")) }
+            // The chip's node, clock and precision: searched when several are listed.
+            for (key, n) in zip(ExploreConfig.HardwareSpaceSpec.settingVariables, [h.nodeNm, h.clockMHz, h.precisionBits]) where n.count > 1 {
+                vars.append(.categorical(key, n.map { Value.int($0) }))
             }
+            do {
+                let loaded = try h.loadBases(dataDir: dataDir)
+                bases = loaded.bases
+                mappings = loaded.templates.mapValues(\.mappings)
+                scalings = loaded.templates.mapValues(\.bandwidthScaling)
+            } catch let e as InputError { issues.add(e) }
         }
         try issues.throwIfAny()
         if vars.isEmpty && !allowFixed {
@@ -111,6 +122,7 @@ public final class CoExploration: Sendable {
         }
         self.bases = bases
         self.mappings = mappings
+        self.scalings = scalings
         fixedChip = chip
         self.latencyEstimator = latencyEstimator
         fixedNetworks = fixed
@@ -146,10 +158,14 @@ public final class CoExploration: Sendable {
         }
         if let fixedChip { chip = fixedChip } else if case .hardware(let h) = config.target {
             let count = point["hw.count"]?.intValue ?? h.minSubaccelerators
+            let settings = ExploreConfig.HardwareSpaceSpec.ChipSettings(
+                nodeNm: point["hw.node_nm"]?.intValue ?? h.nodeNm.first, clockMHz: point["hw.clock_mhz"]?.intValue ?? h.clockMHz.first,
+                precisionBits: point["hw.precision_bits"]?.intValue ?? h.precisionBits.first)
             var subs: [SubAccelerator] = []
             for slot in 0..<count {
                 let t = point["hw.\(slot).template"]?.stringValue ?? h.templates[0]
-                subs.append(Self.subAccelerator(template: t, base: bases[t]!, mappings: mappings[t] ?? [:], peRows: point["hw.\(slot).pe_rows"]?.intValue,
+                subs.append(Self.subAccelerator(template: t, base: bases[settings]![t]!, mappings: mappings[t] ?? [:], scaling: scalings[t] ?? .default,
+                                                peRows: point["hw.\(slot).pe_rows"]?.intValue,
                                                 peCols: point["hw.\(slot).pe_cols"]?.intValue,
                                                 globalBufferKiB: point["hw.\(slot).global_buffer_kib"]?.intValue,
                                                 dataflow: point["hw.\(slot).dataflow"]?.stringValue.flatMap(Dataflow.init(rawValue:)), slot: slot, count: count, dramGBps: h.dramGBps))
@@ -158,7 +174,8 @@ public final class CoExploration: Sendable {
         } else { preconditionFailure("no target") }
         let hw = JSONValue.array((chip?.subAccelerators ?? []).map { s in
             .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow.rawValue), "pe_rows": .int(s.peRows),
-                  "pe_cols": .int(s.peCols), "global_buffer_kib": .double(s.globalBufferKiB), "dram_gbps": .double(s.dramGBps)])
+                  "pe_cols": .int(s.peCols), "global_buffer_kib": .double(s.globalBufferKiB), "dram_gbps": .double(s.dramGBps),
+                  "node_nm": .int(s.nodeNm), "clock_mhz": .double(s.clockMHz), "precision_bits": .int(s.precisionBits)])
         })
         let json = JSONValue.obj(["tasks": .object(config.tasks.map { t in .init(t.name, .string(archs[t.name] ?? t.network ?? "")) }),
                                   "hardware": hw])
@@ -170,19 +187,14 @@ public final class CoExploration: Sendable {
 
     /// Slot `slot` of a chip of `count` sub-accelerators from a hardware space: template
     /// `template`'s base design (`base`, its published defaults) with the given PE array, global buffer (KiB)
-    /// and dataflow (a key of `mappings`; nil or unknown keeps the base's), array-edge bandwidths
-    /// scaled with the array's perimeter, and an equal share of the chip's `dramGBps` (GB/s).
+    /// and dataflow (a key of `mappings`; nil or unknown keeps the base's), bandwidths scaled by
+    /// the template's rule (`scaling`, the one the accelerator loader applies to `--set pe_rows=…`),
+    /// and an equal share of the chip's `dramGBps` (GB/s).
     /// Shared by the co-exploration and `duet solve` on hardware spaces.
-    public static func subAccelerator(template: String, base: SubAccelerator, mappings: [Dataflow: SpatialMapping], peRows: Int?, peCols: Int?,
-                                      globalBufferKiB: Int?, dataflow: Dataflow?, slot: Int, count: Int, dramGBps: Double) -> SubAccelerator {
-        var s = base
-        let rows = peRows ?? s.peRows, cols = peCols ?? s.peCols
-        // Array-edge bandwidths scale with the array's perimeter, as the template's default design has them.
-        let scale = Double(rows + cols) / Double(s.peRows + s.peCols)
-        s.glbWordsPerCycle *= scale
-        s.nocWordsPerCycle *= scale
-        s.peRows = rows
-        s.peCols = cols
+    public static func subAccelerator(template: String, base: SubAccelerator, mappings: [Dataflow: SpatialMapping], scaling: BandwidthScaling = .default,
+                                      peRows: Int?, peCols: Int?, globalBufferKiB: Int?, dataflow: Dataflow?, slot: Int, count: Int,
+                                      dramGBps: Double) -> SubAccelerator {
+        var s = scaling.resized(base, rows: peRows ?? base.peRows, cols: peCols ?? base.peCols)
         s.globalBufferKiB = Double(globalBufferKiB ?? Int(s.globalBufferKiB))
         if let df = dataflow, let m = mappings[df] { s.dataflow = df; s.mapping = m }
         s.dramGBps = dramGBps / Double(count)
@@ -229,9 +241,13 @@ public final class CoExploration: Sendable {
                 m["area_mm2"] = r.area.value
                 m["power_mw"] = r.power.value
                 m["pe_count"] = Double(chip.subAccelerators.reduce(0) { $0 + $1.peCount })
-                for (t, res) in zip(config.tasks, r.networks) {
+                let schedule = r.schedule(at: rates)
+                m["fps"] = schedule.chipFPS
+                if let p = schedule.averagePower { m["average_power_mw"] = p.value }
+                for (i, (t, res)) in zip(config.tasks, r.networks).enumerated() {
                     m["\(t.name).latency_ms"] = res.latency.milliseconds
                     m["\(t.name).energy_mj"] = res.energy.total.millijoules
+                    m["\(t.name).fps"] = schedule.achievableFPS[i]
                 }
             }
             m["macs"] = Double(nets.reduce(0) { $0 + $1.totalMACs })

@@ -28,6 +28,14 @@ public struct ExploreConfig: Sendable {
         public var globalBufferKiB: ClosedRange<Int>
         /// Chip DRAM bandwidth, GB/s, shared equally by the sub-accelerators.
         public var dramGBps: Double
+        /// The chip's technology node, nm (`node_nm`): one value sets every sub-accelerator's
+        /// node, several are a searched choice (one node per chip). Empty: the templates' own,
+        /// which must then agree.
+        public var nodeNm: [Int] = []
+        /// The chip's clock, MHz (`clock_mhz`): one value or searched choices; empty: each template's own.
+        public var clockMHz: [Int] = []
+        /// The chip's precision, bits (`precision_bits`): one value or searched choices; empty: each template's own.
+        public var precisionBits: [Int] = []
 
         /// The most sub-accelerators a hardware space may have (the chip search enumerates
         /// template × size combinations per slot; beyond this it never ends).
@@ -76,9 +84,13 @@ public struct ExploreConfig: Sendable {
     public var seed: UInt64
     public var workers: Int
 
-    public static let metrics = ["accuracy", "latency_ms", "energy_mj", "area_mm2", "power_mw", "pe_count", "macs", "params"]
-    /// `pe_count`: the chip's processing elements (a count), for a total-PE budget.
-    public static let budgetMetrics = ["latency_ms", "energy_mj", "area_mm2", "power_mw", "pe_count"]
+    /// `power_mw` is peak (back-to-back) power; `fps` the achievable frame rate (chip: 1 /
+    /// makespan; TASK.fps with the other tasks at their required rates); `average_power_mw` the
+    /// average power at the required rates (see ``FrameSchedule``).
+    public static let metrics = ["accuracy", "latency_ms", "energy_mj", "area_mm2", "power_mw", "pe_count", "macs", "params", "fps", "average_power_mw"]
+    /// `pe_count`: the chip's processing elements (a count), for a total-PE budget. `fps` is a
+    /// lower bound (the required frame rate); the others are upper bounds.
+    public static let budgetMetrics = ["latency_ms", "energy_mj", "area_mm2", "power_mw", "pe_count", "fps", "average_power_mw"]
     public static let optimizers = ["nsga2", "random", "evolution", "z3", "hybrid"]
 
     /// Loads `path`, applying `overrides` (`key.path=value`, scalars only) before validation.
@@ -334,10 +346,21 @@ public struct ExploreConfig: Sendable {
                 for (i, t) in templates.enumerated() where !known.contains(t) {
                     d.add(h.keyPath("templates") + "[\(i)]", value: t, "unknown template", hint: Suggestion.hint(for: t, in: known))
                 }
-                let spec = HardwareSpaceSpec(minSubaccelerators: subs.lowerBound, maxSubaccelerators: subs.upperBound, templates: templates,
+                // One value or a list of choices (searched), each listed once.
+                func choices(_ key: String, _ p: Parameter) -> [Int] {
+                    let r = p.validRange ?? ValidRange(1...1_000_000)
+                    guard let v = h.ints(key, min: Swift.max(1, Int(r.low.rounded(.up))), max: Int(Swift.min(r.high, 1e9))) else { return [] }
+                    if v.isEmpty { d.add(h.keyPath(key), value: "[]", "list at least one value, or leave '\(key)' out for each template's own") }
+                    if Set(v).count != v.count { d.add(h.keyPath(key), value: "\(v)", "a value is listed twice", hint: "list each choice once") }
+                    return v
+                }
+                var spec = HardwareSpaceSpec(minSubaccelerators: subs.lowerBound, maxSubaccelerators: subs.upperBound, templates: templates,
                                              peRows: range("pe_rows", 8...64, max: 65_536), peCols: range("pe_cols", 8...64, max: 65_536),
                                              globalBufferKiB: range("global_buffer_kib", 64...1024, max: 1 << 30),
                                              dramGBps: h.double("dram_gbps", min: 0.001, max: 1e6) ?? 16)
+                spec.nodeNm = choices("node_nm", .node_nm)
+                spec.clockMHz = choices("clock_mhz", .clock_mhz)
+                spec.precisionBits = choices("precision_bits", .precision_bits)
                 for (key, rg) in [("pe_rows", spec.peRows), ("pe_cols", spec.peCols), ("global_buffer_kib", spec.globalBufferKiB)] {
                     for v in [rg.lowerBound, rg.upperBound] where v & (v - 1) != 0 {
                         d.add(h.keyPath(key), value: "\(v)", "bounds of \(key) must be powers of two", hint: "the search varies it in powers of two")
@@ -357,11 +380,11 @@ public struct ExploreConfig: Sendable {
                     _ = b.raw(key)
                     d.add(b.keyPath(key), "unknown budget '\(key)'",
                           hint: Suggestion.closest(to: metric, in: budgetMetrics).map { "did you mean '\($0)'? budgets carry their unit in the name" }
-                            ?? "budgets are latency_ms, energy_mj, area_mm2, power_mw, pe_count (or TASK.latency_ms)")
+                            ?? "budgets are latency_ms, energy_mj, area_mm2, power_mw, pe_count, fps, average_power_mw (or TASK.latency_ms, TASK.energy_mj, TASK.fps)")
                     continue
                 }
-                if task != nil, !["latency_ms", "energy_mj"].contains(metric) {
-                    d.add(b.keyPath(key), "a per-task budget is TASK.latency_ms or TASK.energy_mj",
+                if task != nil, !["latency_ms", "energy_mj", "fps"].contains(metric) {
+                    d.add(b.keyPath(key), "a per-task budget is TASK.latency_ms, TASK.energy_mj or TASK.fps",
                           hint: "area, power and PEs belong to the whole chip: write '\(metric)' without the task")
                 }
                 if let task, !tasks.contains(where: { $0.name == task }) {
@@ -406,13 +429,25 @@ public struct ExploreConfig: Sendable {
             objectives = !tasks.allSatisfy({ $0.accuracy.isNone }) ? [("accuracy", true), ("latency_ms", false)]
                 : target.isLatencyOnly ? [("latency_ms", false), ("macs", false)] : [("latency_ms", false), ("energy_mj", false)]
         }
+        // Average power is averaged at the required frame rates: every task needs one.
+        let rated = budgets.contains { $0.0 == "fps" } || tasks.allSatisfy { t in budgets.contains { $0.0 == "\(t.name).fps" } }
+        if !rated {
+            for (name, _) in budgets where name == "average_power_mw" {
+                d.add("budgets.average_power_mw", "average power needs the frame rates it is averaged at",
+                      hint: "add budgets.fps (every task's rate), or TASK.fps for every task")
+            }
+            for (i, o) in objectives.enumerated() where o.0 == "average_power_mw" {
+                d.add("objectives[\(i)]", value: o.0, "average power needs the frame rates it is averaged at",
+                      hint: "add budgets.fps (every task's rate), or TASK.fps for every task")
+            }
+        }
         if target.isLatencyOnly {
             // A latency table (or a latency predictor) knows latency only.
             for (name, _) in budgets where !name.hasSuffix("latency_ms") {
                 d.add("budgets.\(name)", "a table-driven or predicted target ('table:', 'device:' or 'predictor:') gives latency only",
                       hint: "remove this budget, or evaluate on an accelerator (target: {accelerator: …}) for energy, area and power")
             }
-            for (i, o) in objectives.enumerated() where ["energy_mj", "area_mm2", "power_mw", "pe_count"].contains(o.0.split(separator: ".").last.map(String.init) ?? o.0) {
+            for (i, o) in objectives.enumerated() where ["energy_mj", "area_mm2", "power_mw", "pe_count", "fps", "average_power_mw"].contains(o.0.split(separator: ".").last.map(String.init) ?? o.0) {
                 d.add("objectives[\(i)]", value: o.0, "a table-driven or predicted target gives latency only", hint: "optimize accuracy, latency_ms, macs or params")
             }
         }

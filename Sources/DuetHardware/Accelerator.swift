@@ -59,6 +59,9 @@ public struct Accelerator: Sendable, Hashable {
     public var subAccelerators: [SubAccelerator]
     /// Total DRAM bandwidth of the chip, GB/s (the sub-accelerators' shares add up to at most this).
     public var dramGBps: Double
+    /// What a reader should know about how the chip was built (e.g. a template evaluated at
+    /// another technology node than its published design's), shown with its evaluation.
+    public var notes: [String] = []
 
     public init(name: String, subAccelerators: [SubAccelerator], dramGBps: Double) {
         self.name = name

@@ -14,13 +14,18 @@ public struct AcceleratorLoader {
         var text: String
         var file: String?
         var keyPath: String
+        /// Whether the value is the template's own (its defaults or variant), not the user's.
+        var fromTemplate = false
     }
+
+    /// Parameters a multi-sub-accelerator file may set once for the whole chip (top level).
+    public static let chipParameters: [Parameter] = [.node_nm, .clock_mhz, .precision_bits]
 
     /// Loads `reference` (template[:variant] or a .yaml/.json file) and applies `overrides`
     /// (`key=value`, `NAME.key=value` or `subaccelerators[i].key=value`).
     public func load(_ reference: String, overrides: [String] = []) throws -> Accelerator {
         let lower = reference.lowercased()
-        var subs: [(name: String, template: DataflowTemplate, values: [String: Value], mapping: SpatialMapping?)] = []
+        var subs: [(name: String, template: DataflowTemplate, values: [String: Value], mapping: SpatialMapping?, base: [String: Value])] = []
         var chipDRAM: Double?
         var name = reference
         var fileIssues: [InputIssue] = []
@@ -41,6 +46,15 @@ public struct AcceleratorLoader {
                 entries = []   // present but not a list: already reported
             } else { entries = [r] }
             allowOutside = r.bool("allow_outside_template_ranges") ?? false
+            // Chip-wide settings (node, clock, precision) at the top of a multi-sub-accelerator file.
+            var chipValues: [String: Value] = [:]
+            if entries.first !== r {
+                for p in Self.chipParameters {
+                    if let n = r.raw(p.rawValue), let s = n.scalarText {
+                        chipValues[p.rawValue] = Value(text: s, file: reference, keyPath: p.rawValue)
+                    } else if r.raw(p.rawValue) != nil { d.add(p.rawValue, "expected a single value") }
+                }
+            }
             for (i, e) in entries.enumerated() {
                 let isTop = entries.count == 1 && e === r
                 let tname = e.string("template", required: true) ?? ""
@@ -48,7 +62,8 @@ public struct AcceleratorLoader {
                 let subName = isTop ? name : (e.string("name") ?? "sub\(i)")
                 do {
                     let t = try DataflowTemplate.named(tname, dataDir: dataDir)
-                    var values = try baseValues(t, variant: variant)
+                    let base = try baseValues(t, variant: variant)
+                    var values = base.merging(chipValues) { $1 }
                     for p in Parameter.allCases where p != .dram_gbps || !isTop {
                         if let n = e.raw(p.rawValue), let s = n.scalarText {
                             values[p.rawValue] = Value(text: s, file: reference, keyPath: e.keyPath(p.rawValue))
@@ -58,7 +73,7 @@ public struct AcceleratorLoader {
                     }
                     if isTop, let dram = chipDRAM { values["dram_gbps"] = Value(text: String(dram), file: reference, keyPath: "dram_gbps") }
                     let custom = e.object("mapping").map { SpatialMapping.decode($0, diagnostics: d) }
-                    subs.append((subName, t, values, custom))
+                    subs.append((subName, t, values, custom, base))
                 } catch let err as InputError {
                     d.add(err.under(e.keyPath("")))
                 }
@@ -78,7 +93,8 @@ public struct AcceleratorLoader {
         } else {
             let parts = reference.split(separator: ":", maxSplits: 1).map(String.init)
             let t = try DataflowTemplate.named(parts[0], dataDir: dataDir)
-            subs.append((reference, t, try baseValues(t, variant: parts.count > 1 ? parts[1] : nil), nil))
+            let base = try baseValues(t, variant: parts.count > 1 ? parts[1] : nil)
+            subs.append((reference, t, base, nil, base))
         }
         // Overrides.
         var issues = IssueCollector()
@@ -119,12 +135,12 @@ public struct AcceleratorLoader {
         var all = IssueCollector()
         if !fileIssues.isEmpty { all.add(InputError(fileIssues)) }
         for s in subs {
-            do { built.append(try resolve(name: s.name, template: s.template, values: s.values, customMapping: s.mapping)) } catch let e as InputError { all.add(e); continue }
+            do { built.append(try resolve(name: s.name, template: s.template, values: s.values, customMapping: s.mapping, base: s.base)) } catch let e as InputError { all.add(e); continue }
             // The template's `ranges` (the sizes it is meant for) bound what files and --set may
             // give, unless the user allows more; the template's own defaults and variants are trusted.
             guard !allowOutside else { continue }
             for rg in s.template.ranges {
-                guard let v = s.values[rg.key], v.file != "Templates/\(s.template.name).yaml", let x = Double(v.text), x.isFinite,
+                guard let v = s.values[rg.key], !v.fromTemplate, let x = Double(v.text), x.isFinite,
                       x < rg.low || x > rg.high else { continue }
                 all.add(InputError([InputIssue(
                     file: v.file, keyPath: v.keyPath, value: v.text,
@@ -134,31 +150,56 @@ public struct AcceleratorLoader {
             }
         }
         try all.throwIfAny()
+        // One technology node per chip: sub-accelerators of different nodes are refused.
+        if Set(built.map(\.nodeNm)).count > 1 {
+            let list = zip(subs, built).map { s, b in
+                "\(b.name) \(b.nodeNm) nm (\(s.values["node_nm"].map { $0.fromTemplate ? "the \(b.template) template's" : $0.keyPath } ?? "?"))"
+            }.joined(separator: ", ")
+            throw InputError(file: reference.lowercased().hasSuffix(".yaml") || reference.lowercased().hasSuffix(".yml")
+                                || reference.lowercased().hasSuffix(".json") ? reference : nil,
+                             keyPath: "node_nm", value: list,
+                             message: "a chip has one technology node, but its sub-accelerators have different ones",
+                             hint: "set node_nm once at the top of the accelerator file (or --set node_nm=N): every template's energy "
+                                + "and area are then taken from that node's table in HardwareModels/technology")
+        }
+        // Templates evaluated at another node than their published design's: say so.
+        var notes: [String] = []
+        for (s, b) in zip(subs, built) {
+            if let published = s.base["node_nm"].flatMap({ Int($0.text) }), published != b.nodeNm {
+                notes.append("\(b.name): the \(b.template) template's published design is \(published) nm; evaluated at \(b.nodeNm) nm "
+                             + "(energy and area from HardwareModels/technology/\(b.nodeNm)nm.yaml)")
+            }
+        }
         let sum = built.reduce(0) { $0 + $1.dramGBps }
         if let chipDRAM, subs.count > 1, sum > chipDRAM * (1 + 1e-9) {
             throw InputError(file: reference, keyPath: "dram_gbps", value: "\(chipDRAM)",
                              message: "the sub-accelerators' DRAM shares add up to \(sum) GB/s, more than the chip's \(chipDRAM) GB/s",
                              hint: "lower their dram_gbps or raise the chip's")
         }
-        return Accelerator(name: name, subAccelerators: built, dramGBps: chipDRAM ?? sum)
+        var chip = Accelerator(name: name, subAccelerators: built, dramGBps: chipDRAM ?? sum)
+        chip.notes = notes
+        return chip
     }
 
     private func baseValues(_ t: DataflowTemplate, variant: String?) throws -> [String: Value] {
         let file = "Templates/\(t.name).yaml"
         var values: [String: Value] = [:]
-        for (k, v) in t.parameters { values[k] = Value(text: v, file: file, keyPath: "parameters.\(k)") }
+        for (k, v) in t.parameters { values[k] = Value(text: v, file: file, keyPath: "parameters.\(k)", fromTemplate: true) }
         if let variant {
             guard let ov = t.variants.first(where: { $0.name == variant }) else {
                 throw InputError(keyPath: "variant", value: variant, message: "template '\(t.name)' has no such variant",
                                  hint: Suggestion.hint(for: variant, in: t.variants.map(\.name)))
             }
-            for (k, v) in ov.overrides { values[k] = Value(text: v, file: file, keyPath: "variants.\(variant).\(k)") }
+            for (k, v) in ov.overrides { values[k] = Value(text: v, file: file, keyPath: "variants.\(variant).\(k)", fromTemplate: true) }
         }
         return values
     }
 
     /// Checks and converts layered values into a ``SubAccelerator``.
-    func resolve(name: String, template t: DataflowTemplate, values: [String: Value], customMapping: SpatialMapping? = nil) throws -> SubAccelerator {
+    /// `base` holds the template's own values (defaults and variant): a bandwidth the user did not
+    /// give follows the template's ``BandwidthScaling`` from the base array to the resolved one.
+    func resolve(name: String, template t: DataflowTemplate, values: [String: Value], customMapping: SpatialMapping? = nil,
+                 base: [String: Value] = [:]) throws -> SubAccelerator {
         var issues = IssueCollector()
         func raw(_ p: Parameter) -> Value? {
             guard let v = values[p.rawValue] else {
@@ -207,8 +248,19 @@ public struct AcceleratorLoader {
         let node = int(.node_nm, min: 1)
         let glb = double(.global_buffer_kib, min: 0, strict: true)
         let rfw = int(.rf_weight_bytes, min: 0), rfi = int(.rf_input_bytes, min: 0), rfo = int(.rf_output_bytes, min: 0)
-        let glbBW = double(.glb_words_per_cycle, min: 0, strict: true), nocBW = double(.noc_words_per_cycle, min: 0, strict: true)
-        let dram = double(.dram_gbps, min: 0, strict: true)
+        var glbBW = double(.glb_words_per_cycle, min: 0, strict: true), nocBW = double(.noc_words_per_cycle, min: 0, strict: true)
+        var dram = double(.dram_gbps, min: 0, strict: true)
+        // The template's bandwidth-scaling rule, from its own array to this one, for the
+        // bandwidths the user left at the template's values (the rule ``BandwidthScaling/resized``
+        // applies in hardware spaces).
+        if let r0 = base["pe_rows"].flatMap({ Int($0.text) }), let c0 = base["pe_cols"].flatMap({ Int($0.text) }), r0 > 0, c0 > 0 {
+            func scaled(_ p: Parameter, _ x: Double) -> Double {
+                values[p.rawValue]?.fromTemplate == true ? t.bandwidthScaling.rule(for: p).scaled(x, from: (r0, c0), to: (rows, cols)) : x
+            }
+            glbBW = scaled(.glb_words_per_cycle, glbBW)
+            nocBW = scaled(.noc_words_per_cycle, nocBW)
+            dram = scaled(.dram_gbps, dram)
+        }
         var db = true
         if let v = raw(.double_buffer) {
             switch v.text.lowercased() { case "true", "yes": db = true; case "false", "no": db = false

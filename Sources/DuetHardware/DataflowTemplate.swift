@@ -80,6 +80,8 @@ public struct DataflowTemplate: Sendable {
     public var parameters: [(key: String, value: String)]
     public var variants: [(name: String, overrides: [(key: String, value: String)])]
     public var ranges: [(key: String, low: Double, high: Double)]
+    /// How buffer, network and DRAM bandwidths follow `pe_rows`/`pe_cols` (`bandwidth_scaling:`).
+    public var bandwidthScaling: BandwidthScaling = .default
 
     /// Every template under `<dataDir>/Templates`, sorted by name.
     public static func all(dataDir: URL) throws -> [DataflowTemplate] {
@@ -136,9 +138,10 @@ public struct DataflowTemplate: Sendable {
                 if let b = rg.ints(k), b.count == 2 { ranges.append((k, Double(b[0]), Double(b[1]))) }
             }
         }
+        let scaling = r.object("bandwidth_scaling").map { BandwidthScaling.decode($0) } ?? .default
         r.finish()
         try d.throwIfAny()
         return DataflowTemplate(name: name, summary: summary, sources: sources, array: array, mappings: mappings,
-                                parameters: params, variants: variants, ranges: ranges)
+                                parameters: params, variants: variants, ranges: ranges, bandwidthScaling: scaling)
     }
 }

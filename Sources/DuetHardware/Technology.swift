@@ -18,6 +18,10 @@ public struct Technology: Sendable, Hashable {
     public var nocUm2PerPE: Double
     public var dramPJPerBit: Double
     public var leakageMWPerMm2: Double
+    /// PE logic area ÷ the bare MAC datapath's area (unitless; `pe_logic_factor`, default 1).
+    public var peLogicFactor: Double = 1
+    /// Control, DMA and interface area per sub-accelerator, µm² (`control_um2`, default 0).
+    public var controlUm2: Double = 0
     /// Fixed per-bit energies that replace the capacity fits (set by accelerator overrides).
     public var registerFilePJPerBitOverride: Double?
     public var globalBufferPJPerBitOverride: Double?
@@ -93,6 +97,7 @@ public struct Technology: Sendable, Hashable {
             tech.sramOverheadUm2 *= a
             tech.nocHopPJPerBit *= e
             tech.nocUm2PerPE *= a
+            tech.controlUm2 *= a
             // Leakage power per mm² follows energy per op over area (denser, leakier transistors).
             tech.leakageMWPerMm2 *= e / a
             if let dram { tech.dramPJPerBit = dram }
@@ -116,6 +121,8 @@ public struct Technology: Sendable, Hashable {
             dramPJPerBit: r.double("dram_pj_per_bit", required: true, min: 0) ?? 0,
             leakageMWPerMm2: r.double("leakage_mw_per_mm2", min: 0) ?? 0,
             registerFilePJPerBitOverride: nil, globalBufferPJPerBitOverride: nil)
+        tech.peLogicFactor = r.double("pe_logic_factor", min: 1) ?? 1
+        tech.controlUm2 = r.double("control_um2", min: 0) ?? 0
         r.finish()
         if macs.isEmpty { d.add("mac", "at least one MAC figure is needed") }
         try d.throwIfAny()

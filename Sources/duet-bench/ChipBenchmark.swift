@@ -26,6 +26,7 @@ struct ChipBenchmark: AsyncParsableCommand {
           hardware:
             subaccelerators: [2, 3]
             templates: [tpu, eyeriss, nvdla, shidiannao]
+            node_nm: 28
             pe_rows: [8, 64]
             pe_cols: [8, 64]
             global_buffer_kib: [64, 1024]

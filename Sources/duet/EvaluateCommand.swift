@@ -72,18 +72,20 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
         try issues.throwIfAny()
         let result = try ChipEvaluator.evaluate(analyses, on: chip, objective: MappingObjective(rawValue: objective)!)
-        let verdicts = try spec.map { try Spec.load(path: $0).verdicts(for: result) } ?? []
+        let loadedSpec = try spec.map { try Spec.load(path: $0) }
+        let verdicts = try loadedSpec?.verdicts(for: result) ?? []
+        let rates = loadedSpec?.rates ?? FrameRates()
         let met = verdicts.allSatisfy(\.met)
         switch format {
         case .json:
-            var doc = EvaluationReport.json(result, verdicts: verdicts)
+            var doc = EvaluationReport.json(result, verdicts: verdicts, rates: rates)
             let notes = analyses.flatMap { a in a.network.notes.map { "\(a.network.name): \($0)" } }
             if !notes.isEmpty, case .object(var fields) = doc { fields.append(.init("notes", .array(notes.map { .string($0) }))); doc = .object(fields) }
             return (doc.serialized() + "\n", met)
         case .csv: return (EvaluationReport.csv(result), met)
         case .table:
             let notes = analyses.flatMap { a in a.network.notes.map { "note: \(a.network.name): \($0)\n" } }
-            return (EvaluationReport.table(result, verdicts: verdicts) + notes.joined(), met)
+            return (EvaluationReport.table(result, verdicts: verdicts, rates: rates) + notes.joined(), met)
         }
     }
 }

@@ -9,8 +9,9 @@ import Testing
     /// The cost-model path: a tiny hardware space on two small networks; the solver's design
     /// re-evaluated in real numbers agrees with ChipEvaluator's exhaustive assignment on that chip.
     @Test func hardwareSpaceCandidatesAgreeWithTheChipEvaluator() async throws {
-        let spec = ExploreConfig.HardwareSpaceSpec(minSubaccelerators: 1, maxSubaccelerators: 2, templates: ["tpu", "eyeriss"],
+        var spec = ExploreConfig.HardwareSpaceSpec(minSubaccelerators: 1, maxSubaccelerators: 2, templates: ["tpu", "eyeriss"],
                                                    peRows: 8...16, peCols: 8...16, globalBufferKiB: 64...128, dramGBps: 16)
+        spec.nodeNm = [28]   // one node per chip (the templates' published nodes differ)
         let nets = try ["Examples/networks/tiny-cnn.yaml", "layer:conv,k=64,c=32,p=28,q=28,r=3,s=3,stride=1,groups=1"].enumerated().map { i, ref in
             var a = try NetworkReference.resolve(ref, baseDirectory: root.path).analyze()
             a.network.name = "n\(i)"

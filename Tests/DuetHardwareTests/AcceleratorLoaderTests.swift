@@ -61,6 +61,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         try """
             name: duo
             dram_gbps: 16
+            node_nm: 16
             subaccelerators:
               - {name: big, template: tpu, variant: edge, dram_gbps: 8}
               - {name: small, template: eyeriss, dram_gbps: 8}

@@ -21,6 +21,7 @@ import Testing
               hardware:
                 subaccelerators: [1, 2]
                 templates: [tpu, eyeriss]
+                node_nm: 28
                 pe_rows: [8, 16]
                 pe_cols: [8, 16]
                 global_buffer_kib: [64, 128]
