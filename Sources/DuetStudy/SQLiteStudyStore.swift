@@ -307,7 +307,7 @@ public final class SQLiteStudyStore: StudyStore {
             try db.execute(sql: """
                 UPDATE trial SET status = 'complete', metrics = ?, objectives = ?, constraints = ?, violation = ?, seconds = ?,
                                  error = NULL, lease_expires = NULL
-                WHERE \(Self.held)
+                WHERE number = ? AND status IN ('running', 'complete') AND worker = ? AND attempt = ?
                 """, arguments: [TrialCoding.encode(r.metrics), TrialCoding.encode(r.objectives), TrialCoding.encode(r.constraints),
                                  TrialCoding.storedViolation(r.violation), r.seconds, claim.number, claim.worker, claim.attempt])
             return db.changesCount > 0

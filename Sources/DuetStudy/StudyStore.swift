@@ -126,7 +126,8 @@ public protocol StudyStore: Sendable {
     func heartbeat(_ claim: TrialClaim, leaseSeconds: Double) async throws -> Bool
 
     /// Stores the result and marks the trial `complete`; false (and nothing stored) when the claim is
-    /// no longer held (its lease expired and it was re-queued or claimed again).
+    /// no longer held (its lease expired and it was re-queued or claimed again). Idempotent: the
+    /// same claim completing its trial again (a retry whose first answer was lost) returns true.
     @discardableResult
     func complete(_ claim: TrialClaim, with result: TrialResult) async throws -> Bool
 

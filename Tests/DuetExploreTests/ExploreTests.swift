@@ -185,7 +185,8 @@ let smallConfig = """
         let r = try await run(path, study: nil)
         #expect(r.trials.count == 2)
         #expect(r.trials.allSatisfy { $0.status == "complete" && $0.metrics["cifar10.train_hours"] == 0.5 }, "\(r.trials.map { $0.error ?? "" })")
-        #expect(r.trials.allSatisfy { $0.seconds < 30 }, "a trial waited on the lingering child: \(r.trials.map(\.seconds))")
+        // The lingering child sleeps 300 s; writing 100 MB of logs can take tens of seconds under load.
+        #expect(r.trials.allSatisfy { $0.seconds < 200 }, "a trial waited on the lingering child: \(r.trials.map(\.seconds))")
     }
 
     /// An evaluator that exits without reading its input fails its trial (no SIGPIPE death of

@@ -53,7 +53,9 @@ func builtDuet() -> String? {
             }
         }
         watcher.start()
-        p.waitUntilExit()
+        // Polled, not waitUntilExit(): a blocked cooperative thread starves the other suites' tasks
+        // (two threads on a 2-core machine).
+        while p.isRunning { try await Task.sleep(nanoseconds: 50_000_000) }
         let (atKill, killed, lastError) = seen.withLock { $0 }
         guard killed else {
             let err = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
