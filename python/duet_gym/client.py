@@ -249,6 +249,14 @@ class DuetClient:
     def __enter__(self) -> "DuetClient":
         return self
 
+    # A client is a handle on one server process: copies share it (gymnasium.make deep-copies an
+    # env's keyword arguments into its spec).
+    def __copy__(self) -> "DuetClient":
+        return self
+
+    def __deepcopy__(self, memo) -> "DuetClient":
+        return self
+
     def __exit__(self, *exc) -> None:
         self.close()
 
