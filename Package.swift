@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "DuetExplore", targets: ["DuetExplore"]),
         .library(name: "DuetSolver", targets: ["DuetSolver"]),
         .library(name: "DuetPredict", targets: ["DuetPredict"]),
+        .library(name: "DuetServe", targets: ["DuetServe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,6 +50,8 @@ let package = Package(
         // lowered networks, fits, the predictor file, surrogate-assisted search).
         .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"]), .brew(["xgboost"])]),
         .target(name: "DuetPredict", dependencies: ["CXGBoost", "DuetCore", "DuetWorkload", "DuetSearch"]),
+        // `duet serve`: the JSON-RPC evaluation server (dispatch, caches, JSON-lines transports) over the library.
+        .target(name: "DuetServe", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetSolver", "DuetStudy", "DuetExplore", "DuetReport"]),
         .target(name: "DuetONNX", dependencies: ["DuetCore", "DuetWorkload", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // MARK: - Executables (thin)
@@ -56,7 +59,7 @@ let package = Package(
             name: "duet",
             dependencies: [
                 "DuetCore", "DuetWorkload", "DuetReport", "DuetHardware", "DuetCostModel", "DuetONNX",
-                "DuetSearch", "DuetStudy", "DuetExplore", "DuetSolver", "DuetPredict",
+                "DuetSearch", "DuetStudy", "DuetExplore", "DuetSolver", "DuetPredict", "DuetServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -81,6 +84,7 @@ let package = Package(
         .testTarget(name: "DuetExploreTests", dependencies: ["DuetExplore", "DuetPredict", "_DuetTestSupport"]),
         .testTarget(name: "DuetSolverTests", dependencies: ["DuetSolver"]),
         .testTarget(name: "DuetPredictTests", dependencies: ["DuetPredict"]),
+        .testTarget(name: "DuetServeTests", dependencies: ["DuetServe", "DuetExplore", "_DuetTestSupport"]),
         // Robustness/: the bad-input corpus (cases.json, inputs/), read by RobustnessCorpusTests from the source tree.
         .testTarget(name: "duetTests", dependencies: ["duet"], exclude: ["Robustness"]),
     ],

@@ -52,38 +52,12 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     /// The report and whether every budget is met.
     func render() throws -> (String, Bool) {
-        if table != nil || device != nil {
-            return try TableEvaluation.render(networks: networks, table: table, device: device, spec: spec,
-                                              options: BuildOptions(input: input, width: width, batch: batch ?? 1), format: format)
-        }
-        let dataDir = try DataDirectory.locate()
-        let chip = try AcceleratorLoader(dataDir: dataDir).load(accelerator!, overrides: overrides)
-        var analyses: [NetworkAnalysis] = []
-        var issues = IssueCollector()
-        for (i, n) in networks.enumerated() {
-            do {
-                var net = try NetworkReference.resolve(n, options: BuildOptions(input: input, width: width, batch: batch ?? 1,
-                                                                                allowUnknownOperators: allowUnknown))
-                if let batch { net.batch = batch }
-                var a = try net.analyze()
-                if analyses.contains(where: { $0.network.name == a.network.name }) { a.network.name += "#\(i)" }
-                analyses.append(a)
-            } catch let e as InputError { issues.add(e.issues.allSatisfy { $0.file != nil } ? e : e.under("--network[\(i)]")) }
-        }
-        try issues.throwIfAny()
-        let result = try ChipEvaluator.evaluate(analyses, on: chip, objective: MappingObjective(rawValue: objective)!)
-        let verdicts = try spec.map { try Spec.load(path: $0).verdicts(for: result) } ?? []
-        let met = verdicts.allSatisfy(\.met)
-        switch format {
-        case .json:
-            var doc = EvaluationReport.json(result, verdicts: verdicts)
-            let notes = analyses.flatMap { a in a.network.notes.map { "\(a.network.name): \($0)" } }
-            if !notes.isEmpty, case .object(var fields) = doc { fields.append(.init("notes", .array(notes.map { .string($0) }))); doc = .object(fields) }
-            return (doc.serialized() + "\n", met)
-        case .csv: return (EvaluationReport.csv(result), met)
-        case .table:
-            let notes = analyses.flatMap { a in a.network.notes.map { "note: \(a.network.name): \($0)\n" } }
-            return (EvaluationReport.table(result, verdicts: verdicts) + notes.joined(), met)
-        }
+        try request.render(format: format, dataDir: table != nil || device != nil ? URL(fileURLWithPath: ".") : DataDirectory.locate())
+    }
+
+    var request: EvaluateRequest {
+        EvaluateRequest(networks: networks, accelerator: accelerator, table: table, device: device, overrides: overrides, spec: spec,
+                        objective: MappingObjective(rawValue: objective) ?? .latency, input: input, width: width, batch: batch,
+                        allowUnknownOperators: allowUnknown)
     }
 }

@@ -2,13 +2,14 @@ import ArgumentParser
 import DuetCore
 import DuetReport
 import DuetExplore
+import DuetHardware
 import DuetStudy
 import Foundation
 
 struct StudyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "study", abstract: "Inspect, export and copy exploration studies (SQLite files or PostgreSQL URLs).",
-        subcommands: [List.self, Show.self, Export.self, Copy.self])
+        commandName: "study", abstract: "Inspect, export and copy exploration studies (SQLite files or PostgreSQL URLs); ask and tell from outside.",
+        subcommands: [List.self, Show.self, Export.self, Copy.self, Ask.self, Tell.self])
 
     static let locationHelp: ArgumentHelp = "Study: an SQLite file, or postgresql://USER[:PASSWORD]@HOST[:PORT]/DB?study=NAME."
 
@@ -130,6 +131,79 @@ struct StudyCommand: AsyncParsableCommand {
             let (from, to) = (src.location.description, dst.location.description)
             try await src.close(); try await dst.close()
             emit("copied \(r.finished) finished and \(r.pending) pending trials and \(r.attributes) entries from \(from) to \(to)\n")
+        }
+    }
+
+    struct Ask: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the next designs of the study's optimizer to evaluate, as JSON (each claimed for --lease seconds).",
+            discussion: """
+                Evaluate them however you like, then record each with duet study tell STUDY --trial ID --metrics JSON. \
+                The optimizer is replayed over the stored results; once a generation is all handed out, further asks \
+                get designs drawn from the space, seeded by the study's seed (docs/FORMATS.md, "Ask and tell"). \
+                A new study needs --config.
+                """)
+        @Argument(help: StudyCommand.locationHelp) var study: String
+        @Option(help: "How many designs (1 to 10,000).") var n: Int = 1
+        @Option(help: "Start a new study with this exploration config (or check that an existing one was made by it).") var config: String?
+        @Option(name: .customLong("set"), help: "Override a config scalar: key.path=value (repeatable; with --config).") var overrides: [String] = []
+        @Option(help: "Seconds an asked design stays claimed; untold after that, it is handed out again.") var lease: Double = 3_600
+
+        func validate() throws {
+            if !(1...10_000).contains(n) { throw ValidationError("--n must be between 1 and 10,000 (got \(n))") }
+            if !(lease > 0 && lease <= 30 * 86_400) { throw ValidationError("--lease must be greater than 0 and at most 2,592,000 seconds (got \(lease))") }
+            if !overrides.isEmpty && config == nil { throw ValidationError("--set needs --config") }
+        }
+
+        func run() async throws {
+            let store = try await openStudy(study, mode: config == nil ? .open : .create)
+            do {
+                let session = try await StudyAskTell.open(store: store, config: config, overrides: overrides, dataDir: try DataDirectory.locate())
+                let asked = try await session.ask(n, leaseSeconds: lease)
+                try await store.close()
+                emit(session.json(asked).serialized() + "\n")
+            } catch {
+                try? await store.close()
+                throw error
+            }
+        }
+    }
+
+    struct Tell: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the result of an asked design (--trial), or of a design of your own (--point), in the study.",
+            discussion: "METRICS is a JSON object {name: number} holding every objective and budget metric of the study's config.")
+        @Argument(help: StudyCommand.locationHelp) var study: String
+        @Option(help: "The id duet study ask printed.") var trial: Int?
+        @Option(help: "A design of your own: a JSON object {variable: value} (a tell-only trial).") var point: String?
+        @Option(help: "The results: a JSON object {name: number}.") var metrics: String?
+        @Option(help: "Record the asked trial as failed with this reason instead of metrics.") var error: String?
+        @Option(help: "Wall seconds the evaluation took (stored with the trial).") var seconds: Double = 0
+
+        func validate() throws {
+            if (trial == nil) == (point == nil) { throw ValidationError("give exactly one of --trial and --point") }
+            if metrics == nil && error == nil { throw ValidationError("give --metrics (or --error for a failed asked trial)") }
+            if point != nil && error != nil { throw ValidationError("--error fails an asked trial; a --point trial records --metrics") }
+            if !(seconds >= 0 && seconds.isFinite) { throw ValidationError("--seconds must be a non-negative number (got \(seconds))") }
+        }
+
+        func run() async throws {
+            let metricValues = try metrics.map { try StudyAskTell.metrics(json: $0, keyPath: "--metrics") } ?? [:]
+            let pointValue = try point.map { try StudyAskTell.parse(json: $0, keyPath: "--point") }
+            let store = try await openStudy(study, mode: .open)
+            do {
+                let session = try await StudyAskTell.open(store: store, config: nil, dataDir: try DataDirectory.locate())
+                let told = if let trial {
+                    try await session.tell(trial: Int64(trial), metrics: metricValues, error: error, seconds: seconds)
+                } else {
+                    try await session.tell(point: pointValue!, metrics: metricValues, seconds: seconds)
+                }
+                try await store.close()
+                emit(told.json.serialized() + "\n")
+            } catch {
+                try? await store.close()
+                throw error
+            }
         }
     }
 }
