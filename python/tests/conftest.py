@@ -1,5 +1,5 @@
-"""Shared fixtures: the duet binary (DUET_BIN, PATH or the checkout's .build), one server per
-test module, and the nasaic-two-tasks config. Every test that needs the server is skipped, with
+"""Shared fixtures: the duet binary (DUET_BIN, PATH or the checkout's .build), one server for
+the session, and the nasaic-two-tasks config. Every test that needs the server is skipped, with
 the reason, only when no duet binary exists."""
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ DUET = _binary()
 needs_duet = pytest.mark.skipif(DUET is None, reason="no duet binary: build it (swift build --product duet) or set DUET_BIN")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def client():
+    """One server for the whole session: configs, networks and mappings stay cached in it."""
     with DuetClient(DUET) as c:
         yield c
 

@@ -155,7 +155,7 @@ def test_a_design_duet_cannot_evaluate_gets_the_failure_reward(client, tmp_path)
         w.writerows(rows[1::2])
     text = NASAIC.read_text().replace("../data/nb201/accuracy.csv", str(tmp_path / "half.csv"))
     (tmp_path / "config.yaml").write_text(text)
-    e = DuetCoDesignEnv(str(tmp_path / "config.yaml"), client=client, reference_samples=32, failure_reward=-123.0)
+    e = DuetCoDesignEnv(str(tmp_path / "config.yaml"), client=client, reference_samples=16, failure_reward=-123.0)
     e.reset(seed=1)
     failures = 0
     for _ in range(12):
@@ -165,6 +165,14 @@ def test_a_design_duet_cannot_evaluate_gets_the_failure_reward(client, tmp_path)
             assert reward == -123.0 and not info["feasible"]
             assert not obs.any() and e.observation_space.contains(obs)
     assert failures > 0
+    # the same in a batched request: a failed point is an error in its place, the others are results
+    v = DuetCoDesignVectorEnv(num_envs=8, config=str(tmp_path / "config.yaml"), client=client, reference_samples=16,
+                              failure_reward=-123.0)
+    v.reset(seed=2)
+    obs, rewards, _, _, infos = v.step(v.action_space.sample())
+    assert infos["failed"].any() and (~infos["failed"]).any()
+    assert (rewards[infos["failed"]] == -123.0).all() and (rewards[~infos["failed"]] > -123.0).all()
+    assert not obs[infos["failed"]].any() and obs[~infos["failed"]].any(axis=1).all()
 
 
 def test_gym_make_and_default_config(client):
