@@ -87,35 +87,51 @@ class SpaceCodec:
         self.names = [v.name for v in self.variables]
         self.nvec = [v.size for v in self.variables]
         self._by_name = {v.name: v for v in self.variables}
+        self._conditions = self._plan()
+
+    def _plan(self):
+        """Conditions as indices: for each variable, (parent position, parent's allowed action
+        indices), when every parent comes before its children (one pass decides who is active)."""
+        pos = {v.name: i for i, v in enumerate(self.variables)}
+        plan = []
+        for i, v in enumerate(self.variables):
+            if v.parent is None:
+                plan.append(None)
+                continue
+            j = pos.get(v.parent)
+            if j is None:
+                plan.append(None)  # a parent outside the space: always there, as before
+                continue
+            if j >= i:
+                return None
+            allowed = frozenset(k for k, x in enumerate(self.variables[j].values) if _label(x) in (v.parent_values or ()))
+            plan.append((j, allowed))
+        return plan
 
     def point(self, action: Sequence[int]) -> Dict[str, Any]:
         """The point an action means; inactive conditional variables are left out."""
-        if len(action) != len(self.variables):
-            raise ValueError(f"an action has {len(self.variables)} entries, got {len(action)}")
-        p: Dict[str, Any] = {}
-        for v, a in zip(self.variables, action):
-            i = int(a)
+        variables = self.variables
+        if len(action) != len(variables):
+            raise ValueError(f"an action has {len(variables)} entries, got {len(action)}")
+        idx = [int(a) for a in (action.tolist() if hasattr(action, "tolist") else action)]
+        for v, i in zip(variables, idx):
             if not 0 <= i < v.size:
                 raise ValueError(f"action entry for {v.name} must be in 0..{v.size - 1}, got {i}")
-            p[v.name] = v.values[i]
-        for v in self.variables:
+        plan = self._conditions
+        if plan is not None:
+            active = [True] * len(idx)
+            p: Dict[str, Any] = {}
+            for n, (v, i, c) in enumerate(zip(variables, idx, plan)):
+                if c is not None and not (active[c[0]] and idx[c[0]] in c[1]):
+                    active[n] = False
+                    continue
+                p[v.name] = v.values[i]
+            return p
+        p = {v.name: v.values[i] for v, i in zip(variables, idx)}
+        for v in variables:
             if v.parent is not None and not self._active(v, p):
                 p.pop(v.name, None)
         return p
-
-    def _active(self, v: Variable, p: Mapping[str, Any]) -> bool:
-        seen = set()
-        while v.parent is not None:
-            if v.name in seen:
-                return True
-            seen.add(v.name)
-            if v.parent not in p or _label(p[v.parent]) not in (v.parent_values or ()):
-                return False
-            parent = self._by_name.get(v.parent)
-            if parent is None:
-                return True
-            v = parent
-        return True
 
     def action(self, point: Mapping[str, Any]) -> List[int]:
         """The action of a point (a variable the point lacks takes index 0)."""

@@ -120,14 +120,13 @@ class CoDesignProblem:
     # -- one result -> observation, reward, info ----------------------------------------------
 
     def observation(self, result: Optional[Mapping[str, Any]]) -> np.ndarray:
-        obs = np.zeros(len(self.metric_names), dtype=np.float32)
-        if result is not None:
-            m = result.get("metrics", {})
-            for i, name in enumerate(self.metric_names):
-                v = m.get(name)
-                if v is not None:
-                    obs[i] = v
-        return np.nan_to_num(obs, nan=0.0, posinf=_FLOAT32_MAX, neginf=-_FLOAT32_MAX)
+        if result is None:
+            return np.zeros(len(self.metric_names), dtype=np.float32)
+        m = result.get("metrics", {})
+        obs = np.array([m.get(name) or 0.0 for name in self.metric_names], dtype=np.float32)
+        if not np.isfinite(obs).all():  # NaN -> 0, ±inf (or beyond float32) -> ±float32 max
+            obs = np.nan_to_num(obs, nan=0.0, posinf=_FLOAT32_MAX, neginf=-_FLOAT32_MAX)
+        return obs
 
     def reward(self, result: Optional[Mapping[str, Any]]) -> float:
         if result is None:
