@@ -73,3 +73,42 @@ import Testing
         #expect(last["id"] == .string("last") && last["result"]?["ok"] == .bool(true))
     }
 }
+
+/// `duet study ask` and `duet study tell` as a user runs them, in separate processes.
+@Suite struct StudyAskTellCommandTests {
+    func duet(_ args: [String]) async throws -> (code: Subprocess.Result.Ending, out: String, err: String) {
+        let binary = try #require(ServeCommandTests.binary)
+        let quoted = ([binary.path] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let r = await Subprocess(command: "cd '\(ServeCommandTests.repo.path)' && exec \(quoted)", timeoutSeconds: 60).run()
+        return (r.ending, String(decoding: r.stdout, as: UTF8.self), r.stderr)
+    }
+
+    @Test(.enabled(if: ServeCommandTests.binary != nil, "the duet executable is not built beside the tests"))
+    func askThenTellInAnotherProcess() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("duet-asktell-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let study = dir.appendingPathComponent("s.db").path
+        let config = ServeCommandTests.repo.appendingPathComponent("Examples/nasaic-two-tasks/config.yaml").path
+        // Given two designs asked of a new study,
+        let ask = try await duet(["study", "ask", study, "--config", config, "--n", "2"])
+        #expect(ask.code == .exited(0), "\(ask.err)")
+        let trials = try #require(try JSONValue(parsing: ask.out)["trials"]?.arrayValue)
+        #expect(trials.count == 2)
+        let id = try #require(trials[0]["trial"]?.intValue)
+        // when one is told in another process, a second time, and with a metric missing,
+        let metrics = #"{"accuracy":70.5,"energy_mj":0.3,"area_mm2":3.5,"latency_ms":1.2}"#
+        let told = try await duet(["study", "tell", study, "--trial", String(id), "--metrics", metrics])
+        let again = try await duet(["study", "tell", study, "--trial", String(id), "--metrics", metrics])
+        let partial = try await duet(["study", "tell", study, "--trial", String(trials[1]["trial"]!.intValue!), "--metrics", #"{"accuracy":1}"#])
+        let own = try await duet(["study", "tell", study, "--point", trials[1]["point"]!.serialized(pretty: false), "--metrics", metrics])
+        // then the first is recorded, the repeats are bad input (exit 2) saying why, and the study shows the told trials.
+        #expect(told.code == .exited(0), "\(told.err)")
+        #expect(try JSONValue(parsing: told.out)["recorded"] == .bool(true))
+        #expect(again.code == .exited(2) && again.err.contains("already told"))
+        #expect(partial.code == .exited(2) && partial.err.contains("energy_mj"))
+        #expect(own.code == .exited(0), "\(own.err)")
+        let show = try await duet(["study", "show", study])
+        #expect(show.out.contains("2 complete"), "\(show.out)")
+    }
+}
