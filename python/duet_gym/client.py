@@ -413,18 +413,29 @@ class DuetClient:
         """What ``duet solve --format json`` prints for the config."""
         return self.call("solve", {"config": str(config)})
 
-    def ask(self, study: str, n: int = 1) -> List[Dict[str, Any]]:
-        """``n`` proposals of the study's optimizer: ``[{"trial": id, "point": {...}}]``."""
-        return self.call("ask", {"study": str(study), "n": int(n)})["trials"]
+    def ask(self, study: Union[str, Path], n: int = 1, config: Optional[Union[str, Path]] = None,
+            **extra: Any) -> List[Dict[str, Any]]:
+        """``n`` proposals of the study's optimizer: ``[{"trial": id, "point": {...}, ...}]``.
+        ``study`` is an SQLite file or a ``postgresql://…?study=NAME`` URL; a new study needs
+        ``config``. Other keyword arguments (e.g. ``lease``) are passed as parameters."""
+        params: Dict[str, Any] = {"study": str(study), "n": int(n), **extra}
+        if config is not None:
+            params["config"] = str(config)
+        return self.call("ask", params)["trials"]
 
-    def tell(self, study: str, metrics: Mapping[str, float], trial: Any = None,
-             point: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
-        """Records metrics for an asked trial, or (with ``point`` and no ``trial``) a tell-only trial."""
-        params: Dict[str, Any] = {"study": str(study), "metrics": dict(metrics)}
+    def tell(self, study: Union[str, Path], metrics: Optional[Mapping[str, float]] = None, trial: Any = None,
+             point: Optional[Mapping[str, Any]] = None, error: Optional[str] = None, **extra: Any) -> Dict[str, Any]:
+        """Records an asked trial's ``metrics`` (or its ``error``), or — with ``point`` and no
+        ``trial`` — a tell-only trial of the agent's own design."""
+        params: Dict[str, Any] = {"study": str(study), **extra}
+        if metrics is not None:
+            params["metrics"] = dict(metrics)
         if trial is not None:
             params["trial"] = trial
         if point is not None:
             params["point"] = dict(point)
+        if error is not None:
+            params["error"] = str(error)
         return self.call("tell", params)
 
     def shutdown(self) -> Optional[int]:

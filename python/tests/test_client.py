@@ -167,6 +167,24 @@ def test_notification_gets_no_answer(client, nasaic):
     assert client.sample(nasaic, n=1, seed=2) == client.sample(nasaic, n=1, seed=2)
 
 
+def test_ask_evaluate_tell_round_trip_on_a_sqlite_study(client, nasaic, tmp_path):
+    study = tmp_path / "agent.sqlite"
+    trials = client.ask(study, n=2, config=nasaic)
+    assert len(trials) == 2 and trials[0]["trial"] != trials[1]["trial"]
+    for t in trials:
+        metrics = client.evaluate_point(nasaic, t["point"])["metrics"]
+        told = client.tell(study, metrics=metrics, trial=t["trial"])
+        assert told["trial"] == t["trial"] and told["recorded"] is True
+    # a design of the agent's own: a tell-only trial, stored beside the asked ones
+    own = client.sample(nasaic, n=1, seed=99)[0]
+    told = client.tell(study, metrics=client.evaluate_point(nasaic, own)["metrics"], point=own)
+    assert told["recorded"] is True and told["trial"] not in {t["trial"] for t in trials}
+    # telling an unknown trial is bad input, not a dead server
+    with pytest.raises(DuetInputError):
+        client.tell(study, metrics={"accuracy": 1.0}, trial=10**6)
+    assert client.space(nasaic)
+
+
 def test_context_manager_and_shutdown_end_the_server(nasaic):
     with DuetClient(DUET) as c:
         pid = c.pid
