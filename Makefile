@@ -3,11 +3,12 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BIN := .build/release
 
-.PHONY: help deps deps-cluster build test test-cluster demo bench bench-study clean proto fuzz
+.PHONY: help deps deps-cluster build test test-python python-venv test-cluster demo bench bench-study clean proto fuzz
 
 help:
 	@echo "make demo   build Duet and run a walkthrough (installs what it needs)"
 	@echo "make test   build and run the whole test suite (installs what it needs)"
+	@echo "make test-python  pytest of python/duet_gym (client, Gymnasium env) in .venv-test, against .build/debug/duet"
 	@echo "make build  debug build of every target"
 	@echo "make bench  release-built benchmarks, JSON on stdout"
 	@echo "make proto  regenerate the ONNX protobuf Swift code (rarely needed)"
@@ -35,6 +36,15 @@ deps:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; \
 	fi
 
+	@# Python 3 with venv: the Python package's tests (make test-python) run in a virtual environment.
+	@if command -v $(PYTHON) >/dev/null && $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null; then \
+		echo "deps: $(PYTHON) with venv already installed"; \
+	else \
+		echo "deps: installing python3 and python3-venv (the tests of python/duet_gym) with apt-get"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3 python3-venv; \
+	fi
+
 # Slurm and munge for make test-cluster (scripts/slurm-local.sh runs a one-node cluster on localhost).
 deps-cluster: deps
 	@if command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null && command -v sbatch >/dev/null; then \
@@ -59,6 +69,29 @@ test: deps
 	fi; \
 	$(SWIFT) test 2>&1 | grep -vE '^(\[[0-9]+/[0-9]+\]|Compiling|Emitting|Write|Linking|Building|Test Case .*(started|passed))'; \
 	  exit $${PIPESTATUS[0]}
+	@$(MAKE) --no-print-directory test-python
+
+# The Python package (python/duet_gym): its pytest suite in the virtual environment $(VENV_TEST),
+# against the debug duet that swift test built (DUET_BIN overrides). The environment is made
+# once (python/requirements-test.txt, pinned; it sees the system Python's packages, so numpy and
+# pytest are often not downloaded) and remade when that file or python/pyproject.toml changes.
+PYTHON ?= python3
+VENV_TEST ?= .venv-test
+python-venv:
+	@want=$$(cat python/requirements-test.txt python/pyproject.toml | sha256sum | cut -c1-16); \
+	if [ "$$(cat $(VENV_TEST)/.duet-stamp 2>/dev/null)" != "$$want" ]; then \
+	  echo "python-venv: creating $(VENV_TEST) (python/requirements-test.txt + pip install -e python)"; \
+	  rm -rf $(VENV_TEST) && $(PYTHON) -m venv --system-site-packages $(VENV_TEST) && \
+	  $(VENV_TEST)/bin/pip install -q --disable-pip-version-check -r python/requirements-test.txt && \
+	  $(VENV_TEST)/bin/pip install -q --disable-pip-version-check --no-build-isolation --no-deps -e python && \
+	  echo "$$want" > $(VENV_TEST)/.duet-stamp || { rm -rf $(VENV_TEST); exit 1; }; \
+	fi
+
+test-python: python-venv
+	@bin=$${DUET_BIN:-$(CURDIR)/.build/debug/duet}; \
+	if [ -z "$${DUET_BIN:-}" ] && [ ! -x "$$bin" ]; then $(SWIFT) build --product duet || exit 1; fi; \
+	echo "== pytest python/tests (DUET_BIN=$$bin)"; \
+	DUET_BIN="$$bin" $(VENV_TEST)/bin/python -m pytest python/tests -q -p no:cacheprovider
 
 # Examples/slurm end to end: a throwaway PostgreSQL and one-node Slurm (slurmctld, slurmd, munged) on
 # localhost, duet explore --study postgresql://… and a 4-task sbatch array of duet workers; checks the
