@@ -26,6 +26,7 @@ let smallConfig = """
       hardware:
         subaccelerators: [1, 2]
         templates: [tpu, nvdla]
+        node_nm: 28
         pe_rows: [8, 32]
         pe_cols: [8, 32]
         global_buffer_kib: [64, 256]
