@@ -96,27 +96,33 @@ public struct ChipSpaceCandidates: Sendable {
         }
         for k in spec.minSubaccelerators...spec.maxSubaccelerators {
             let me = out
-            // One child task per configuration (the cooperative pool runs as many at once as
-            // there are cores); results are placed by configuration index, so the order in which
+            // One child task per configuration, at most one per core in flight (a new one starts
+            // when one finishes), each yielding between networks so that other tasks of the
+            // process still run; results are placed by configuration index, so the order in which
             // tasks finish changes nothing.
             var results = [([Cost]?, String?)](repeating: (nil, nil), count: configs.count)
-            await withTaskGroup(of: (Int, [Cost]?, String?).self) { group in
-                for ci in configs.indices {
-                    group.addTask {
-                        let hw = me.subAccelerator(configs[ci], slot: 0, count: k)
-                        var row: [Cost] = []
-                        for n in networks {
-                            do {
-                                let r = try NetworkEvaluator.evaluate(n, on: hw, cache: cache)
-                                row.append(Cost(latency: r.latency.value, energy: r.energy.total.value))
-                            } catch {
-                                return (ci, nil, "\(configs[ci]) cannot run \(n.network.name): \(error)")
-                            }
-                        }
-                        return (ci, row, nil)
+            @Sendable func evaluate(_ ci: Int) async -> (Int, [Cost]?, String?) {
+                let hw = me.subAccelerator(configs[ci], slot: 0, count: k)
+                var row: [Cost] = []
+                for n in networks {
+                    await Task.yield()
+                    do {
+                        let r = try NetworkEvaluator.evaluate(n, on: hw, cache: cache)
+                        row.append(Cost(latency: r.latency.value, energy: r.energy.total.value))
+                    } catch {
+                        return (ci, nil, "\(configs[ci]) cannot run \(n.network.name): \(error)")
                     }
                 }
-                for await (ci, row, why) in group { results[ci] = (row, why) }
+                return (ci, row, nil)
+            }
+            let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            await withTaskGroup(of: (Int, [Cost]?, String?).self) { group in
+                var next = 0
+                while next < min(width, configs.count) { let ci = next; group.addTask { await evaluate(ci) }; next += 1 }
+                while let done = await group.next() {
+                    results[done.0] = (done.1, done.2)
+                    if next < configs.count { let c = next; group.addTask { await evaluate(c) }; next += 1 }
+                }
             }
             out.costs[k] = configs.indices.map { results[$0].0 }
             out.candidateConfigs[k] = configs.indices.filter { results[$0].0 != nil }

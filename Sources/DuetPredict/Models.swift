@@ -79,6 +79,8 @@ public final class GBDTModel: Sendable {
     public let json: Data
     private let booster: Mutex<XGBBoosterBox>
 
+    // Safe: XGBBooster wraps a C handle that XGBoost lets one thread use at a time; the box is
+    // only ever stored in `booster`, a Mutex, and the handle is reached only inside withLock.
     struct XGBBoosterBox: @unchecked Sendable { var booster: XGBBooster }
 
     /// A model from XGBoost's JSON model text.

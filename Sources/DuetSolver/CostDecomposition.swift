@@ -120,8 +120,9 @@ public struct CostDecomposition: Sendable {
         if space.cardinality <= Double(tabulateLimit), let all = space.enumerate(limit: tabulateLimit) {
             let radix = space.dimensions.map(\.options.count)
             let costMetrics = estimator.fixedPoint.map(\.metric)
-            // One child task per core, each taking every `workers`-th architecture; the first
-            // error cancels the others (they stop at their next architecture) and is rethrown.
+            // One child task per core, each taking every `workers`-th architecture and yielding
+            // every 64 so that other tasks of the process still run; the first error cancels the
+            // others (they stop at their next architecture) and is rethrown.
             let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
             let count = all.count
             var values = Dictionary(uniqueKeysWithValues: metrics.map { ($0, [Int64](repeating: 0, count: count)) })
@@ -129,7 +130,8 @@ public struct CostDecomposition: Sendable {
                 for w in 0..<workers {
                     group.addTask {
                         var local: [(index: Int, values: [Int64])] = []
-                        for i in stride(from: w, to: count, by: workers) {
+                        for (j, i) in stride(from: w, to: count, by: workers).enumerated() {
+                            if j % 64 == 63 { await Task.yield() }
                             try Task.checkCancellation()
                             // The whole network's cost (rounded per unit as in `units`), without
                             // building per-unit records.

@@ -31,4 +31,27 @@ import Testing
         #expect(abs(h.makespan.value - real.makespan) <= 2e-9, "ChipEvaluator \(h.makespan.value) s vs solver \(real.makespan) s")
         #expect(abs(Double(r.value!) * 1e-9 - real.makespan) <= 2e-9)
     }
+
+    /// The task group places each configuration's result by index: two runs, and a plain
+    /// sequential loop over the configurations, give the same costs, candidates and exclusion.
+    @Test func parallelEvaluationEqualsASequentialLoop() async throws {
+        let spec = ExploreConfig.HardwareSpaceSpec(minSubaccelerators: 1, maxSubaccelerators: 2, templates: ["tpu", "shidiannao"],
+                                                   peRows: 8...16, peCols: 8...8, globalBufferKiB: 1...64, dramGBps: 8)
+        let nets = try ["Examples/networks/tiny-cnn.yaml", "layer:conv,k=64,c=64,p=56,q=56,r=3,s=3,stride=1,groups=1"].map {
+            try NetworkReference.resolve($0, baseDirectory: root.path).analyze()
+        }
+        let a = try await ChipSpaceCandidates.evaluate(spec: spec, networks: nets, dataDir: root)
+        let b = try await ChipSpaceCandidates.evaluate(spec: spec, networks: nets, dataDir: root)
+        #expect(a.costs == b.costs && a.candidateConfigs == b.candidateConfigs && a.exclusion == b.exclusion)
+        for k in 1...2 {
+            let sequential: [[ChipSpaceCandidates.Cost]?] = a.configs.map { c in
+                let hw = a.subAccelerator(c, slot: 0, count: k)
+                return try? nets.map { n in
+                    let r = try NetworkEvaluator.evaluate(n, on: hw)
+                    return ChipSpaceCandidates.Cost(latency: r.latency.value, energy: r.energy.total.value)
+                }
+            }
+            #expect(a.costs[k]! == sequential)
+        }
+    }
 }

@@ -5,7 +5,7 @@ import Foundation
 
 /// SCALE-Sim (Samajdar et al., ISPASS 2020; `pip install scalesim`) inputs for a systolic
 /// sub-accelerator and a network: `NAME.cfg` (array rows × columns, the global buffer split in
-/// three equal ifmap/filter/ofmap SRAMs, the dataflow, DRAM words per cycle) and `NAME.csv`, the
+/// three equal ifmap/filter/ofmap SRAMs, the dataflow, DRAM bytes per cycle) and `NAME.csv`, the
 /// conv topology (`Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels,
 /// Num Filter, Strides,`).
 ///
@@ -41,11 +41,13 @@ public struct SCALESimExporter: DesignExporter {
                 ExportedFile(name: "\(baseName).csv", text: try topology(net.analyze()))]
     }
 
-    /// The architecture config of `hw`.
+    /// The architecture config of `hw`, in the shape SCALE-Sim 3.0.0's config reader requires
+    /// (its `[layout]` and `[sparsity]` sections with custom layouts and sparsity off, as in its
+    /// repository's `configs/google.cfg`; docs/validation/scalesim/CONFIG.md). SCALE-Sim's words
+    /// are one byte, so `Bandwidth` (read in USER mode only) is the DRAM bytes per cycle, rounded up.
     public func config(_ hw: SubAccelerator, runName: String) -> String {
         let sramKiB = max(1, Int(hw.globalBufferKiB / 3))
-        let wordBytes = Double(max(1, hw.precisionBits)) / 8
-        let bandwidth = max(1, Int((hw.dramBytesPerCycle / wordBytes).rounded(.up)))
+        let bandwidth = max(1, Int(hw.dramBytesPerCycle.rounded(.up)))
         return """
             [general]
             run_name = \(runName)
@@ -53,18 +55,38 @@ public struct SCALESimExporter: DesignExporter {
             [architecture_presets]
             ArrayHeight:    \(hw.peRows)
             ArrayWidth:     \(hw.peCols)
-            IfmapSramSzkB:    \(sramKiB)
-            FilterSramSzkB:   \(sramKiB)
-            OfmapSramSzkB:    \(sramKiB)
+            IfmapSramSzkB:   \(sramKiB)
+            FilterSramSzkB:  \(sramKiB)
+            OfmapSramSzkB:   \(sramKiB)
             IfmapOffset:    0
             FilterOffset:   10000000
             OfmapOffset:    20000000
-            Dataflow : \(hw.dataflow.rawValue)
             Bandwidth : \(bandwidth)
-            MemoryBanks: 1
+            Dataflow : \(hw.dataflow.rawValue)
+            MemoryBanks:   1
+            ReadRequestBuffer: 512
+            WriteRequestBuffer: 512
+
+            [layout]
+            IfmapCustomLayout: False
+            IfmapSRAMBankBandwidth: \(bandwidth)
+            IfmapSRAMBankNum: 1
+            IfmapSRAMBankPort: 2
+            FilterCustomLayout: False
+            FilterSRAMBankBandwidth: \(bandwidth)
+            FilterSRAMBankNum: 1
+            FilterSRAMBankPort: 2
+
+            [sparsity]
+            SparsitySupport : false
+            SparseRep : ellpack_block
+            OptimizedMapping : false
+            BlockSize : 8
+            RandomNumberGeneratorSeed : 40
 
             [run_presets]
             InterfaceBandwidth: CALC
+            UseRamulatorTrace: False
 
             """
     }
