@@ -95,6 +95,7 @@ def test_reward_maximizes_accuracy_and_minimizes_cost(client):
     e = DuetCoDesignEnv(str(NASAIC), client=client, penalty=0.0, reference=ref, **FAST)
     assert e.problem.reference == ref
     e.reset(seed=2)
+    e.action_space.seed(2)
     for _ in range(5):
         _, reward, _, _, info = e.step(e.action_space.sample())
         o = info["objectives"]
@@ -139,6 +140,7 @@ def test_each_violated_budget_costs_the_penalty(client):
 
 def test_episodes_truncate_after_max_steps(env):
     env.reset(seed=3)
+    env.action_space.seed(3)
     flags = [env.step(env.action_space.sample())[2:4] for _ in range(env.max_steps)]
     assert flags[:-1] == [(False, False)] * (env.max_steps - 1)
     assert flags[-1] == (False, True)
@@ -157,6 +159,7 @@ def test_a_design_duet_cannot_evaluate_gets_the_failure_reward(client, tmp_path)
     (tmp_path / "config.yaml").write_text(text)
     e = DuetCoDesignEnv(str(tmp_path / "config.yaml"), client=client, reference_samples=16, failure_reward=-123.0)
     e.reset(seed=1)
+    e.action_space.seed(1)
     failures = 0
     for _ in range(12):
         obs, reward, terminated, truncated, info = e.step(e.action_space.sample())
@@ -166,9 +169,10 @@ def test_a_design_duet_cannot_evaluate_gets_the_failure_reward(client, tmp_path)
             assert not obs.any() and e.observation_space.contains(obs)
     assert failures > 0
     # the same in a batched request: a failed point is an error in its place, the others are results
-    v = DuetCoDesignVectorEnv(num_envs=8, config=str(tmp_path / "config.yaml"), client=client, reference_samples=16,
+    v = DuetCoDesignVectorEnv(num_envs=16, config=str(tmp_path / "config.yaml"), client=client, reference_samples=16,
                               failure_reward=-123.0)
     v.reset(seed=2)
+    v.action_space.seed(2)
     obs, rewards, _, _, infos = v.step(v.action_space.sample())
     assert infos["failed"].any() and (~infos["failed"]).any()
     assert (rewards[infos["failed"]] == -123.0).all() and (rewards[~infos["failed"]] > -123.0).all()
@@ -188,6 +192,7 @@ def test_vector_env_batches_and_autoresets(client):
                      client=client, max_steps=2, **FAST)
     assert isinstance(v, DuetCoDesignVectorEnv)
     obs, infos = v.reset(seed=10)
+    v.action_space.seed(10)
     assert obs.shape == (4, len(v.metric_names))
     obs2, _ = v.reset(seed=10)
     assert np.array_equal(obs, obs2)
