@@ -147,7 +147,8 @@ proto:
 # crash does not stop the run; Swift's backtracer is off so that libFuzzer saves each input).
 # Crashes land in out/fuzz/TARGET/ as crash-*: turn each into a Tests/duetTests/Robustness entry
 # and fix it. The executable's entry point is `main` (SwiftPM), so libFuzzer's own is not linked
-# in twice (--allow-multiple-definition) and each target calls LLVMFuzzerRunDriver itself.
+# in twice (--allow-multiple-definition) and each target calls LLVMFuzzerRunDriver through the
+# shared Fuzz/_FuzzDriver.
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= FuzzConfig FuzzNetwork FuzzTable FuzzONNX
 FUZZ_JOBS ?= 1

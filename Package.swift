@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "DuetWorkload", dependencies: ["DuetCore", "DuetReport"]),
         .target(name: "DuetSearch", dependencies: ["DuetCore"]),
         .target(name: "DuetReport", dependencies: ["DuetCore"]),
-        .target(name: "DuetHardware", dependencies: ["DuetCore", "DuetWorkload"]),
+        .target(name: "DuetHardware", dependencies: ["DuetCore", "DuetReport", "DuetWorkload"]),
         .target(name: "DuetCostModel", dependencies: ["DuetCore", "DuetReport", "DuetWorkload", "DuetHardware"]),
         // ONNX protobuf code is generated once (`make proto`) and committed; builds never run protoc.
         // Studies: SQLite (GRDB, embedded, the default) and PostgreSQL (postgres-nio) behind one StudyStore protocol.
@@ -49,7 +49,7 @@ let package = Package(
         // The XGBoost C API (Debian's libxgboost-dev) and the predictors built on it (features from the
         // lowered networks, fits, the predictor file, surrogate-assisted search).
         .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"]), .brew(["xgboost"])]),
-        .target(name: "DuetPredict", dependencies: ["CXGBoost", "DuetCore", "DuetWorkload", "DuetSearch"]),
+        .target(name: "DuetPredict", dependencies: ["CXGBoost", "DuetCore", "DuetReport", "DuetWorkload", "DuetSearch"]),
         // `duet serve`: the JSON-RPC evaluation server (dispatch, caches, JSON-lines transports) over the library.
         .target(name: "DuetServe", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetSolver", "DuetStudy", "DuetExplore", "DuetReport"]),
         .target(name: "DuetONNX", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
@@ -71,36 +71,38 @@ let package = Package(
             ]),
 
         // MARK: - Tests (mirror Sources/)
-        // Fixtures shared by test targets (a throwaway PostgreSQL); not a product.
+        // Fixtures shared by test targets (a throwaway PostgreSQL, the `.slow` tag); not a product.
         .target(name: "_DuetTestSupport", path: "Tests/_DuetTestSupport"),
-        .testTarget(name: "DuetCoreTests", dependencies: ["DuetCore"]),
-        .testTarget(name: "DuetWorkloadTests", dependencies: ["DuetWorkload"]),
-        .testTarget(name: "DuetSearchTests", dependencies: ["DuetSearch"]),
-        .testTarget(name: "DuetReportTests", dependencies: ["DuetReport"]),
-        .testTarget(name: "DuetHardwareTests", dependencies: ["DuetHardware"]),
-        .testTarget(name: "DuetCostModelTests", dependencies: ["DuetCostModel"]),
-        .testTarget(name: "DuetONNXTests", dependencies: ["DuetONNX"]),
+        .testTarget(name: "DuetCoreTests", dependencies: ["DuetCore", "_DuetTestSupport"]),
+        .testTarget(name: "DuetWorkloadTests", dependencies: ["DuetWorkload", "_DuetTestSupport"]),
+        .testTarget(name: "DuetSearchTests", dependencies: ["DuetSearch", "_DuetTestSupport"]),
+        .testTarget(name: "DuetReportTests", dependencies: ["DuetReport", "_DuetTestSupport"]),
+        .testTarget(name: "DuetHardwareTests", dependencies: ["DuetHardware", "_DuetTestSupport"]),
+        .testTarget(name: "DuetCostModelTests", dependencies: ["DuetCostModel", "_DuetTestSupport"]),
+        .testTarget(name: "DuetONNXTests", dependencies: ["DuetONNX", "_DuetTestSupport"]),
         .testTarget(name: "DuetStudyTests", dependencies: ["DuetStudy", "_DuetTestSupport"]),
         .testTarget(name: "DuetExploreTests", dependencies: ["DuetExplore", "DuetPredict", "_DuetTestSupport"]),
-        .testTarget(name: "DuetSolverTests", dependencies: ["DuetSolver"]),
-        .testTarget(name: "DuetPredictTests", dependencies: ["DuetPredict"]),
+        .testTarget(name: "DuetSolverTests", dependencies: ["DuetSolver", "_DuetTestSupport"]),
+        .testTarget(name: "DuetPredictTests", dependencies: ["DuetPredict", "_DuetTestSupport"]),
         .testTarget(name: "DuetServeTests", dependencies: ["DuetServe", "DuetExplore", "_DuetTestSupport"]),
         // Robustness/: the bad-input corpus (cases.json, inputs/), read by RobustnessCorpusTests from the source tree.
-        .testTarget(name: "duetTests", dependencies: ["duet"], exclude: ["Robustness"]),
+        .testTarget(name: "duetTests", dependencies: ["duet", "_DuetTestSupport"], exclude: ["Robustness"]),
     ],
     swiftLanguageModes: [.v6]
 )
 
 // MARK: - Fuzz targets (libFuzzer; only when DUET_FUZZ is set, built by `make fuzz`)
-// Each is an executable whose top-level code runs libFuzzer's driver on its input function: built
-// with `-sanitize=fuzzer`, never part of normal builds or tests.
+// Each is an executable whose top-level code hands its input function to `fuzz(_:)` of
+// `_FuzzDriver` (libFuzzer's driver, shared): built with `-sanitize=fuzzer`, never part of normal
+// builds or tests.
 import Foundation
 if ProcessInfo.processInfo.environment["DUET_FUZZ"] != nil {
     package.targets += [
-        .executableTarget(name: "FuzzConfig", dependencies: ["DuetCore", "DuetHardware", "DuetExplore"], path: "Fuzz/FuzzConfig"),
-        .executableTarget(name: "FuzzNetwork", dependencies: ["DuetCore", "DuetWorkload"], path: "Fuzz/FuzzNetwork"),
-        .executableTarget(name: "FuzzTable", dependencies: ["DuetCore", "DuetHardware"], path: "Fuzz/FuzzTable"),
-        .executableTarget(name: "FuzzONNX", dependencies: ["DuetCore", "DuetONNX"], path: "Fuzz/FuzzONNX"),
+        .target(name: "_FuzzDriver", path: "Fuzz/_FuzzDriver"),
+        .executableTarget(name: "FuzzConfig", dependencies: ["_FuzzDriver", "DuetCore", "DuetHardware", "DuetExplore"], path: "Fuzz/FuzzConfig"),
+        .executableTarget(name: "FuzzNetwork", dependencies: ["_FuzzDriver", "DuetCore", "DuetWorkload"], path: "Fuzz/FuzzNetwork"),
+        .executableTarget(name: "FuzzTable", dependencies: ["_FuzzDriver", "DuetCore", "DuetHardware"], path: "Fuzz/FuzzTable"),
+        .executableTarget(name: "FuzzONNX", dependencies: ["_FuzzDriver", "DuetCore", "DuetONNX"], path: "Fuzz/FuzzONNX"),
     ]
     package.products += ["FuzzConfig", "FuzzNetwork", "FuzzTable", "FuzzONNX"].map { .executable(name: $0, targets: [$0]) }
 }

@@ -5,6 +5,7 @@ import DuetCore
 import DuetExplore
 import DuetHardware
 import Foundation
+import _FuzzDriver
 
 private let dataDir: URL = {
     if let d = try? DataDirectory.locate() { return d }
@@ -12,10 +13,8 @@ private let dataDir: URL = {
 }()
 private let scratch = NSTemporaryDirectory() + "duet-fuzz-config-\(getpid())"
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzConfig(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
-    let data = Data(bytes: bytes, count: count)
-    guard let text = String(data: data, encoding: .utf8) else { return 0 }
+fuzz { data in
+    guard let text = String(data: data, encoding: .utf8) else { return }
     // An exploration config (the richest reader: tasks, targets, budgets, objectives, --set).
     _ = try? ExploreConfig.load(text: text, path: scratch + "/config.yaml", dataDir: dataDir)
     // The same text as an accelerator file and as a device model, through their loaders.
@@ -26,20 +25,4 @@ public func fuzzConfig(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         _ = try? DataflowTemplate.load(path: file)
         _ = try? DeviceModel.resolve(file, dataDirectory: dataDir)
     }
-    return 0
 }
-
-// MARK: - Driver
-// SwiftPM links an executable's entry point as `main`, so libFuzzer's own `main` is not used:
-// this top-level code hands the command line to libFuzzer's driver instead.
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
-                             _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                             _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
-
-var fuzzArgc = CommandLine.argc
-var fuzzArgv = CommandLine.unsafeArgv
-exit(runFuzzerDriver(&fuzzArgc, &fuzzArgv) { data, count in
-    guard let data else { return 0 }
-    return fuzzConfig(data, count)
-})

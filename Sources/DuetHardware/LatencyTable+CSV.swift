@@ -222,6 +222,25 @@ extension LatencyTable {
         }
     }
 
+    /// Writes the table to `path` in the format its extension names (`.csv`, `.json`, `.yaml`),
+    /// atomically; another extension is an ``InputError`` naming the file.
+    public func save(to path: String) throws {
+        guard let format = FileFormat(path: path) else {
+            throw InputError(file: path, message: "unknown table file extension", hint: "use .csv, .json or .yaml")
+        }
+        try OutputFile.write(try serialized(format), to: path)
+    }
+
+    /// `duet table convert`: reads `input`, records `device` when given (imported once-for-all
+    /// tables name none), writes `output` in the format of its extension; returns the line printed.
+    public static func convert(_ input: String, to output: String, device: String? = nil) throws -> String {
+        guard FileFormat(path: output) != nil else { throw InputError(file: output, message: "unknown table file extension", hint: "use .csv, .json or .yaml") }
+        var t = try load(path: input)
+        if let device { t.provenance.device = device }
+        try t.save(to: output)
+        return "\(t.count) entries: \(input) -> \(output)\n"
+    }
+
     /// Reads a table file, choosing the format by extension (`.csv`, `.json`, `.yaml` for the
     /// once-for-all style).
     public static func load(path: String) throws -> LatencyTable {

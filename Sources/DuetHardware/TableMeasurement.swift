@@ -30,6 +30,9 @@ public struct TableMeasurement: Sendable {
             let eta = etaSeconds.map { String(format: ", ETA %.0f s", $0) } ?? ""
             return "[\(bar)] \(done)/\(total) measured, \(failed) failed, " + String(format: "%.2f/s", rate) + eta
         }
+
+        /// ``line`` redrawn in place on a terminal: a carriage return first, a newline after the last result.
+        public var terminalLine: String { "\r" + line + (done == total ? "\n" : "") }
     }
 
     /// What a finished measurement did.

@@ -2,7 +2,8 @@ import DuetCore
 import DuetReport
 import Foundation
 
-/// Renders a network analysis for `network show` and `space show --arch`.
+/// Renders a network analysis for `network show` and `space show --arch`, and the list of
+/// built-in networks for `network list`.
 public enum NetworkReport {
     public static func loops(_ l: LoopNest?) -> JSONValue {
         guard let l else { return .null }
@@ -59,6 +60,27 @@ public enum NetworkReport {
                 weights \(NumberFormat.si(Double(a.totalWeightBytes(bits: bits))))B, activations \(NumberFormat.si(Double(a.totalActivationBytes(bits: bits))))B at \(bits)-bit
 
                 """
+        }
+    }
+
+    /// The built-in networks with their default input, MACs, parameters and summary.
+    public static func builtins(format: OutputFormat) throws -> String {
+        var rows: [(BuiltinNetwork, NetworkAnalysis)] = []
+        for b in BuiltinNetwork.all { rows.append((b, try b.network().analyze())) }
+        switch format {
+        case .json:
+            return JSONValue.array(rows.map { b, a in
+                .obj(["name": .string(b.name), "summary": .string(b.summary), "default_input": .int(b.defaultInput),
+                      "macs": .int(a.totalMACs), "params": .int(a.totalParams), "source": .string(b.source)])
+            }).serialized() + "\n"
+        case .table, .csv:
+            var t = TextTable(columns: ["name", "input", "macs", "params", "summary"], numeric: [1, 2, 3])
+            for (b, a) in rows {
+                t.append([b.name, String(b.defaultInput),
+                          format == .csv ? String(a.totalMACs) : NumberFormat.si(Double(a.totalMACs)),
+                          format == .csv ? String(a.totalParams) : NumberFormat.si(Double(a.totalParams)), b.summary])
+            }
+            return format == .csv ? t.csv() : t.rendered()
         }
     }
 }

@@ -122,4 +122,12 @@ public enum NetworkSpaces {
     }
 
     public static var names: [String] { all.map(\.name) }
+
+    /// The space named `name` (see ``named(_:)``), or an ``InputError`` at `space` suggesting the nearest name.
+    public static func lookup(_ name: String) throws -> any NetworkSpace {
+        guard let s = named(name) else {
+            throw InputError(keyPath: "space", value: name, message: "unknown network space", hint: Suggestion.hint(for: name, in: names))
+        }
+        return s
+    }
 }

@@ -1,9 +1,7 @@
 import ArgumentParser
-import DuetCore
 import DuetExplore
 import DuetHardware
 import DuetReport
-import DuetStudy
 import Foundation
 
 struct ExploreCommand: AsyncParsableCommand {
@@ -42,47 +40,13 @@ struct ExploreCommand: AsyncParsableCommand {
         if let seed { sets.append("seed=\(seed)") }
         if let workers { sets.append("workers=\(workers)") }
         let cfg = try ExploreConfig.load(path: config, overrides: sets, dataDir: dataDir)
-        if baseline != nil && cfg.tasks.allSatisfy({ $0.space == nil }) {
-            throw InputError(file: cfg.file, keyPath: "tasks", message: "the successive baseline needs a task with a searched 'space'",
-                             hint: "with fixed networks only, successive design is the co-exploration itself")
-        }
-        let exploration = try CoExploration(config: cfg, dataDir: dataDir)
-        let store: (any StudyStore)? = if let study { try await openStudy(study, mode: .create) } else { nil }
-        // Closed on every path: a PostgreSQL connection must be closed before it is released.
-        do {
-            try await explore(cfg: cfg, exploration: exploration, store: store, sets: sets, dataDir: dataDir)
-            try? await store?.close()
-        } catch {
-            try? await store?.close()
-            throw error
-        }
-    }
-
-    func explore(cfg: ExploreConfig, exploration: CoExploration, store: (any StudyStore)?, sets: [String], dataDir: URL) async throws {
-        let queue = store.map { shared || $0.location.isPostgres } ?? false
-        let worker = queue ? WorkerOptions(concurrency: workerConcurrency ?? cfg.workers) : nil
         let tty = isatty(2) != 0
-        let result = try await ExploreRun(exploration: exploration, store: store, worker: worker, overrides: sets).run(progress: { p in
-            guard tty else { return }
-            let best = p.best.map { String(format: "%.4g", $0) } ?? "-"
-            let line = String(format: "\r%d/%d evaluations, %d feasible, best %@ %@, hypervolume %@, %.0f eval/s%@", p.evaluations, p.total, p.feasible,
-                              cfg.objectives[0].metric, best, p.hypervolume.map { String(format: "%.4f", $0) } ?? "-",
-                              Double(p.evaluations - p.reused) / max(p.seconds, 1e-9), p.reused > 0 ? ", \(p.reused) resumed" : "")
-            FileHandle.standardError.write(Data(line.utf8))
-        })
-        if tty { FileHandle.standardError.write(Data("\n".utf8)) }
-        var comparison: (SuccessiveBaseline, BaselineComparison)?
-        if baseline != nil {
-            if tty { FileHandle.standardError.write(Data("baseline: successive design…\n".utf8)) }
-            let b = try await SuccessiveBaseline.run(config: cfg, dataDir: dataDir)
-            let c = BaselineComparison(coExploration: result, successive: b)
-            comparison = (b, c)
-            // Kept with the study, so that `duet report` shows the comparison too.
-            try await store?.setAttribute("baseline", ExploreOutput.baselineJSON(b, c, cfg).serialized(pretty: false))
-        }
-        emit(ExploreOutput.render(result, config: cfg, format: format, baseline: comparison))
+        var progress: (@Sendable (ExploreProgress) -> Void)?
+        if tty { progress = { note(ExploreOutput.progressLine($0, config: cfg)) } }
+        let outcome = try await ExploreRun.explore(config: cfg, dataDir: dataDir, overrides: sets, study: study, shared: shared, workerConcurrency: workerConcurrency,
+                                                   baseline: baseline != nil, progress: progress, status: { if tty { note($0) } })
+        emit(outcome.render(config: cfg, format: format))
         // Exit code 1 when no design met every budget (the contract of every command with budgets).
-        if result.best == nil { throw ExitCode(1) }
+        if outcome.result.best == nil { throw ExitCode(1) }
     }
 }
-

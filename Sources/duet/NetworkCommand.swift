@@ -5,7 +5,6 @@ import DuetHardware
 import DuetONNX
 import DuetReport
 import DuetWorkload
-import Foundation
 
 struct NetworkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,28 +14,7 @@ struct NetworkCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the built-in networks.")
         @Option(help: "table, json or csv.") var format: OutputFormat = .table
-
-        func run() async throws { emit(try render()) }
-
-        func render() throws -> String {
-            var rows: [(BuiltinNetwork, NetworkAnalysis)] = []
-            for b in BuiltinNetwork.all { rows.append((b, try b.network().analyze())) }
-            switch format {
-            case .json:
-                return JSONValue.array(rows.map { b, a in
-                    .obj(["name": .string(b.name), "summary": .string(b.summary), "default_input": .int(b.defaultInput),
-                          "macs": .int(a.totalMACs), "params": .int(a.totalParams), "source": .string(b.source)])
-                }).serialized() + "\n"
-            case .table, .csv:
-                var t = TextTable(columns: ["name", "input", "macs", "params", "summary"], numeric: [1, 2, 3])
-                for (b, a) in rows {
-                    t.append([b.name, String(b.defaultInput),
-                              format == .csv ? String(a.totalMACs) : NumberFormat.si(Double(a.totalMACs)),
-                              format == .csv ? String(a.totalParams) : NumberFormat.si(Double(a.totalParams)), b.summary])
-                }
-                return format == .csv ? t.csv() : t.rendered()
-            }
-        }
+        func run() async throws { emit(try NetworkReport.builtins(format: format)) }
     }
 
     struct Show: AsyncParsableCommand {
@@ -50,14 +28,10 @@ struct NetworkCommand: AsyncParsableCommand {
               help: "For .onnx files: count unsupported operators as zero-cost placeholders (warned on stderr, listed in the output).")
         var allowUnknown = false
 
-        func run() async throws { emit(try render()) }
-
-        func render() throws -> String {
+        func run() async throws {
             var options = build.buildOptions
             options.allowUnknownOperators = allowUnknown
-            let net = try NetworkReference.resolve(network, options: options)
-            let a = try net.analyze()
-            return NetworkReport.render(a, format: format, bits: build.precisionBits)
+            emit(NetworkReport.render(try NetworkReference.resolve(network, options: options).analyze(), format: format, bits: build.precisionBits))
         }
     }
 
@@ -91,11 +65,12 @@ struct NetworkCommand: AsyncParsableCommand {
         func run() async throws {
             let net = try NetworkReference.resolve(network, options: build.buildOptions)
             _ = try net.analyze()
-            let chip = try accelerator.map { try AcceleratorLoader(dataDir: try DataDirectory.locate()).load($0) }
-            if let text = try DuetFormats.exporters.write(ExportDesign(networks: [net], accelerator: chip), format: format, baseName: net.name, to: out,
-                                                          options: ExportOptions(seed: seed, weights: !noWeights, dynamicBatch: dynamicBatch)) {
-                emit(text)
+            if format == "onnx", let out {
+                try OutputFile.write(try ONNX.export(net, weights: noWeights ? .none : .random(seed: seed), dynamicBatch: dynamicBatch), to: out)
+                return
             }
+            let text = format == "json" ? NetworkFormat.json(net) : NetworkFormat.yaml(net)
+            if let out { try OutputFile.write(text, to: out) } else { emit(text) }
         }
     }
 }

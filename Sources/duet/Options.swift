@@ -37,11 +37,8 @@ func emit(_ text: String) {
     do { try FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) } catch { exit(0) }
 }
 
-/// Writes `text` to `path` atomically (nothing half-written on failure).
-func writeFile(_ text: String, to path: String) throws {
-    do {
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-    } catch {
-        throw InputError(file: path, message: "cannot write the file: \(error.localizedDescription)", hint: "check that the folder exists and is writable")
-    }
-}
+/// Writes `text` to stderr as it is (progress lines, notes).
+func note(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+
+/// Writes `text` to `path` atomically (``OutputFile/write(_:to:)``).
+func writeFile(_ text: String, to path: String) throws { try OutputFile.write(text, to: path) }

@@ -1,11 +1,8 @@
 import ArgumentParser
-import DuetCore
 import DuetExplore
 import DuetHardware
 import DuetReport
 import DuetSolver
-import DuetWorkload
-import Foundation
 
 struct SolveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,27 +31,9 @@ struct SolveCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let dataDir = try DataDirectory.locate()
-        let runs: [[String]] = sweep.map { s in
-            let kv = s.split(separator: "=", maxSplits: 1)
-            return kv[1].split(separator: ",").map { overrides + ["\(kv[0])=\($0.trimmingCharacters(in: .whitespaces))"] }
-        } ?? [overrides]
-        var docs: [JSONValue] = [], texts: [String] = [], infeasible = false
-        for sets in runs {
-            let cfg = try ExploreConfig.load(path: config, overrides: sets, dataDir: dataDir)
-            if case .hardware = cfg.target {
-                guard sweep == nil else { throw ValidationError("--sweep works on table and accelerator targets, not hardware spaces") }
-                try await runChip(cfg, dataDir: dataDir); return
-            }
-            let start = Date()
-            let exact = try await ExactSolve(config: cfg, dataDir: dataDir, timeoutSeconds: timeout, cache: noCache ? nil : TabulationCache.default)
-            let result = try exact.solve()
-            let (doc, text) = exact.report(result, seconds: Date().timeIntervalSince(start))
-            docs.append(doc)
-            texts.append((sweep == nil ? "" : "\(sets.last!):\n") + text)
-            infeasible = infeasible || result.status == .infeasible
-        }
-        if format == .json { emit((sweep == nil ? docs[0] : .array(docs)).serialized() + "\n") } else { emit(texts.joined(separator: "\n")) }
+        let (text, infeasible) = try await ExactSolve.render(config: config, overrides: overrides, sweep: sweep, dataDir: try DataDirectory.locate(),
+                                                       timeoutSeconds: timeout, cache: noCache ? nil : TabulationCache.default, format: format)
+        emit(text)
         if infeasible { throw ExitCode(1) }
     }
 }

@@ -28,10 +28,6 @@ struct TableCommand: AsyncParsableCommand {
         } }
     }
 
-    static func today() -> String { let f = ISO8601DateFormatter(); f.formatOptions = [.withFullDate]; return f.string(from: Date()) }
-    static func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
-    static func save(_ t: LatencyTable, _ path: String) throws { try writeFile(try t.serialized(LatencyTable.FileFormat(path: path)!), to: path) }
-
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build a table for every operator of a space, network or operator list: from a device model or measured by a runner.",
@@ -70,39 +66,16 @@ struct TableCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (summary, failed) = try await execute()
-            emit(summary)
-            if failed > 0 { throw ExitCode(1) }
-        }
-
-        /// Builds the table; returns the summary and the number of failed operators.
-        func execute() async throws -> (String, Int) {
-            let model = try device.map { try DeviceModel.resolve($0) }
-            let rules = try (model.map(TableDevice.init) ?? .tflite).with(rewrites: rewrites, fusion: fusion)
-            let sigs = try SpaceOperators.requested(space: space.map(SpaceCommand.lookup), resolutions: TableCommand.ints(resolutions, "--resolutions"),
-                                                    sample: sample, seed: seed, networks: networks, operators: operators, device: rules, limit: limit)
-            guard let runner else {
-                var t = model!.table(for: sigs, date: TableCommand.today())
-                (t.rewrites, t.fusion, t.provenance.source) = (rules.rewrites, rules.fusion, "duet device model \(device!)")
-                try TableCommand.save(t, out)
-                return ("\(t.count) operators from the \(model!.name) device model -> \(out)\n", 0)
-            }
-            let table = FileManager.default.fileExists(atPath: out) ? try LatencyTable.load(path: out)
-                : LatencyTable(provenance: TableProvenance(device: model?.name ?? "runner", method: "measured", date: TableCommand.today(), source: "runner: \(runner)"),
-                               rewrites: rules.rewrites, fusion: rules.fusion)
-            let todo = sigs.filter { !table.contains($0) }
-            var m = TableMeasurement(runner: TableRunner(command: runner, timeoutSeconds: timeoutSeconds, retries: retries), jobs: jobs)
-            (m.maxRepeats, m.maxRelativeSpread) = (repeats, maxSpread)
-            let path = out, terminal = isatty(2) == 1
-            let r = try await m.run(todo, into: table, save: { try TableCommand.save($0, path) }, progress: { p in
-                guard terminal else { return }
-                FileHandle.standardError.write(Data(("\r" + p.line + (p.done == p.total ? "\n" : "")).utf8))
-            })
-            for f in r.failed { TableCommand.note("failed: \(f.key): \(r.table.failures[f.key]!)") }
-            let noisy = r.measured.filter { r.table[$0].map { $0.meanMs > 0 && $0.stdMs / $0.meanMs > maxSpread } ?? false }.count
-            let summary = "\(sigs.count) operators: \(sigs.count - todo.count) kept from \(out), \(r.measured.count) measured"
-                + " (\(noisy) with spread above \(JSONValue.format(maxSpread * 100)) %), \(r.failed.count) failed -> \(out)\n"
-            return (summary, r.failed.count)
+            var g = TableGeneration(out: out)
+            (g.space, g.resolutions, g.sample, g.seed, g.networks, g.operators) = (try space.map(NetworkSpaces.lookup), try TableCommand.ints(resolutions, "--resolutions"),
+                                                                                 sample, seed, networks, operators)
+            (g.device, g.runner, g.timeoutSeconds, g.retries, g.jobs, g.repeats, g.maxSpread) = (device, runner, timeoutSeconds, retries, jobs, repeats, maxSpread)
+            (g.limit, g.rewrites, g.fusion) = (limit, rewrites, fusion)
+            let tty = isatty(2) == 1
+            let r = try await g.run(progress: { if tty { note($0.terminalLine) } })
+            for f in r.failures { note(f + "\n") }
+            emit(r.summary)
+            if !r.failures.isEmpty { throw ExitCode(1) }
         }
     }
 
@@ -138,24 +111,12 @@ struct TableCommand: AsyncParsableCommand {
             if let out, LatencyTable.FileFormat(path: out) == nil { throw ValidationError("--out must end in .csv, .json or .yaml") }
         }
 
-        func run() async throws { emit(try render()) }
-
-        func render() throws -> String {
-            let model = try device.map { try DeviceModel.resolve($0) }
-            var job = TableFitJob(space: try SpaceCommand.lookup(space), measurements: measurements, archColumn: archColumn,
-                                  latencyColumn: latencyColumn, train: train, deviceName: model?.name ?? latencyColumn)
-            if model != nil || rewrites != nil || fusion != nil {
-                job.rules = try (model.map(TableDevice.init) ?? .tflite).with(rewrites: rewrites, fusion: fusion)
-            }
-            (job.seed, job.references, job.relative, job.folds, job.date) = (seed, references, !absolute, folds, TableCommand.today())
-            let r = try job.run()
-            if let predictions { try writeFile(r.predictionsCSV, to: predictions) }
-            if let out { try TableCommand.save(r.table, out) }
-            if format == .json {
-                return r.json(extra: [.init("space", .string(space)), .init("measurements", .string(measurements)), .init("latency_column", .string(latencyColumn)),
-                                      .init("seed", .int(Int(truncatingIfNeeded: seed))), .init("out", out.map { .string($0) } ?? .null)]).serialized() + "\n"
-            }
-            return "latency: fitted (seed \(seed))\n" + r.text + (out.map { "table -> \($0)\n" } ?? "")
+        func run() async throws {
+            var job = TableFitJob(space: try NetworkSpaces.lookup(space), measurements: measurements, archColumn: archColumn,
+                                  latencyColumn: latencyColumn, train: train, deviceName: latencyColumn)
+            try job.setDevice(device, rewrites: rewrites, fusion: fusion)
+            (job.seed, job.references, job.relative, job.folds, job.date) = (seed, references, !absolute, folds, OutputFile.today())
+            emit(try job.runAndRender(format: format, spaceLabel: space, out: out, predictions: predictions))
         }
     }
 
@@ -182,36 +143,11 @@ struct TableCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (text, comparison) = try render()
+            var p = TablePrediction(space: try NetworkSpaces.lookup(space), spaceLabel: space, tablePath: table)
+            (p.arch, p.archs, p.archColumn, p.latencyColumn, p.explain) = (arch, archs, archColumn, latencyColumn, explain)
+            let (text, comparison) = try p.render(format: format)
             emit(text)
-            if let comparison { TableCommand.note(comparison) }
-        }
-
-        func render() throws -> (String, String?) {
-            let s = try SpaceCommand.lookup(space)
-            let t = try LatencyTable.load(path: table)
-            let nets = try archs.map { try MeasuredNetworks.load(path: $0, archColumn: archColumn!, columns: latencyColumn.map { [$0] } ?? []) }
-            let names = nets?.archs ?? [arch!]
-            let graphs = try SpaceOperators.lower(s, names, device: TableDevice(t), what: archs ?? "--arch")
-            let hint = "run `duet table check --space \(space) --table \(table) --format csv > missing.csv`, then `duet table generate --operators missing.csv --device DEVICE --out \(table)`"
-            let reports = try graphs.map { try t.latency(of: $0, fillHint: hint) }
-            if explain && format == .table {
-                return (zip(names, zip(graphs, reports)).map { a, gr in
-                    var tt = TextTable(columns: ["operator", "layers", "latency_ms"], numeric: [2])
-                    for (op, l) in gr.1.operators { tt.append([op.signature.key, op.layers.joined(separator: "+"), String(format: "%.4f", l)]) }
-                    return "\(a): \(String(format: "%.4f", gr.1.latencyMs)) ms (network constant \(String(format: "%.4f", gr.1.overheadMs)) ms)\n" + tt.rendered()
-                        + "  \(gr.0.deadLayers.count) dead, \(gr.0.foldedLayers.count) folded, \(gr.0.mergedLayers.count) merged layers\n"
-                }.joined(), nil)
-            }
-            let lat = reports.map(\.latencyMs)
-            let comparison = latencyColumn.map { c in
-                let e = TableFit.errors(predicted: lat, measured: nets!.latencyMs[c]!)
-                return "against \(c): " + String(format: "%d networks: Kendall tau %.4f, APE mean %.2f%%, median %.2f%%", e.count, e.kendallTau, e.meanAPE, e.medianAPE)
-            }
-            if format == .json { return (JSONValue.array(zip(names, lat).map { .obj(["arch": .string($0), "latency_ms": .double($1)]) }).serialized() + "\n", comparison) }
-            var tt = TextTable(columns: ["arch", "latency_ms"], numeric: [1])
-            for (a, l) in zip(names, lat) { tt.append([a, format == .csv ? JSONValue.format(l) : String(format: "%.4f", l)]) }
-            return (format == .csv ? tt.csv() : "latency: from \(t.provenance.method.isEmpty ? "table" : t.provenance.method) table \(table)\n" + tt.rendered(), comparison)
+            if let comparison { note(comparison + "\n") }
         }
     }
 
@@ -227,28 +163,11 @@ struct TableCommand: AsyncParsableCommand {
         @Option(help: "table, json or csv.") var format: OutputFormat = .table
 
         func run() async throws {
-            let (text, complete) = try render()
+            var c = TableCoverage(space: try NetworkSpaces.lookup(space), tablePath: table)
+            (c.resolutions, c.sample, c.seed) = (try TableCommand.ints(resolutions, "--resolutions"), sample, seed)
+            let (text, complete) = try c.render(format: format)
             emit(text)
             if !complete { throw ExitCode(1) }
-        }
-
-        func render() throws -> (String, Bool) {
-            let s = try SpaceCommand.lookup(space)
-            let t = try LatencyTable.load(path: table)
-            let needed = try SpaceOperators.requested(space: s, resolutions: TableCommand.ints(resolutions, "--resolutions"), sample: sample, seed: seed, device: TableDevice(t))
-            let missing = needed.filter { !t.contains($0) }
-            switch format {
-            case .json:
-                return (JSONValue.obj(["space": .string(s.name), "table": .string(table), "operators": .int(needed.count),
-                                       "missing": .array(missing.map { .string($0.key) })]).serialized() + "\n", missing.isEmpty)
-            case .csv:
-                var tt = TextTable(columns: ["key"] + OperatorSignature.fieldNames)
-                for m in missing { tt.append([m.key] + m.fieldValues) }
-                return (tt.csv(), missing.isEmpty)
-            case .table:
-                return ("\(s.name): \(needed.count) operators, \(needed.count - missing.count) in \(table), \(missing.count) missing\n"
-                    + missing.map { m in "  missing: \(m.key)" + (t.failures[m.key].map { " (measurement failed: \($0))" } ?? "") + "\n" }.joined(), missing.isEmpty)
-            }
         }
     }
 
@@ -258,14 +177,6 @@ struct TableCommand: AsyncParsableCommand {
         @Argument(help: "Output table.") var output: String
         @Option(help: "Device name to record (for imported once-for-all tables).") var device: String?
 
-        func run() async throws { emit(try render()) }
-
-        func render() throws -> String {
-            guard LatencyTable.FileFormat(path: output) != nil else { throw InputError(file: output, message: "unknown table file extension", hint: "use .csv, .json or .yaml") }
-            var t = try LatencyTable.load(path: input)
-            if let device { t.provenance.device = device }
-            try TableCommand.save(t, output)
-            return "\(t.count) entries: \(input) -> \(output)\n"
-        }
+        func run() async throws { emit(try LatencyTable.convert(input, to: output, device: device)) }
     }
 }

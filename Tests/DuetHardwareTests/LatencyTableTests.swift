@@ -16,7 +16,7 @@ let sharedData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
 
     @Test func badKeysNameTheField() {
         #expect(throws: InputError.self) { try OperatorSignature.parse(key: "conv-input:32x0x16-output:1x1x1") }
-        do { _ = try OperatorSignature.parse(key: "conv-input:3x3x3-output:3x3x3-kernal:3") } catch let e as InputError {
+        do { _ = try OperatorSignature.parse(key: "conv-input:3x3x3-output:3x3x3-kernal:3"); Issue.record("expected an error") } catch let e as InputError {
             #expect(e.description.contains("kernal"))
             #expect(e.description.contains("kernel"))
         } catch { Issue.record("unexpected \(error)") }

@@ -4,66 +4,30 @@ import Testing
 @testable import duet
 @testable import DuetCore
 
-@Suite struct NetworkCommandTests {
-    @Test func showJSONHasTheDocumentedSchema() throws {
-        let cmd = try NetworkCommand.Show.parse(["layer:conv,k=64,c=64,p=56,q=56,r=3,s=3,stride=1,groups=1", "--format", "json"])
-        let text = try cmd.render()
-        let obj = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect(Set(obj.keys).isSuperset(of: ["name", "layers", "totals"]))
-        let layer = try #require((obj["layers"] as? [[String: Any]])?.first)
-        #expect(Set(layer.keys) == ["name", "kind", "input_shape", "output_shape", "macs", "params", "loops"])
-        #expect(layer["macs"] as? Int == 64 * 64 * 56 * 56 * 9)
-        #expect(layer["input_shape"] as? [Int] == [64, 58, 58])
-        let loops = try #require(layer["loops"] as? [String: Int])
-        #expect(loops == ["n": 1, "k": 64, "c": 64, "p": 56, "q": 56, "r": 3, "s": 3, "stride": 1, "groups": 1])
-        let totals = try #require(obj["totals"] as? [String: Int])
-        #expect(totals["weight_bytes"] == 64 * 64 * 9)
-        // input 64·58·58 + output 64·56·56 bytes at 8 bits
-        #expect(totals["activation_bytes"] == 64 * 58 * 58 + 64 * 56 * 56)
+/// The commands parse, call the library and print: the rendering is tested beside it
+/// (DuetWorkloadTests/NetworkReportTests, NetworkSpaceReportTests; DuetHardwareTests/TemplateReportTests).
+@Suite struct CommandWiringTests {
+    @Test func anUnknownSpaceIsBadInputFromEveryCommandThatNamesOne() async throws {
+        var show = try SpaceCommand.Show.parse(["nb210"])
+        let e = try await #require(throws: InputError.self) { try await show.run() }
+        #expect(e.issues[0].hint == "did you mean 'nb201'?")
+        #expect(Duet.exitStatus(for: e) == 2)
+        var check = try TableCommand.Check.parse(["--space", "nb210", "--table", "t.csv"])
+        await #expect(throws: InputError.self) { try await check.run() }
+        var fit = try PredictorCommand.Fit.parse(["--space", "nb210", "--data", "d.csv", "--target", "acc", "--out", "p.json"])
+        await #expect(throws: InputError.self) { try await fit.run() }
     }
 
-    @Test func showTableEndsWithTotals() throws {
-        let text = try NetworkCommand.Show.parse(["resnet50"]).render()
-        #expect(text.contains("resnet50: "))
-        #expect(text.contains("25,557,032 params"))
-    }
-
-    @Test func csvHasOneRowPerLayer() throws {
-        let text = try NetworkCommand.Show.parse(["vgg16", "--format", "csv"]).render()
-        let lines = text.split(separator: "\n")
-        #expect(lines.first?.hasPrefix("layer,kind,input,output,macs,params") == true)
-        #expect(lines.count == 1 + 22)   // header + 13 conv, 5 pool, flatten, 3 dense
-    }
-
-    @Test func listIncludesEveryBuiltin() throws {
-        let text = try NetworkCommand.List.parse(["--format", "csv"]).render()
-        for name in ["resnet18", "resnet50", "vgg16", "mobilenet-v2", "mobilenet-v3-large", "unet", "vit-b16", "bert-base"] {
-            #expect(text.contains("\n\(name),"), "\(name)")
-        }
-    }
-}
-
-@Suite struct SpaceCommandTests {
-    @Test func sampleIsReproducibleFromItsSeed() throws {
-        let a = try SpaceCommand.Sample.parse(["fbnet", "--count", "5", "--seed", "42", "--format", "json"]).render()
-        let b = try SpaceCommand.Sample.parse(["fbnet", "--count", "5", "--seed", "42", "--format", "json"]).render()
-        let c = try SpaceCommand.Sample.parse(["fbnet", "--count", "5", "--seed", "43", "--format", "json"]).render()
-        #expect(a == b)
-        #expect(a != c)
-        #expect(a.contains("\"seed\": 42"))
-    }
-
-    @Test func showArchReportsChoicesAndNetwork() throws {
-        let arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
-        let text = try SpaceCommand.Show.parse(["nb201", "--arch", arch, "--format", "json"]).render()
-        let obj = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect(obj["arch"] as? String == arch)
-        #expect(obj["choices"] as? [Int] == [3, 3, 4, 1, 3, 1])
-    }
-
-    @Test func unknownSpaceIsBadInput() throws {
-        let e = #expect(throws: InputError.self) { try SpaceCommand.Show.parse(["nb210"]).render() }
-        #expect(e?.issues[0].hint == "did you mean 'nb201'?")
+    @Test func optionsAreParsedAsBefore() throws {
+        let show = try NetworkCommand.Show.parse(["resnet50", "--format", "json", "--batch", "4", "--precision-bits", "16", "--allow-unknown"])
+        #expect(show.format == .json && show.build.batch == 4 && show.build.precisionBits == 16 && show.allowUnknown)
+        let sample = try SpaceCommand.Sample.parse(["fbnet", "--count", "5", "--seed", "42", "--format", "csv"])
+        #expect(sample.count == 5 && sample.seed == 42 && sample.format == .csv)
+        let solve = try SolveCommand.parse(["c.yaml", "--sweep", "budgets.latency_ms=2,3", "--no-cache", "--timeout", "5"])
+        #expect(solve.sweep == "budgets.latency_ms=2,3" && solve.noCache && solve.timeout == 5)
+        #expect(throws: (any Error).self) { try SolveCommand.parse(["c.yaml", "--format", "csv"]) }
+        #expect(throws: (any Error).self) { try SolveCommand.parse(["c.yaml", "--sweep", "nothing"]) }
+        #expect(throws: (any Error).self) { try NetworkCommand.Export.parse(["resnet18", "--format", "onnx"]) }
     }
 }
 
