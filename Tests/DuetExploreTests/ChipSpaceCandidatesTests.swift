@@ -35,8 +35,9 @@ import Testing
     /// The task group places each configuration's result by index: two runs, and a plain
     /// sequential loop over the configurations, give the same costs, candidates and exclusion.
     @Test func parallelEvaluationEqualsASequentialLoop() async throws {
-        let spec = ExploreConfig.HardwareSpaceSpec(minSubaccelerators: 1, maxSubaccelerators: 2, templates: ["tpu", "shidiannao"],
+        var spec = ExploreConfig.HardwareSpaceSpec(minSubaccelerators: 1, maxSubaccelerators: 2, templates: ["tpu", "shidiannao"],
                                                    peRows: 8...16, peCols: 8...8, globalBufferKiB: 1...64, dramGBps: 8)
+        spec.nodeNm = [28]   // one node per chip (the templates' published nodes differ)
         let nets = try ["Examples/networks/tiny-cnn.yaml", "layer:conv,k=64,c=64,p=56,q=56,r=3,s=3,stride=1,groups=1"].map {
             try NetworkReference.resolve($0, baseDirectory: root.path).analyze()
         }
