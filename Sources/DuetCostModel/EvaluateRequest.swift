@@ -160,7 +160,8 @@ public final class EvaluationCache: Sendable {
 
     func analysis(_ reference: String, options: BuildOptions, batch: Int?) throws -> NetworkAnalysis {
         let file = Self.isFile(reference, [".yaml", ".yml", ".json", ".onnx"])
-        let key = [reference, Self.stamp(reference, isFile: file), "\(options)", batch.map(String.init) ?? "-"].joined(separator: "\u{1F}")
+        let o = "\(options.input ?? -1) \(options.width) \(options.batch) \(options.classes ?? -1) \(options.allowUnknownOperators)"
+        let key = [reference, Self.stamp(reference, isFile: file), o, batch.map(String.init) ?? "-"].joined(separator: "\u{1F}")
         if let hit = analyses.withLock({ $0[key] }) { return hit }
         let a = try EvaluateRequest.analyze(reference, options: options, batch: batch)
         store(a, key, in: analyses)

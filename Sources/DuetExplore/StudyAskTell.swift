@@ -255,8 +255,8 @@ public final class StudyAskTell: Sendable {
     /// Records the result of asked trial `trial`: `metrics`, or the failure `error`.
     public func tell(trial: Int64, metrics: [String: Double], error: String? = nil, seconds: Double = 0) async throws -> Told {
         let where_ = store.location.description
-        let page = try await store.trialPage(after: trial - 1, limit: 1)
-        guard trial >= 1, let t = page.trials.first, page.next == trial else {
+        let page = trial >= 1 ? try await store.trialPage(after: trial - 1, limit: 1) : (trials: [], next: nil)
+        guard let t = page.trials.first, page.next == trial else {
             throw InputError(file: where_, keyPath: "trial", value: String(trial), message: "the study has no trial with this id",
                              hint: "tell the id an ask returned")
         }

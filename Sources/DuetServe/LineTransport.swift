@@ -185,7 +185,7 @@ struct LineReader {
                 let line = Array(buffer[start..<nl])
                 start = nl + 1
                 compact()
-                if skipped > 0 { return .tooLong(skipped + line.count) }
+                if skipped > 0 || line.count > maxLineBytes { return .tooLong(skipped + line.count) }
                 return .line(line.last == 0x0D ? Array(line.dropLast()) : line)
             }
             if buffer.count - start > maxLineBytes {
@@ -197,7 +197,7 @@ struct LineReader {
             if atEnd {
                 let rest = Array(buffer[start...])
                 buffer.removeAll(); start = 0
-                if skipped > 0 { return .tooLong(skipped + rest.count) }
+                if skipped > 0 || rest.count > maxLineBytes { return .tooLong(skipped + rest.count) }
                 return rest.isEmpty ? .end : .line(rest)
             }
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }

@@ -78,8 +78,22 @@ extension Server {
             overrides: try p.overrides("set"), spec: try p.string("spec"), objective: objective,
             input: try p.int("input", in: 1...(1 << 20)), width: try p.double("width") ?? 1.0, batch: try p.int("batch", in: 1...(1 << 20)),
             allowUnknownOperators: try p.bool("allow_unknown") ?? false, loaders: DuetFormats.networkLoaders())
+        let layers = try p.bool("layers") ?? true
         do { try request.validate() } catch let e as InputError { throw RPCError(e.under(p.path)) }
-        return try request.json(dataDir: dataDir, cache: evaluations).json
+        let doc = try request.json(dataDir: dataDir, cache: evaluations).json
+        return layers ? doc : Self.withoutLayers(doc)
+    }
+
+    /// The report without each network's per-layer rows (`"layers": false`: totals only).
+    static func withoutLayers(_ doc: JSONValue) -> JSONValue {
+        guard case .object(let fields) = doc else { return doc }
+        return .object(fields.map { f in
+            guard f.key == "networks", case .array(let nets) = f.value else { return f }
+            return .init(f.key, .array(nets.map { n in
+                guard case .object(let nf) = n else { return n }
+                return .object(nf.filter { $0.key != "layers" && $0.key != "operators" })
+            }))
+        })
     }
 
     /// A config point's outcome as `{"objectives", "metrics", "constraints", "feasible", "violations", "design"}`.

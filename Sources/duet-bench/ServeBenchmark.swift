@@ -31,6 +31,7 @@ struct ServeBenchmark: AsyncParsableCommand {
     @Option(help: "Designs per request.") var batch = 500
     @Option(help: "Designs evaluated by spawning duet evaluate once each.") var processRuns = 40
     @Option(help: "Seed of the designs drawn.") var seed: UInt64 = 1
+    @Flag(help: "Ask for totals only (\"layers\": false): no per-layer rows in the responses.") var totalsOnly = false
 
     mutating func validate() throws {
         guard layers >= 1, networks >= 1, points >= 0, (1...100_000).contains(batch), processRuns >= 1, pool >= 1 else {
@@ -72,6 +73,7 @@ struct ServeBenchmark: AsyncParsableCommand {
         out.set("duet", duetPath)
         out.set("accelerator", accelerator)
         out.set("batch", batch)
+        out.set("totals_only", totalsOnly ? "yes" : "no")
         out.set("seed", Int(seed))
         let layerRate = try timeDirect(client, distinct)
         out.set("layer_designs", distinct.count)
@@ -122,7 +124,8 @@ struct ServeBenchmark: AsyncParsableCommand {
         let t0 = Date()
         for start in stride(from: 0, to: networks.count, by: batch) {
             let designs = networks[start..<min(start + batch, networks.count)].map {
-                JSONValue.obj(["network": .string($0), "accelerator": .string(accelerator)])
+                totalsOnly ? JSONValue.obj(["network": .string($0), "accelerator": .string(accelerator), "layers": .bool(false)])
+                    : JSONValue.obj(["network": .string($0), "accelerator": .string(accelerator)])
             }
             let r = try client.call("evaluate", #"{"designs":"# + JSONValue.array(designs).serialized(pretty: false) + "}")
             try Self.checkResults(r)

@@ -110,6 +110,11 @@ import _DuetTestSupport
         let metrics = try await result(other, "evaluate", .obj(["config": .string(config), "point": t["point"]!]))["metrics"]!
         let told = try await result(other, "tell", .obj(["study": .string(study), "trial": t["trial"]!, "metrics": metrics]))
         #expect(told["status"] == .string("complete"))
+        // Ids that are no trial of the study are input errors, never a trap.
+        for bad in [Int.min, 0, 999_999] {
+            let e = try await error(other, "tell", .obj(["study": .string(study), "trial": .int(bad), "metrics": metrics]))
+            #expect(e["code"] == .int(-32000))
+        }
         await server.close()
         await other.close()
     }

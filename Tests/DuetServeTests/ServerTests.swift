@@ -85,6 +85,12 @@ func error(_ server: Server, _ method: String, _ params: JSONValue) async throws
         #expect(a.serialized() == expected.serialized())
         #expect(b.serialized() == expected.serialized())
         #expect(a["accelerator"] != nil && a["networks"]?.arrayValue?.count == 1)
+        // "layers": false keeps everything but the per-layer rows.
+        let totals = try await result(server, "evaluate", .obj(["network": .string("layer:conv,k=64,c=64,p=56,q=56,r=3,s=3"),
+                                                               "accelerator": .string("eyeriss"), "set": .obj(["pe_rows": .int(16)]), "layers": .bool(false)]))
+        #expect(totals["networks"]?.arrayValue?.first?["layers"] == nil)
+        #expect(totals["networks"]?.arrayValue?.first?["totals"] == a["networks"]?.arrayValue?.first?["totals"])
+        #expect(totals["totals"] == a["totals"] && totals["accelerator"] == a["accelerator"])
     }
 
     @Test func designsBatchKeepsOrderAndAnswersEachError() async throws {
