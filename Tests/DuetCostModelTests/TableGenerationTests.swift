@@ -1,6 +1,7 @@
 import DuetReport
 import Foundation
 import Testing
+import _DuetTestSupport
 @testable import DuetCore
 @testable import DuetCostModel
 @testable import DuetHardware
@@ -152,7 +153,7 @@ import Testing
         await #expect(throws: InputError.self) { _ = try await g.run() }
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs \(python) for Examples/runners/test_runner.py"))
+    @Test(.tags(.slow), .runsUnlessSkippingSlow, .enabled(if: FileManager.default.isExecutableFile(atPath: python), "needs \(python) for Examples/runners/test_runner.py"))
     func generateWithARunnerRecordsFailuresAndResumes() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,6 +1,7 @@
 import DuetReport
 import Foundation
 import Testing
+import _DuetTestSupport
 @testable import DuetCore
 @testable import DuetExplore
 
@@ -25,7 +26,7 @@ import Testing
 
     /// Each value is solved on its own: an impossible budget is proven infeasible (the command's
     /// exit code 1), a loose one optimal; text blocks are headed by the value, JSON is a list.
-    @Test func aSweepSolvesEachValue() async throws {
+    @Test(.tags(.slow), .runsUnlessSkippingSlow) func aSweepSolvesEachValue() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = try writeConfig(dir, Self.config)

@@ -2,6 +2,7 @@ import DuetReport
 import Foundation
 import Synchronization
 import Testing
+import _DuetTestSupport
 @testable import DuetCore
 @testable import DuetExplore
 @testable import DuetStudy
@@ -20,7 +21,7 @@ import Testing
         population: 20
         """
 
-    @Test func theReportShowsTheSuccessiveBaseline() async throws {
+    @Test(.tags(.slow), .runsUnlessSkippingSlow) func theReportShowsTheSuccessiveBaseline() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let cfg = try ExploreConfig.load(path: try writeConfig(dir, Self.config), dataDir: root)

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import _DuetTestSupport
 @testable import DuetExplore
 @testable import DuetStudy
 
@@ -15,7 +16,7 @@ func builtDuet() -> String? {
     return nil
 }
 
-@Suite struct KillResumeTests {
+@Suite(.tags(.slow), .runsUnlessSkippingSlow) struct KillResumeTests {
     @Test(.enabled(if: builtDuet() != nil, "the duet executable was not found beside the test bundle"))
     func aStudyKilledWithSIGKILLResumesWithoutLossOrRepeat() async throws {
         let duet = try #require(builtDuet())

@@ -109,7 +109,7 @@ import _DuetTestSupport
 /// this process starts): two of four workers are killed with SIGKILL mid-run; the study still ends
 /// with every trial once, equal row for row to one process alone.
 @Suite struct PostgresWorkerFaultTests {
-    @Test(.enabled(if: builtDuet() != nil, "the duet executable was not found beside the test bundle"),
+    @Test(.tags(.slow), .runsUnlessSkippingSlow, .enabled(if: builtDuet() != nil, "the duet executable was not found beside the test bundle"),
           .enabled(if: !TestPostgres.optedOut, "DUET_TEST_SKIP_POSTGRES=1"))
     func killingTwoOfFourWorkersLosesAndRepeatsNothing() async throws {
         let duet = try #require(builtDuet())

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _DuetTestSupport
 @testable import DuetHardware
 
 /// The runner protocol, driven by Examples/runners/test_runner.py (skipped without python3).
@@ -19,7 +20,7 @@ import Testing
         #expect(e.count == 10 && e.stdMs == 0.001)
     }
 
-    @Test(.enabled(if: python != nil, "python3 not found")) func crashHangAndGarbageAreClearFailures() async throws {
+    @Test(.tags(.slow), .runsUnlessSkippingSlow, .enabled(if: python != nil, "python3 not found")) func crashHangAndGarbageAreClearFailures() async throws {
         let py = try #require(Self.python)
         let crash = await TableRunner(command: "\(py) \(Self.script) --crash conv", timeoutSeconds: 20, retries: 1).measure(conv)
         guard case .failure(let c) = crash else { Issue.record("crash not reported"); return }
