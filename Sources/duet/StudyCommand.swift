@@ -87,34 +87,9 @@ struct StudyCommand: AsyncParsableCommand {
         @Option(help: "Output file (default: stdout).") var out: String?
         func run() async throws {
             let s = try await StudyCommand.openForReading(study)
-            let text = try await Self.render(s, format: format)
+            let text = try await StudyExport.render(s, format: format)
             try await s.close()
             if let out { try writeFile(text, to: out) } else { emit(text) }
-        }
-
-        static func render(_ s: any StudyStore, format: OutputFormat) async throws -> String {
-            var metricSet = Set<String>()
-            try await s.forEachTrial { metricSet.formUnion($0.metrics.keys) }
-            let metricNames = metricSet.sorted()
-            if format == .json {
-                var items: [JSONValue] = []
-                try await s.forEachTrial { t in
-                    items.append(.obj(["generation": .int(t.generation), "slot": .int(t.slot), "status": .string(t.status.rawValue),
-                                       "design": ExploreOutput.designJSON(t),
-                                       "metrics": .object(t.metrics.keys.sorted().map { .init($0, .double(t.metrics[$0]!)) }),
-                                       "violation": t.violation.isFinite ? .double(t.violation) : .null,
-                                       "error": t.error.map { .string($0) } ?? .null, "seconds": .double(t.seconds),
-                                       "seed": .int(Int(truncatingIfNeeded: t.seed)), "version": .string(t.version)]))
-                }
-                return JSONValue.array(items).serialized() + "\n"
-            }
-            var t = TextTable(columns: ["generation", "slot", "status", "violation"] + metricNames + ["design", "error", "seconds", "seed", "version"])
-            try await s.forEachTrial { r in
-                t.append([String(r.generation), String(r.slot), r.status.rawValue, r.violation.isFinite ? String(r.violation) : "inf"]
-                         + metricNames.map { r.metrics[$0].map { String($0) } ?? "" }
-                         + [r.design, r.error ?? "", String(r.seconds), String(r.seed), r.version])
-            }
-            return t.csv()
         }
     }
 

@@ -1,4 +1,5 @@
 import DuetCore
+import DuetExplore
 import DuetStudy
 import Foundation
 import Testing
@@ -28,7 +29,7 @@ import Testing
         #expect(shown.contains("failure ×1: timed out"))
         let listed = try await StudyCommand.List.parse([path]).render()
         #expect(listed.split(separator: "\n").count == 4)                            // header, rule, two trials
-        let csv = try await StudyCommand.Export.render(try await openStudy(path, mode: .readOnly), format: .csv)
+        let csv = try await StudyExport.render(try await openStudy(path, mode: .readOnly), format: .csv)
         #expect(csv.hasPrefix("generation,slot,status,violation,latency_ms,design"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["s.sqlite"])
     }
