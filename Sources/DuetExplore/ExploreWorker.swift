@@ -28,16 +28,22 @@ public enum ExploreWorker {
             throw InputError(file: store.location.description, message: "this study holds no configuration to evaluate",
                              hint: "start it with duet explore CONFIG --study \(store.location.description); workers then join it")
         }
+        let (exploration, overrides) = try await storedExploration(store: store, settings: settings, dataDir: dataDir)
+        return try await ExploreRun(exploration: exploration, store: store, worker: options, overrides: overrides).run(progress: progress)
+    }
+
+    /// The problem a study holds: its configuration's text loaded with the `--set` overrides stored
+    /// beside it (an error in it says it is the study's configuration), and those overrides.
+    static func storedExploration(store: any StudyStore, settings: StudySettings, dataDir: URL) async throws -> (CoExploration, overrides: [String]) {
         var overrides: [String] = []
         if let text = try await store.attribute("overrides"),
-           let list = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String] { overrides = list }
+           case .array(let items)? = try? JSONValue(parsing: text) { overrides = items.compactMap(\.stringValue) }
         let config: ExploreConfig
         do {
             config = try ExploreConfig.load(text: settings.config, path: settings.configPath, overrides: overrides, dataDir: dataDir)
         } catch let e as InputError {
             throw InputError(e.issues.map { var i = $0; i.message = "in the study's configuration: " + i.message; return i })
         }
-        let exploration = try CoExploration(config: config, dataDir: dataDir)
-        return try await ExploreRun(exploration: exploration, store: store, worker: options, overrides: overrides).run(progress: progress)
+        return (try CoExploration(config: config, dataDir: dataDir), overrides)
     }
 }

@@ -63,16 +63,7 @@ public final class StudyAskTell: Sendable {
             throw InputError(file: store.location.description, message: "this study holds no configuration to ask about",
                              hint: "start it with a config: duet study ask \(store.location.description) --config CONFIG (serve: \"config\": PATH)")
         }
-        var stored: [String] = []
-        if let text = try await store.attribute("overrides"),
-           case .array(let items)? = try? JSONValue(parsing: text) { stored = items.compactMap(\.stringValue) }
-        let cfg: ExploreConfig
-        do {
-            cfg = try ExploreConfig.load(text: settings.config, path: settings.configPath, overrides: stored, dataDir: dataDir)
-        } catch let e as InputError {
-            throw InputError(e.issues.map { var i = $0; i.message = "in the study's configuration: " + i.message; return i })
-        }
-        let exploration = try CoExploration(config: cfg, dataDir: dataDir)
+        let (exploration, stored) = try await ExploreWorker.storedExploration(store: store, settings: settings, dataDir: dataDir)
         let run = ExploreRun(exploration: exploration, store: store, overrides: stored)
         try ExploreRun.checkInputs(settings, against: try run.settings(), study: store.location.description)
         return StudyAskTell(store: store, exploration: exploration)
