@@ -18,13 +18,13 @@ public struct PredictorData: Sendable {
         var issues = IssueCollector(file: path)
         guard let ai = table.header.firstIndex(of: archColumn) else {
             throw InputError(file: path, keyPath: "header", value: archColumn, message: "no such column",
-                             hint: Suggestion.hint(for: archColumn, in: table.header) ?? "columns: \(table.header.joined(separator: ", "))")
+                             hint: Suggestion.hint(for: archColumn, in: table.header))
         }
         var ti: Int?
         if let target {
             guard let i = table.header.firstIndex(of: target) else {
                 throw InputError(file: path, keyPath: "header", value: target, message: "no such target column",
-                                 hint: Suggestion.hint(for: target, in: table.header) ?? "columns: \(table.header.joined(separator: ", "))")
+                                 hint: Suggestion.hint(for: target, in: table.header))
             }
             ti = i
         }
