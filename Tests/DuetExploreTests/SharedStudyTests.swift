@@ -116,12 +116,7 @@ import _DuetTestSupport
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         // 20 ms per evaluation: 60 trials keep four workers busy long enough to kill two mid-run.
-        let script = root.appendingPathComponent("Tests/DuetExploreTests/Fixtures/evaluator.sh").path
-        let path = try writeConfig(dir, smallConfig.replacingOccurrences(of: "evaluations: 120", with: "evaluations: 60")
-            .replacingOccurrences(of: "accuracy: proxy:macs", with: "accuracy: {command: \"sleep 0.02; \(script)\"}"))
-        let cfg = try ExploreConfig.load(path: path, dataDir: root)
-        let alone = dir.appendingPathComponent("alone.sqlite").path
-        _ = try await ExploreRun(exploration: try CoExploration(config: cfg, dataDir: root), store: try await openStudy(alone, mode: .create)).run()
+        let (cfg, alone) = try await SharedStudyTests.sleepyStudy(dir)
 
         let url = try await TestPostgres.newStudyURL("faults")
         let store = try await openStudy(url, mode: .create)
@@ -166,18 +161,13 @@ import _DuetTestSupport
 /// shutdown, 2 s down): the workers reconnect and finish; every trial once, equal row for row to
 /// one process alone.
 @Suite struct PostgresRestartWorkerTests {
-    @Test(.enabled(if: builtDuet() != nil, "the duet executable was not found beside the test bundle"),
+    @Test(.tags(.slow), .runsUnlessSkippingSlow, .enabled(if: builtDuet() != nil, "the duet executable was not found beside the test bundle"),
           .enabled(if: !TestPostgres.optedOut, "DUET_TEST_SKIP_POSTGRES=1"))
     func restartingTheServerMidRunLosesAndRepeatsNothing() async throws {
         let duet = try #require(builtDuet())
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let script = root.appendingPathComponent("Tests/DuetExploreTests/Fixtures/evaluator.sh").path
-        let path = try writeConfig(dir, smallConfig.replacingOccurrences(of: "evaluations: 120", with: "evaluations: 60")
-            .replacingOccurrences(of: "accuracy: proxy:macs", with: "accuracy: {command: \"sleep 0.02; \(script)\"}"))
-        let cfg = try ExploreConfig.load(path: path, dataDir: root)
-        let alone = dir.appendingPathComponent("alone.sqlite").path
-        _ = try await ExploreRun(exploration: try CoExploration(config: cfg, dataDir: root), store: try await openStudy(alone, mode: .create)).run()
+        let (cfg, alone) = try await SharedStudyTests.sleepyStudy(dir)
 
         let server = try await TestPostgres.Private.start()
         var pids: [pid_t] = []
@@ -223,5 +213,19 @@ import _DuetTestSupport
             throw error
         }
         await server.stop()
+    }
+}
+
+extension SharedStudyTests {
+    /// A 60-trial configuration whose evaluator sleeps 20 ms a design, and the path of the same
+    /// study run by one process alone in `dir` (what a shared run must equal row for row).
+    static func sleepyStudy(_ dir: URL) async throws -> (cfg: ExploreConfig, alone: String) {
+        let script = root.appendingPathComponent("Tests/DuetExploreTests/Fixtures/evaluator.sh").path
+        let path = try writeConfig(dir, smallConfig.replacingOccurrences(of: "evaluations: 120", with: "evaluations: 60")
+            .replacingOccurrences(of: "accuracy: proxy:macs", with: "accuracy: {command: \"sleep 0.02; \(script)\"}"))
+        let cfg = try ExploreConfig.load(path: path, dataDir: root)
+        let alone = dir.appendingPathComponent("alone.sqlite").path
+        _ = try await ExploreRun(exploration: try CoExploration(config: cfg, dataDir: root), store: try await openStudy(alone, mode: .create)).run()
+        return (cfg, alone)
     }
 }
