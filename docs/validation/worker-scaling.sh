@@ -41,6 +41,7 @@ target:
   hardware:
     subaccelerators: [1, 2]
     templates: [tpu, nvdla]
+    node_nm: 28
     pe_rows: [8, 32]
     pe_cols: [8, 32]
     global_buffer_kib: [64, 256]
@@ -55,7 +56,10 @@ YAML
 start=$(date +%s.%N)
 "$duet" explore "$work/config.yaml" --study "$url" --worker-concurrency 1 --format json > "$work/explore.out" 2> "$work/explore.err" &
 explore=$!
-until "$duet" study show "$url" >/dev/null 2>&1; do sleep 0.05; done   # the study exists: workers may join
+until "$duet" study show "$url" >/dev/null 2>&1; do   # the study exists: workers may join
+  kill -0 "$explore" 2>/dev/null || { echo "error: duet explore ended before creating the study:" >&2; cat "$work/explore.err" >&2; exit 1; }
+  sleep 0.05
+done
 for k in $(seq 2 "$n"); do "$duet" worker "$url" --idle-exit 5 > "$work/w$k.out" 2> "$work/w$k.err" & done
 wait "$explore" || { s=$?; [ $s -le 1 ] || { cat "$work/explore.err" >&2; exit $s; }; }
 end=$(date +%s.%N)
