@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _DuetTestSupport
 @testable import DuetCore
 @testable import DuetExplore
 @testable import DuetStudy
@@ -18,31 +19,7 @@ func writeConfig(_ dir: URL, _ text: String) throws -> String {
     return p
 }
 
-let smallConfig = """
-    name: small
-    tasks:
-      - name: cifar10
-        space: nb201
-        accuracy: proxy:macs
-    target:
-      hardware:
-        subaccelerators: [1, 2]
-        templates: [tpu, nvdla]
-        node_nm: 28
-        pe_rows: [8, 32]
-        pe_cols: [8, 32]
-        global_buffer_kib: [64, 256]
-    budgets:
-      latency_ms: 1.0
-      area_mm2: 4
-    objectives:
-      - maximize: accuracy
-      - minimize: latency_ms
-    evaluations: 120
-    population: 20
-    seed: 3
-    workers: 2
-    """
+let smallConfig = smallExploreConfig
 
 @Suite struct ExploreConfigTests {
     @Test func everyProblemIsReportedWithItsKeyPath() throws {

@@ -4,6 +4,7 @@ import DuetExplore
 import DuetStudy
 import Foundation
 import Testing
+import _DuetTestSupport
 @testable import DuetServe
 
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -16,30 +17,8 @@ func tempDir() throws -> URL {
 
 /// A small co-exploration: one NAS-Bench-201 task (MACs proxy accuracy) on a chip of 1-2
 /// sub-accelerators; population 4, so a generation is four trials.
-let smallConfig = """
-    name: small
-    tasks:
-      - name: cifar10
-        space: nb201
-        accuracy: proxy:macs
-    target:
-      hardware:
-        subaccelerators: [1, 2]
-        templates: [tpu, nvdla]
-        node_nm: 28
-        pe_rows: [8, 32]
-        pe_cols: [8, 32]
-        global_buffer_kib: [64, 256]
-    budgets:
-      latency_ms: 1.0
-      area_mm2: 4
-    objectives:
-      - maximize: accuracy
-      - minimize: latency_ms
-    evaluations: 40
-    population: 4
-    seed: 3
-    """
+let smallConfig = smallExploreConfig.replacingOccurrences(of: "evaluations: 120", with: "evaluations: 40")
+    .replacingOccurrences(of: "population: 20", with: "population: 4").replacingOccurrences(of: "workers: 2\n", with: "")
 
 func writeConfig(_ dir: URL, _ text: String = smallConfig, name: String = "config.yaml") throws -> String {
     let p = dir.appendingPathComponent(name).path
