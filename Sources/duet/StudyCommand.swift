@@ -9,7 +9,7 @@ import Foundation
 struct StudyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study", abstract: "Inspect, export and copy exploration studies (SQLite files or PostgreSQL URLs); ask and tell from outside.",
-        subcommands: [List.self, Show.self, Export.self, Copy.self, Ask.self, Tell.self])
+        subcommands: [List.self, Show.self, Export.self, Design.self, Copy.self, Ask.self, Tell.self])
 
     static let locationHelp: ArgumentHelp = "Study: an SQLite file, or postgresql://USER[:PASSWORD]@HOST[:PORT]/DB?study=NAME."
 
@@ -90,6 +90,27 @@ struct StudyCommand: AsyncParsableCommand {
             let text = try await StudyExport.render(s, format: format)
             try await s.close()
             if let out { try writeFile(text, to: out) } else { emit(text) }
+        }
+    }
+
+    struct Design: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write one trial's design as files: accelerator.yaml, networks/TASK.yaml, spec.yaml, trial.json and a README.",
+            discussion: "The README gives the duet evaluate command that reproduces the trial's latency, energy, area and power from the files.")
+        @Argument(help: StudyCommand.locationHelp) var study: String
+        @Option(help: "The trial: G/S (generation/slot, as study show and the report print) or N (the # of study list).") var trial: String
+        @Option(help: "Output folder (created).") var out: String
+        func run() async throws {
+            let selector = try StudyDesign.Selector(parsing: trial)
+            let s = try await StudyCommand.openForReading(study)
+            let design: StudyDesign
+            do { design = try await StudyDesign.make(store: s, selector: selector, dataDir: try DataDirectory.locate()) } catch {
+                try? await s.close(); throw error
+            }
+            try await s.close()
+            try design.write(to: URL(fileURLWithPath: out))
+            emit("wrote trial \(design.trial) to \(out)/: \(design.files.map(\.path).joined(separator: ", "))\n"
+                 + (design.command.isEmpty ? "" : "reproduce (in \(out)): \(design.command)\n"))
         }
     }
 
