@@ -34,6 +34,28 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["s.sqlite"])
     }
 
+    /// `study design` on a trial that is not there, or a study without its configuration: bad
+    /// input, and nothing written.
+    @Test func designRefusesWhatItCannotWriteAndWritesNothing() async throws {
+        let dir = try tempDir(); defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/s.sqlite"
+        let store = try SQLiteStudyStore(path: path, mode: .create)
+        try await store.setSettingsOnce(StudySettings(config: "", configPath: "/x.yaml", seed: 5, objectives: [.init(name: "latency_ms", direction: .minimize)],
+                                                      budgets: [], accuracy: [], optimizer: "nsga2", population: 8, duetVersion: "t"))
+        try await store.record(TrialRecord(generation: 0, slot: 0, genome: [1], design: "{}", metrics: ["latency_ms": 2.5], objectives: [2.5],
+                                           constraints: [:], violation: 0, status: .complete, seconds: 0.1, seed: 5, version: "t"))
+        try await store.close()
+        for (trial, says) in [("0/1", "no such trial (it has 1)"), ("7", "no such trial"), ("0/0", "in the study's configuration"), ("x", "expected a trial as G/S")] {
+            do {
+                try await StudyCommand.Design.parse([path, "--trial", trial, "--out", dir + "/out"]).run()
+                Issue.record("trial \(trial) was written")
+            } catch let e as InputError {
+                #expect(e.description.contains(says), "\(trial): \(e)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+
     @Test func someoneElsesDatabaseIsAnInputError() async throws {
         let dir = try tempDir(); defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/other.db"
