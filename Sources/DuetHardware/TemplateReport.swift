@@ -6,6 +6,9 @@ import Foundation
 /// template's mappings, its first sub-accelerator's parameters with their units, area, variants,
 /// search ranges and sources.
 public enum TemplateReport {
+    /// The bandwidths a template's ``BandwidthScaling`` rules resize.
+    static let scaled: [Parameter] = [.glb_words_per_cycle, .noc_words_per_cycle, .dram_gbps]
+
     /// Every template in `dataDir`: name, array kind, dataflows, variants, summary.
     public static func list(dataDir: URL, format: OutputFormat) throws -> String {
         let all = try DataflowTemplate.all(dataDir: dataDir)
@@ -50,6 +53,9 @@ public enum TemplateReport {
                 "variants": .array(t.variants.map { .string($0.name) }),
                 "ranges": .object(t.ranges.map { .init($0.key, .array([.double($0.low), .double($0.high)])) }),
                 "area_mm2": .double(area.total.value),
+                "area_breakdown_mm2": .obj(["pes": .double(area.pes.value), "global_buffer": .double(area.globalBuffer.value),
+                                            "noc": .double(area.noc.value), "control": .double(area.control.value)]),
+                "bandwidth_scaling": .object(Self.scaled.map { .init($0.rawValue, .string(t.bandwidthScaling.rule(for: $0).rawValue)) }),
                 "sources": .array(t.sources.map { .string($0) }),
             ]).serialized() + "\n"
         }
@@ -61,7 +67,10 @@ public enum TemplateReport {
         var tab = TextTable(columns: ["parameter", "value", "meaning"])
         for (p, v) in values { tab.append([p.rawValue, v, p.help]) }
         out += "\n" + tab.rendered()
-        out += String(format: "\narea: %.4g mm² (PEs %.4g, global buffer %.4g, network %.4g)\n", area.total.value, area.pes.value, area.globalBuffer.value, area.noc.value)
+        out += String(format: "\narea: %.4g mm² (PEs %.4g, global buffer %.4g, network %.4g, control/DMA %.4g)\n",
+                      area.total.value, area.pes.value, area.globalBuffer.value, area.noc.value, area.control.value)
+        out += "bandwidth scaling (pe_rows/pe_cols away from \(t.name)'s own array): "
+            + Self.scaled.map { "\($0.rawValue) \(t.bandwidthScaling.rule(for: $0).rawValue)" }.joined(separator: ", ") + "\n"
         out += "variants: " + t.variants.map(\.name).joined(separator: ", ") + "\n"
         if !t.ranges.isEmpty { out += "search ranges: " + t.ranges.map { "\($0.key) \(Int($0.low))–\(Int($0.high))" }.joined(separator: ", ") + "\n" }
         out += "\nsources:\n" + t.sources.map { "  - " + $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n") + "\n"

@@ -26,6 +26,23 @@ import Testing
         #expect(table.hasPrefix("tpu: ") && table.contains("\nmappings:\n") && table.contains("\nsources:\n"))
     }
 
+    /// `template show` states the template's bandwidth-scaling rule (the one the loader and the
+    /// hardware spaces apply) and the area's four components, which add up to the total.
+    @Test func showStatesTheBandwidthRuleAndTheAreaComponents() throws {
+        for name in DataflowTemplate.names(dataDir: repoRoot) {
+            let t = try DataflowTemplate.named(name, dataDir: repoRoot)
+            let obj = try #require(try JSONSerialization.jsonObject(with: Data(TemplateReport.show(name, overrides: [], dataDir: repoRoot, format: .json).utf8)) as? [String: Any])
+            let rules = try #require(obj["bandwidth_scaling"] as? [String: String])
+            #expect(rules == ["glb_words_per_cycle": t.bandwidthScaling.globalBuffer.rawValue, "noc_words_per_cycle": t.bandwidthScaling.noc.rawValue,
+                              "dram_gbps": t.bandwidthScaling.dram.rawValue], "\(name)")
+            let parts = try #require(obj["area_breakdown_mm2"] as? [String: Double])
+            let total = try #require(obj["area_mm2"] as? Double)
+            #expect(abs(parts.values.reduce(0, +) - total) <= 1e-12 * total && (parts["control"] ?? 0) > 0, "\(name)")
+            let text = try TemplateReport.show(name, overrides: [], dataDir: repoRoot, format: .table)
+            #expect(text.contains("bandwidth scaling (pe_rows/pe_cols away from \(name)'s own array): glb_words_per_cycle \(t.bandwidthScaling.globalBuffer.rawValue)"))
+        }
+    }
+
     /// An empty template name (`duet template show ""`) trapped on an empty split; it is an
     /// unknown template now, as is a variant without a template (`:edge`).
     @Test func anEmptyTemplateNameIsBadInput() throws {
