@@ -23,6 +23,13 @@ public indirect enum JSONValue: Sendable, Hashable {
         .object(pairs.map { Field($0.key, $0.value) })
     }
 
+    /// This object with `field` appended (nil: unchanged; not an object: unchanged).
+    public func adding(_ field: (String, JSONValue)?) -> JSONValue {
+        guard let field, case .object(var fields) = self else { return self }
+        fields.append(Field(field.0, field.1))
+        return .object(fields)
+    }
+
     /// Serialized text; `pretty` indents by two spaces.
     public func serialized(pretty: Bool = true) -> String {
         var out = ""

@@ -4,7 +4,7 @@ import DuetWorkload
 
 /// The analytical dataflow model (``NetworkEvaluator``: each layer through the mapping search) on
 /// one sub-accelerator, as a ``CostEstimator``. Additive: a network's latency and energy are sums
-/// over its layers. Units: `latency_cycles`, `energy_fj` (pJ × 1000, rounded per layer) and `macs`.
+/// over its layers (with activation residency, of layers whose costs depend on their neighbours). Units: `latency_cycles`, `energy_fj` (pJ × 1000, rounded per layer) and `macs`.
 public struct AnalyticalEstimator: CostEstimator {
     public var subAccelerator: SubAccelerator
     public var targetName: String
@@ -19,6 +19,9 @@ public struct AnalyticalEstimator: CostEstimator {
 
     public var costSource: String { "modelled (analytical cost model)" }
     public var isAdditive: Bool { true }
+    /// With activation residency a layer's cost depends on its neighbours (what stays on chip), so
+    /// a decomposition is tabulated or checked, as for a runtime that fuses layers.
+    public var mayFuseLayers: Bool { subAccelerator.activationResidency }
     public var fixedPoint: [FixedPointMetric] {
         [FixedPointMetric(userMetric: "latency_ms", metric: "latency_cycles", scale: subAccelerator.clockMHz * 1e3, unit: "ms"),
          FixedPointMetric(userMetric: "energy_mj", metric: "energy_fj", scale: 1e12, unit: "mJ")]

@@ -13,7 +13,7 @@ public enum EvaluationReport {
                   "pe_rows": .int(s.peRows), "pe_cols": .int(s.peCols), "clock_mhz": .double(s.clockMHz),
                   "precision_bits": .int(s.precisionBits), "node_nm": .int(s.nodeNm), "global_buffer_kib": .double(s.globalBufferKiB),
                   "dram_gbps": .double(s.dramGBps), "area_mm2": .double(AreaModel.area(of: s).total.value),
-                  "area_breakdown_mm2": areaJSON(AreaModel.area(of: s))])
+                  "area_breakdown_mm2": areaJSON(AreaModel.area(of: s))]).adding(s.activationResidency ? ("activation_residency", .bool(true)) : nil)
         }
         return .object([.init("name", .string(a.name)), .init("dram_gbps", .double(a.dramGBps)), .init("area_mm2", .double(a.area.value)),
                         .init("subaccelerators", .array(subs))] + notes)
@@ -57,7 +57,7 @@ public enum EvaluationReport {
                               "energy_pj": .double(l.cost.energy.total.value), "utilization": .double(l.cost.utilization),
                               "bottleneck": .string(l.cost.bottleneck.rawValue), "mapping": .string(l.cost.mapping.description),
                               "dram_bytes": .double(l.cost.traffic.dramBytes),
-                              "loops": NetworkReport.loops(l.analysis.loops)])
+                              "loops": NetworkReport.loops(l.analysis.loops)]).adding(l.outputOnChip.map { ("output_on_chip", .bool($0)) })
                     }),
                     "totals": .obj(["macs": .int(n.macs), "latency_cycles": .int(Int(n.latencyCycles)), "compute_cycles": .int(Int(n.computeCycles)),
                                     "latency_ms": .double(n.latency.milliseconds), "energy_pj": .double(n.energy.total.value),
@@ -65,7 +65,7 @@ public enum EvaluationReport {
                                                                  "noc": .double(n.energy.noc.value), "global_buffer": .double(n.energy.globalBuffer.value),
                                                                  "dram": .double(n.energy.dram.value), "leakage": .double(n.energy.leakage.value)]),
                                     "dram_bytes": .double(n.dramBytes)]),
-                ])
+                ]).adding(activationsJSON(n, r.accelerator))
             }),
             "totals": .object([.init("latency_cycles", .int(Int(r.latencyCycles))), .init("latency_ms", .double(r.makespan.milliseconds)),
                                .init("energy_pj", .double(r.energy.value)), .init("area_mm2", .double(r.area.value))] + powerJSON(r, rates: rates)),
@@ -73,6 +73,15 @@ public enum EvaluationReport {
                 .obj(["budget": .string(v.budget), "limit": .double(v.limit), "value": .double(v.value), "margin": .double(v.margin), "met": .bool(v.met)])
             }),
         ])
+    }
+
+    /// `"activations": {kept_on_chip, to_dram: [layer…], kept_bytes, dram_bytes}` under activation residency.
+    static func activationsJSON(_ n: NetworkResult, _ chip: Accelerator) -> (String, JSONValue)? {
+        let bits = chip.subAccelerators.first { $0.name == n.subAccelerator }?.precisionBits ?? 8
+        return n.activations(bits: bits).map { a in
+            ("activations", .obj(["kept_on_chip": .int(a.kept), "to_dram": .array(a.toDRAM.map { .string($0) }),
+                                  "kept_bytes": .double(a.keptBytes), "dram_bytes": .double(a.dramBytes)]))
+        }
     }
 
     public static func csv(_ r: ChipResult) -> String {
@@ -101,6 +110,13 @@ public enum EvaluationReport {
             out += "\(n.network) on \(n.subAccelerator)\n" + t.rendered()
             out += String(format: "  total: %@ cycles, %.4g ms, %.4g mJ, %@ MACs\n\n", NumberFormat.grouped(Int(n.latencyCycles)),
                           n.latency.milliseconds, n.energy.total.millijoules, NumberFormat.si(Double(n.macs)))
+            let bits = r.accelerator.subAccelerators.first { $0.name == n.subAccelerator }?.precisionBits ?? 8
+            if let a = n.activations(bits: bits) {
+                let shown = a.toDRAM.prefix(8).joined(separator: ", ") + (a.toDRAM.count > 8 ? ", … (\(a.toDRAM.count - 8) more)" : "")
+                out.removeLast()
+                out += "  activations kept on chip: \(a.kept) of \(a.kept + a.toDRAM.count) layer outputs (\(NumberFormat.si(a.keptBytes))B of "
+                    + "\(NumberFormat.si(a.keptBytes + a.dramBytes))B); to DRAM: \(a.toDRAM.isEmpty ? "none" : shown)\n\n"
+            }
         }
         out += String(format: "chip %@: latency %.4g ms (%.4g fps), energy %.4g mJ, area %.4g mm², peak power %.4g mW (back to back)\n",
                       r.accelerator.name, r.makespan.milliseconds, 1 / r.makespan.value, r.energy.millijoules, r.area.value, r.power.value)

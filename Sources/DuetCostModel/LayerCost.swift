@@ -69,4 +69,25 @@ public struct LayerCost: Sendable, Hashable {
     public var energy: EnergyBreakdown
     public var traffic: Traffic
     public var mapping: MappingDescription
+    /// Global-buffer bytes the chosen tile occupies (twice the tile when double-buffered): the
+    /// layer's working set beside activations kept on chip.
+    public var bufferBytes: Double = 0
+}
+
+/// Which operands of a compute layer stay in the global buffer between layers (inter-layer
+/// activation residency) and how much of the buffer resident tensors take while it runs.
+public struct Residency: Sendable, Hashable {
+    /// The layer's input tensor is already in the global buffer: no DRAM reads of inputs.
+    public var input = false
+    /// The layer's output stays in the global buffer for its consumers: no DRAM writes of outputs
+    /// and no partial-sum round trips.
+    public var output = false
+    /// Bytes of the global buffer held by resident tensors while the layer runs (its own resident
+    /// input and output included); the tiles get the rest.
+    public var reservedBytes: Double = 0
+    public init(input: Bool = false, output: Bool = false, reservedBytes: Double = 0) {
+        self.input = input; self.output = output; self.reservedBytes = reservedBytes
+    }
+    /// Layer at a time: everything through DRAM, the whole buffer for tiles.
+    public static let none = Residency()
 }

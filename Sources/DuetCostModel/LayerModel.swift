@@ -26,9 +26,11 @@ public enum LayerModel {
         var glbPJPerWord: Double
         var dramPJPerWord: Double
         var fixedEnergy: EnergyBreakdown  // MAC, register file and network energy
+        var residency: Residency
 
-        init(_ loops: LoopNest, _ hw: SubAccelerator, macs: Int) {
+        init(_ loops: LoopNest, _ hw: SubAccelerator, macs: Int, residency: Residency = .none) {
             self.loops = loops
+            self.residency = residency
             self.hw = hw
             self.macs = macs
             array = ArrayModel(loops: loops, hw: hw)
@@ -63,7 +65,9 @@ public enum LayerModel {
     }
 
     static func quick(_ c: Context, _ tiling: BufferTiling) -> Quick {
-        let traffic = tiling.dramTraffic(c.shape)
+        var traffic = tiling.dramTraffic(c.shape)
+        if c.residency.input { traffic.inputs = 0 }
+        if c.residency.output { traffic.partialSumReads = 0; traffic.outputWrites = 0 }
         let r = traffic.reads, w = traffic.writes
         let glbAccesses = c.glbReads + c.array.writes + r + w
         let glbCycles = glbAccesses / c.hw.glbWordsPerCycle
@@ -121,6 +125,7 @@ public enum LayerModel {
             macs: c.macs, computeCycles: c.array.computeCycles, latencyCycles: Int64(q.latency),
             utilization: Double(c.macs) / (c.compute * Double(hw.peCount)),
             bottleneck: bottleneck, energy: e, traffic: traffic,
-            mapping: MappingDescription(spatial: c.array.spatial, tile: tiling.description, order: tiling.orderText, groupsPacked: c.array.groupsPacked))
+            mapping: MappingDescription(spatial: c.array.spatial, tile: tiling.description, order: tiling.orderText, groupsPacked: c.array.groupsPacked),
+            bufferBytes: Double(BufferTiling.footprint(c.shape, g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p)) * c.bytesPerWord * (hw.doubleBuffer ? 2 : 1))
     }
 }

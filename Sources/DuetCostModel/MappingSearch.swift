@@ -35,11 +35,14 @@ public enum MappingSearch {
     }
 
     /// The best mapping of a compute layer, or an ``InputError`` when no tile fits the buffer.
-    public static func best(_ loops: LoopNest, on hw: SubAccelerator, objective: MappingObjective = .latency, layerName: String = "layer") throws -> LayerCost {
+    /// With `residency`, resident operands move no DRAM words and the tiles share the buffer with
+    /// the resident tensors (``Residency/reservedBytes``).
+    public static func best(_ loops: LoopNest, on hw: SubAccelerator, objective: MappingObjective = .latency, layerName: String = "layer",
+                            residency: Residency = .none) throws -> LayerCost {
         let macs = try loops.macs()
-        let context = LayerModel.Context(loops, hw, macs: macs)
+        let context = LayerModel.Context(loops, hw, macs: macs, residency: residency)
         let sh = context.shape
-        let capacityWords = Double(hw.globalBufferBytes) * 8 / Double(hw.precisionBits) / (hw.doubleBuffer ? 2 : 1)
+        let capacityWords = max(0, Double(hw.globalBufferBytes) - residency.reservedBytes) * 8 / Double(hw.precisionBits) / (hw.doubleBuffer ? 2 : 1)
         var best: (score: Double, tiling: BufferTiling)?
         let gs = sh.g > 1 ? candidates(sh.g) : [1]
         let ks = candidates(sh.kg), cs = candidates(sh.c)
@@ -73,14 +76,15 @@ public enum MappingSearch {
 
 /// A thread-safe memo of mapping searches keyed by (layer loops, sub-accelerator, objective).
 public final class MappingCache: Sendable {
-    struct Key: Hashable { var loops: LoopNest; var hw: SubAccelerator; var objective: MappingObjective }
+    struct Key: Hashable { var loops: LoopNest; var hw: SubAccelerator; var objective: MappingObjective; var residency: Residency }
     private let table = Mutex<[Key: LayerCost]>([:])
     public init() {}
 
-    public func best(_ loops: LoopNest, on hw: SubAccelerator, objective: MappingObjective, layerName: String = "layer") throws -> LayerCost {
-        let key = Key(loops: loops, hw: hw, objective: objective)
+    public func best(_ loops: LoopNest, on hw: SubAccelerator, objective: MappingObjective, layerName: String = "layer",
+                     residency: Residency = .none) throws -> LayerCost {
+        let key = Key(loops: loops, hw: hw, objective: objective, residency: residency)
         if let hit = table.withLock({ $0[key] }) { return hit }
-        let cost = try MappingSearch.best(loops, on: hw, objective: objective, layerName: layerName)
+        let cost = try MappingSearch.best(loops, on: hw, objective: objective, layerName: layerName, residency: residency)
         table.withLock { $0[key] = cost }
         return cost
     }

@@ -7,6 +7,11 @@ import DuetWorkload
 public struct LayerResult: Sendable {
     public var analysis: LayerAnalysis
     public var cost: LayerCost
+    /// With activation residency (``SubAccelerator/activationResidency``): whether the layer's
+    /// output stayed in the global buffer for its consumers; nil when layers run one at a time.
+    public var outputOnChip: Bool? = nil
+    /// With activation residency: the input tensors the layer read from the global buffer, not DRAM.
+    public var inputsOnChip: [String] = []
 }
 
 /// Cost of a whole network on one sub-accelerator (layers run one after another).
@@ -22,6 +27,18 @@ public struct NetworkResult: Sendable {
     public var energy: EnergyBreakdown { layers.reduce(EnergyBreakdown()) { $0 + $1.cost.energy } }
     public var latency: Seconds { Cycles(latencyCycles).seconds(at: Megahertz(clockMHz)) }
     public var dramBytes: Double { layers.reduce(0) { $0 + $1.cost.traffic.dramBytes } }
+    /// With activation residency (nil: layer at a time): the layer outputs kept in the global
+    /// buffer and those written to DRAM, by count and bytes (`bits` per element), and the names
+    /// of the ones written to DRAM. Shape-only layers (reshapes) are not counted.
+    public func activations(bits: Int) -> (kept: Int, toDRAM: [String], keptBytes: Double, dramBytes: Double)? {
+        guard layers.first?.outputOnChip != nil else { return nil }
+        var kept = 0, keptBytes = 0.0, dramBytes = 0.0, names: [String] = []
+        for l in layers where !NetworkEvaluator.isShapeOnly(l.analysis) && l.analysis.outputElements > 0 {
+            let b = Double(l.analysis.outputElements) * Double(bits) / 8
+            if l.outputOnChip == true { kept += 1; keptBytes += b } else { names.append(l.analysis.layer.name); dramBytes += b }
+        }
+        return (kept, names, keptBytes, dramBytes)
+    }
 }
 
 public enum NetworkEvaluator {
@@ -46,15 +63,103 @@ public enum NetworkEvaluator {
             }
         }
         try issues.throwIfAny()
+        if hw.activationResidency { out = try resident(analysis, out, on: hw, objective: objective, cache: cache) }
         return NetworkResult(network: analysis.network.name, subAccelerator: hw.name, layers: out, clockMHz: hw.clockMHz)
     }
 
-    static func vectorCost(_ l: LayerAnalysis, _ hw: SubAccelerator) -> LayerCost {
+    /// Inter-layer activation residency, decided greedily in layer order on the layer-at-a-time
+    /// results `base`: a layer's output tensor stays in the global buffer when, at every layer from
+    /// its producer to its last consumer, the tensors already kept plus this one plus that layer's
+    /// working set (its layer-at-a-time tile, ``LayerCost/bufferBytes``) fit the buffer. Network
+    /// outputs go to DRAM, as do tensors that some compute layer reads as other than its first
+    /// input (the weight operand of an activation × activation product). Every layer under kept
+    /// tensors is then searched again with the rest of the buffer (its old tile still fits, so no
+    /// layer gets slower) and without the DRAM traffic of its kept input and output.
+    static func resident(_ analysis: NetworkAnalysis, _ base: [LayerResult], on hw: SubAccelerator, objective: MappingObjective,
+                         cache: MappingCache) throws -> [LayerResult] {
+        let layers = analysis.layers
+        let n = layers.count
+        let bytesPerWord = Double(hw.precisionBits) / 8
+        let capacity = Double(hw.globalBufferBytes)
+        var producer: [String: Int] = [:]
+        for (i, l) in layers.enumerated() { producer[l.layer.name] = i }
+        var lastUse = [Int](repeating: -1, count: n)
+        var eligible = [Bool](repeating: true, count: n)
+        for (i, l) in layers.enumerated() {
+            for (j, t) in l.layer.inputs.enumerated() {
+                guard let p = producer[t] else { continue }
+                lastUse[p] = max(lastUse[p], i)
+                if l.loops != nil && l.macs > 0 && j > 0 { eligible[p] = false }
+            }
+        }
+        for t in analysis.outputNames { if let p = producer[t] { eligible[p] = false } }
+        let working = base.map { $0.cost.bufferBytes }
+        var reserved = [Double](repeating: 0, count: n)
+        var kept = [Bool](repeating: false, count: n)
+        for p in 0..<n where eligible[p] && lastUse[p] > p {
+            let size = Double(layers[p].outputElements) * bytesPerWord
+            var range = p...lastUse[p]
+            if isShapeOnly(layers[p]) {
+                // A reshape's output is its input under another name: kept only if the input is,
+                // and then it extends the input's stay (the input's own range already covers p).
+                guard let q = layers[p].layer.inputs.first.flatMap({ producer[$0] }), kept[q] else { continue }
+                if lastUse[p] <= lastUse[q] { kept[p] = true; continue }
+                range = (lastUse[q] + 1)...lastUse[p]
+            }
+            guard size > 0, range.allSatisfy({ reserved[$0] + size + working[$0] <= capacity }) else { continue }
+            kept[p] = true
+            for i in range { reserved[i] += size }
+        }
+        var out: [LayerResult] = []
+        for (i, l) in layers.enumerated() {
+            let onChip = l.layer.inputs.filter { producer[$0].map { kept[$0] } ?? false }
+            var r = base[i]
+            if let loops = l.loops, l.macs > 0 {
+                let residency = Residency(input: l.layer.inputs.first.map(onChip.contains) ?? false, output: kept[i], reservedBytes: reserved[i])
+                if residency != .none {
+                    r.cost = try cache.best(loops, on: hw, objective: objective, layerName: l.layer.name, residency: residency)
+                }
+            } else {
+                r.cost = vectorCost(l, hw, residency: (analysis, onChip: Set(onChip), outputOnChip: kept[i]))
+            }
+            r.outputOnChip = kept[i]
+            r.inputsOnChip = onChip
+            out.append(r)
+        }
+        return out
+    }
+
+    static func isShapeOnly(_ l: LayerAnalysis) -> Bool { l.vectorOps == 0 && l.macs == 0 }
+
+    /// A vector layer's cost. Its tensors stay in the buffer when inputs and output together fit
+    /// half of it (the operation rides on its producer's output path); when they do not, layer at a
+    /// time (`residency` nil) it reads and writes them all through DRAM, and with residency only the
+    /// inputs not kept on chip and an output that is not kept.
+    static func vectorCost(_ l: LayerAnalysis, _ hw: SubAccelerator,
+                           residency: (analysis: NetworkAnalysis, onChip: Set<String>, outputOnChip: Bool)? = nil) -> LayerCost {
         let shapeOnly = l.vectorOps == 0 && l.macs == 0
         let words = shapeOnly ? 0 : Double(l.inputElements + l.outputElements)
         let bits = Double(hw.precisionBits)
+        let dramBytes: Double
         let fits = words * bits / 8 <= Double(hw.globalBufferBytes) / 2
-        let dramBytes = fits ? 0 : words * bits / 8
+        if let residency, !fits {
+            var dramWords = 0.0
+            if shapeOnly {
+                // A reshape moves nothing, unless its input is on chip and its output must go to DRAM.
+                if !residency.outputOnChip && l.layer.inputs.allSatisfy(residency.onChip.contains) && !l.layer.inputs.isEmpty {
+                    dramWords = Double(l.outputElements)
+                }
+            } else {
+                let batch = Double(residency.analysis.network.batch)
+                for t in l.layer.inputs where !residency.onChip.contains(t) {
+                    dramWords += Double((try? residency.analysis.shapes[t]?.elementCount()) ?? 0) * batch
+                }
+                if !residency.outputOnChip { dramWords += Double(l.outputElements) }
+            }
+            dramBytes = dramWords * bits / 8
+        } else {
+            dramBytes = fits ? 0 : words * bits / 8
+        }
         let compute = Double(l.vectorOps) / Double(hw.peCols)
         let glb = words / hw.glbWordsPerCycle
         let dram = dramBytes / hw.dramBytesPerCycle

@@ -36,6 +36,9 @@ public struct ExploreConfig: Sendable {
         public var clockMHz: [Int] = []
         /// The chip's precision, bits (`precision_bits`): one value or searched choices; empty: each template's own.
         public var precisionBits: [Int] = []
+        /// Every sub-accelerator keeps activations on chip between layers when they fit
+        /// (`activation_residency`; default false: layer at a time).
+        public var activationResidency = false
 
         /// The most sub-accelerators a hardware space may have (the chip search enumerates
         /// template × size combinations per slot; beyond this it never ends).
@@ -361,6 +364,7 @@ public struct ExploreConfig: Sendable {
                 spec.nodeNm = choices("node_nm", .node_nm)
                 spec.clockMHz = choices("clock_mhz", .clock_mhz)
                 spec.precisionBits = choices("precision_bits", .precision_bits)
+                spec.activationResidency = h.bool("activation_residency") ?? false
                 for (key, rg) in [("pe_rows", spec.peRows), ("pe_cols", spec.peCols), ("global_buffer_kib", spec.globalBufferKiB)] {
                     for v in [rg.lowerBound, rg.upperBound] where v & (v - 1) != 0 {
                         d.add(h.keyPath(key), value: "\(v)", "bounds of \(key) must be powers of two", hint: "the search varies it in powers of two")

@@ -53,7 +53,8 @@ extension ExploreConfig.HardwareSpaceSpec {
         try issues.throwIfAny()
         for s in chipSettings {
             for t in self.templates {
-                do { bases[s, default: [:]][t] = try loader.load(t, overrides: s.overrides).subAccelerators[0] } catch let e as InputError {
+                let overrides = s.overrides + (activationResidency ? ["activation_residency=true"] : [])
+                do { bases[s, default: [:]][t] = try loader.load(t, overrides: overrides).subAccelerators[0] } catch let e as InputError {
                     issues.add(InputError(e.issues.map { i in
                         var i = i
                         i.file = nil

@@ -30,6 +30,10 @@ public struct SubAccelerator: Sendable, Hashable {
     /// How the DRAM bandwidth (`dramGBps`) reaches the buffers: one shared link, or one dedicated
     /// channel per operand (weights in, inputs in, outputs out) with a third of the bandwidth each.
     public var dramChannels: DRAMChannels = .shared
+    /// Whether a layer's output may stay in the global buffer as its consumers' input (inter-layer
+    /// activation residency, `activation_residency`); false: every layer reads its inputs from and
+    /// writes its output to DRAM (layer-at-a-time, as SCALE-Sim and ZigZag count).
+    public var activationResidency = false
     /// Fixed pipeline latency per fold of a broadcast array, in cycles.
     public var pipelineCycles: Int
     /// The node's technology figures.
@@ -82,13 +86,15 @@ public enum Parameter: String, CaseIterable, Sendable {
     case dram_gbps, double_buffer, pipeline_cycles
     /// Optional: `shared` (default) or `per_operand` (see ``DRAMChannels``).
     case dram_channels
+    /// Optional: keep activations on chip between layers when they fit (default false).
+    case activation_residency
     // Optional energy overrides (default: the node's technology table).
     case mac_pj, rf_pj_per_bit, glb_pj_per_bit, noc_hop_pj_per_bit, dram_pj_per_bit, leakage_mw_per_mm2
 
     /// Parameters a template must define; the others are optional overrides.
     public var isRequired: Bool {
         switch self {
-        case .dram_channels, .mac_pj, .rf_pj_per_bit, .glb_pj_per_bit, .noc_hop_pj_per_bit, .dram_pj_per_bit, .leakage_mw_per_mm2: return false
+        case .dram_channels, .activation_residency, .mac_pj, .rf_pj_per_bit, .glb_pj_per_bit, .noc_hop_pj_per_bit, .dram_pj_per_bit, .leakage_mw_per_mm2: return false
         default: return true
         }
     }
@@ -110,7 +116,7 @@ public enum Parameter: String, CaseIterable, Sendable {
         case .pipeline_cycles: return ValidRange(0...1_000_000)
         case .mac_pj, .rf_pj_per_bit, .glb_pj_per_bit, .noc_hop_pj_per_bit, .dram_pj_per_bit: return ValidRange(0, 1e6)
         case .leakage_mw_per_mm2: return ValidRange(0, 1e6)
-        case .dataflow, .double_buffer, .dram_channels: return nil
+        case .dataflow, .double_buffer, .dram_channels, .activation_residency: return nil
         }
     }
 
@@ -133,6 +139,7 @@ public enum Parameter: String, CaseIterable, Sendable {
         case .double_buffer: return "overlap DRAM transfers with compute (true/false)"
         case .pipeline_cycles: return "fixed pipeline latency per fold of a broadcast array, cycles"
         case .dram_channels: return "optional: DRAM wiring, shared (one link, default) or per_operand (weights, inputs, outputs on three channels of dram_gbps/3 each)"
+        case .activation_residency: return "optional: keep a layer's output in the global buffer for its consumers when it fits beside their working set (true/false; default false: layer at a time, every activation through DRAM)"
         case .mac_pj: return "optional: energy per MAC, pJ (overrides the technology table)"
         case .rf_pj_per_bit: return "optional: register-file access energy, pJ/bit"
         case .glb_pj_per_bit: return "optional: global-buffer access energy, pJ/bit"

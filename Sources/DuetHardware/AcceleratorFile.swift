@@ -46,9 +46,10 @@ public enum AcceleratorFile {
             add(.double_buffer, .bool(s.doubleBuffer))
             add(.dram_channels, .string(s.dramChannels.rawValue))
             add(.pipeline_cycles, .int(s.pipelineCycles))
+            if s.activationResidency { add(.activation_residency, .bool(true)) }
             // The template's own energy overrides (relative to the node's table): as the template has them.
             for (k, v) in t.parameters {
-                guard let p = Parameter(rawValue: k), !p.isRequired, p != .dram_channels else { continue }
+                guard let p = Parameter(rawValue: k), !p.isRequired, p != .dram_channels, p != .activation_residency else { continue }
                 f.append(.init(k, Double(v).map(JSONValue.double) ?? .string(v)))
             }
             for rg in t.ranges {

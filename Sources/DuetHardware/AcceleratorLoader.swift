@@ -19,7 +19,7 @@ public struct AcceleratorLoader {
     }
 
     /// Parameters a multi-sub-accelerator file may set once for the whole chip (top level).
-    public static let chipParameters: [Parameter] = [.node_nm, .clock_mhz, .precision_bits]
+    public static let chipParameters: [Parameter] = [.node_nm, .clock_mhz, .precision_bits, .activation_residency]
 
     /// Loads `reference` (template[:variant] or a .yaml/.json file) and applies `overrides`
     /// (`key=value`, `NAME.key=value` or `subaccelerators[i].key=value`).
@@ -273,6 +273,11 @@ public struct AcceleratorLoader {
                     hint: Suggestion.hint(for: v.text, in: DRAMChannels.allCases.map(\.rawValue)))
             }
         }
+        var residency = false
+        if let v = raw(.activation_residency) {
+            switch v.text.lowercased() { case "true", "yes": residency = true; case "false", "no": residency = false
+            default: bad(v, "activation_residency must be true or false") }
+        }
         let pipe = int(.pipeline_cycles, min: 0)
         var tech: Technology?
         if issues.isEmpty || values["node_nm"].map({ Int($0.text) != nil }) == true {
@@ -302,10 +307,12 @@ public struct AcceleratorLoader {
         }
         if let custom = customMapping { mapping = custom; dataflow = .custom }
         try issues.throwIfAny()
-        return SubAccelerator(name: name, template: t.name, array: t.array, dataflow: dataflow, mapping: mapping,
+        var sub = SubAccelerator(name: name, template: t.name, array: t.array, dataflow: dataflow, mapping: mapping,
                               peRows: rows, peCols: cols, clockMHz: clock, precisionBits: bits, nodeNm: node,
                               globalBufferKiB: glb, rfWeightBytes: rfw, rfInputBytes: rfi, rfOutputBytes: rfo,
                               glbWordsPerCycle: glbBW, nocWordsPerCycle: nocBW, dramGBps: dram, doubleBuffer: db,
                               dramChannels: channels, pipelineCycles: pipe, technology: tech!)
+        sub.activationResidency = residency
+        return sub
     }
 }
