@@ -35,6 +35,8 @@ public struct EvaluateRequest: Sendable, Hashable {
     /// The network file formats read (``NetworkLoaders/standard``: Duet's own; the CLI and the
     /// server add ONNX through `DuetFormats`).
     public var loaders: NetworkLoaders
+    /// How the networks share a chip's sub-accelerators (whole networks, or layers spread over them).
+    public var scheduling: ChipScheduling = .networks
 
     public init(networks: [String], accelerator: String? = nil, table: String? = nil, device: String? = nil, overrides: [String] = [],
                 spec: String? = nil, objective: MappingObjective = .latency, input: Int? = nil, width: Double = 1.0, batch: Int? = nil,
@@ -114,7 +116,7 @@ public struct EvaluateRequest: Sendable, Hashable {
             } catch let e as InputError { issues.add(e.issues.allSatisfy { $0.file != nil } ? e : e.under("--network[\(i)]")) }
         }
         try issues.throwIfAny()
-        let result = try ChipEvaluator.evaluate(analyses, on: chip, objective: objective, cache: cache?.mappings ?? MappingCache())
+        let result = try ChipEvaluator.evaluate(analyses, on: chip, objective: objective, cache: cache?.mappings ?? MappingCache(), scheduling: scheduling)
         let loadedSpec = try spec.map { try cache?.spec($0) ?? Spec.load(path: $0) }
         let verdicts = try loadedSpec?.verdicts(for: result) ?? []
         let notes = analyses.flatMap { a in a.network.notes.map { "\(a.network.name): \($0)" } }

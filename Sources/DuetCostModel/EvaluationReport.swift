@@ -58,6 +58,7 @@ public enum EvaluationReport {
                               "bottleneck": .string(l.cost.bottleneck.rawValue), "mapping": .string(l.cost.mapping.description),
                               "dram_bytes": .double(l.cost.traffic.dramBytes),
                               "loops": NetworkReport.loops(l.analysis.loops)]).adding(l.outputOnChip.map { ("output_on_chip", .bool($0)) })
+                            .adding(l.subAccelerator.map { ("subaccelerator", .string($0)) })
                     }),
                     "totals": .obj(["macs": .int(n.macs), "latency_cycles": .int(Int(n.latencyCycles)), "compute_cycles": .int(Int(n.computeCycles)),
                                     "latency_ms": .double(n.latency.milliseconds), "energy_pj": .double(n.energy.total.value),
@@ -72,7 +73,11 @@ public enum EvaluationReport {
             "verdict": .array(verdicts.map { v in
                 .obj(["budget": .string(v.budget), "limit": .double(v.limit), "value": .double(v.value), "margin": .double(v.margin), "met": .bool(v.met)])
             }),
-        ])
+        ]).adding(r.layerSchedule.map { ls in
+            ("layer_schedule", .obj(["used": .bool(ls.used), "makespan_ms": .double(ls.makespan * 1e3),
+                                     "whole_network_makespan_ms": .double(ls.wholeMakespan * 1e3),
+                                     "lower_bound_ms": .double(ls.lowerBound * 1e3), "gap": .double(ls.gap)]))
+        })
     }
 
     /// `"activations": {kept_on_chip, to_dram: [layer…], kept_bytes, dram_bytes}` under activation residency.
@@ -100,12 +105,14 @@ public enum EvaluationReport {
     public static func table(_ r: ChipResult, verdicts: [Verdict], rates: FrameRates = FrameRates()) -> String {
         var out = ""
         for n in r.networks {
-            var t = TextTable(columns: ["layer", "kind", "macs", "cycles", "compute", "util", "energy", "bound", "mapping"], numeric: [2, 3, 4, 5, 6])
+            let split = n.layers.contains { $0.subAccelerator != nil }
+            var t = TextTable(columns: ["layer", "kind", "macs", "cycles", "compute", "util", "energy", "bound"] + (split ? ["on"] : []) + ["mapping"],
+                              numeric: [2, 3, 4, 5, 6])
             for l in n.layers where l.cost.latencyCycles > 0 || l.cost.macs > 0 {
                 t.append([l.analysis.layer.name, l.analysis.kind, NumberFormat.si(Double(l.cost.macs)), NumberFormat.grouped(Int(l.cost.latencyCycles)),
                           NumberFormat.grouped(Int(l.cost.computeCycles)), l.cost.macs > 0 ? String(format: "%.1f%%", l.cost.utilization * 100) : "",
-                          NumberFormat.si(l.cost.energy.total.value * 1e-12) + "J", l.cost.bottleneck.rawValue,
-                          l.cost.macs > 0 ? l.cost.mapping.spatial : l.cost.mapping.spatial])
+                          NumberFormat.si(l.cost.energy.total.value * 1e-12) + "J", l.cost.bottleneck.rawValue]
+                         + (split ? [l.subAccelerator ?? n.subAccelerator] : []) + [l.cost.mapping.spatial])
             }
             out += "\(n.network) on \(n.subAccelerator)\n" + t.rendered()
             out += String(format: "  total: %@ cycles, %.4g ms, %.4g mJ, %@ MACs\n\n", NumberFormat.grouped(Int(n.latencyCycles)),
@@ -120,6 +127,10 @@ public enum EvaluationReport {
         }
         out += String(format: "chip %@: latency %.4g ms (%.4g fps), energy %.4g mJ, area %.4g mm², peak power %.4g mW (back to back)\n",
                       r.accelerator.name, r.makespan.milliseconds, 1 / r.makespan.value, r.energy.millijoules, r.area.value, r.power.value)
+        if let ls = r.layerSchedule {
+            out += String(format: "layer schedule: %.4g ms vs %.4g ms with whole networks (%@); lower bound %.4g ms, gap at most %.1f%%\n",
+                          ls.makespan * 1e3, ls.wholeMakespan * 1e3, ls.used ? "used" : "not shorter: whole networks kept", ls.lowerBound * 1e3, ls.gap * 100)
+        }
         if !rates.isEmpty {
             let s = r.schedule(at: rates)
             let what = ([rates.chip.map { String(format: "%.4g fps", $0) }].compactMap { $0 }

@@ -51,18 +51,27 @@ public struct FrameSchedule: Sendable, Hashable {
     ///   - rates: per task, its required rate (fps), nil for none.
     public init(latency: [Double], energy: [Double], assignment: [Int], leakageMW: [Double], rates: [Double?]) {
         precondition(latency.count == energy.count && latency.count == assignment.count && latency.count == rates.count)
+        var time = [[Double]](repeating: [Double](repeating: 0, count: leakageMW.count), count: latency.count)
+        for (i, j) in assignment.enumerated() { time[i][j] = latency[i] }
         var busy = [Double](repeating: 0, count: leakageMW.count)
+        for (i, j) in assignment.enumerated() { busy[j] += latency[i] }
+        self.init(time: time, energy: energy, makespan: busy.max() ?? 0, leakageMW: leakageMW, rates: rates)
+    }
+
+    /// The same for tasks whose layers may run on several sub-accelerators (layer scheduling):
+    /// `time[i][j]` is the seconds task i's frame keeps sub-accelerator j busy, `makespan` the
+    /// seconds one frame of every task takes from an idle chip. A task's achievable rate is
+    /// bounded by every sub-accelerator it uses: `min_j (1 − others_j) / time[i][j]`.
+    public init(time: [[Double]], energy: [Double], makespan: Double, leakageMW: [Double], rates: [Double?]) {
+        precondition(time.count == energy.count && time.count == rates.count)
         var u = [Double](repeating: 0, count: leakageMW.count)
-        for (i, j) in assignment.enumerated() {
-            busy[j] += latency[i]
-            u[j] += latency[i] * (rates[i] ?? 0)
-        }
+        for (i, row) in time.enumerated() { for (j, t) in row.enumerated() { u[j] += t * (rates[i] ?? 0) } }
         utilization = u
-        let makespan = busy.max() ?? 0
         chipFPS = makespan > 0 ? 1 / makespan : .infinity
-        achievableFPS = assignment.indices.map { i in
-            let others = u[assignment[i]] - latency[i] * (rates[i] ?? 0)
-            return latency[i] > 0 ? (1 - others) / latency[i] : .infinity
+        achievableFPS = time.indices.map { i in
+            var best = Double.infinity
+            for (j, t) in time[i].enumerated() where t > 0 { best = min(best, (1 - (u[j] - t * (rates[i] ?? 0))) / t) }
+            return best
         }
         if rates.allSatisfy({ $0 != nil }) {
             // pJ × (1/s) = pW; × 1e-9 → mW.
@@ -85,8 +94,19 @@ extension ChipResult {
     public func schedule(at rates: FrameRates) -> FrameSchedule {
         let subs = accelerator.subAccelerators
         let index = Dictionary(subs.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
-        return FrameSchedule(latency: networks.map(\.latency.value), energy: networks.map(\.energy.total.value),
-                             assignment: networks.map { index[$0.subAccelerator] ?? 0 },
+        let time = networks.map { n -> [Double] in
+            var row = [Double](repeating: 0, count: subs.count)
+            if n.layers.contains(where: { $0.subAccelerator != nil }) {
+                for l in n.layers {
+                    let j = index[l.subAccelerator ?? n.subAccelerator] ?? 0
+                    row[j] += Double(l.cost.latencyCycles) / (subs[j].clockMHz * 1e6)
+                }
+            } else {
+                row[index[n.subAccelerator] ?? 0] = n.latency.value
+            }
+            return row
+        }
+        return FrameSchedule(time: time, energy: networks.map(\.energy.total.value), makespan: makespan.value,
                              leakageMW: subs.map(\.leakagePower.value), rates: networks.map { rates.rate(of: $0.network) })
     }
 }

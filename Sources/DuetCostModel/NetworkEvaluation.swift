@@ -12,6 +12,8 @@ public struct LayerResult: Sendable {
     public var outputOnChip: Bool? = nil
     /// With activation residency: the input tensors the layer read from the global buffer, not DRAM.
     public var inputsOnChip: [String] = []
+    /// Under layer scheduling, the sub-accelerator this layer ran on (nil: the network's).
+    public var subAccelerator: String? = nil
 }
 
 /// Cost of a whole network on one sub-accelerator (layers run one after another).
@@ -25,7 +27,11 @@ public struct NetworkResult: Sendable {
     public var latencyCycles: Int64 { layers.reduce(0) { $0 + $1.cost.latencyCycles } }
     public var computeCycles: Int64 { layers.reduce(0) { $0 + $1.cost.computeCycles } }
     public var energy: EnergyBreakdown { layers.reduce(EnergyBreakdown()) { $0 + $1.cost.energy } }
-    public var latency: Seconds { Cycles(latencyCycles).seconds(at: Megahertz(clockMHz)) }
+    /// Seconds from the network's first layer starting to its last finishing: its layers' cycles at
+    /// the clock, or under layer scheduling (layers on several sub-accelerators) its span in the schedule.
+    public var latency: Seconds { scheduledSpan.map(Seconds.init) ?? Cycles(latencyCycles).seconds(at: Megahertz(clockMHz)) }
+    /// Under layer scheduling, the network's span in the chip's schedule, seconds (waits included).
+    public var scheduledSpan: Double? = nil
     public var dramBytes: Double { layers.reduce(0) { $0 + $1.cost.traffic.dramBytes } }
     /// With activation residency (nil: layer at a time): the layer outputs kept in the global
     /// buffer and those written to DRAM, by count and bytes (`bits` per element), and the names

@@ -26,6 +26,10 @@ public struct ChipSolveSetup: Sendable {
             issues.add("tasks[\(i)].space", value: t.space!.name, "duet solve on a hardware space places fixed networks, not a searched space",
                        hint: "give the task 'network: NAME' (a built-in, a file, or SPACE:ARCH), or search the space with duet explore")
         }
+        if cfg.scheduling == .layers {
+            issues.add("target.schedule", value: "layers", "the exact chip solver assigns whole networks to sub-accelerators; layer scheduling is a heuristic of duet explore and duet evaluate",
+                       hint: "drop 'schedule: layers' to solve exactly, or search with duet explore")
+        }
         if case .hardware(let h) = cfg.target {
             for (key, v) in [("node_nm", h.nodeNm), ("clock_mhz", h.clockMHz), ("precision_bits", h.precisionBits)] where v.count > 1 {
                 issues.add("target.hardware.\(key)", value: "\(v)", "duet solve takes one \(key) per chip, not a searched list",

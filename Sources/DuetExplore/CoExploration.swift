@@ -235,7 +235,7 @@ public final class CoExploration: Sendable {
                 }
                 m["latency_ms"] = total
             } else if let chip = design.chip {
-                let r = try ChipEvaluator.evaluate(nets, on: chip, cache: cache)
+                let r = try ChipEvaluator.evaluate(nets, on: chip, cache: cache, scheduling: config.scheduling)
                 m["latency_ms"] = r.makespan.milliseconds
                 m["energy_mj"] = r.energy.millijoules
                 m["area_mm2"] = r.area.value

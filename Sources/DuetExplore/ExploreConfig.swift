@@ -86,6 +86,9 @@ public struct ExploreConfig: Sendable {
     public var population: Int
     public var seed: UInt64
     public var workers: Int
+    /// How a chip's tasks share its sub-accelerators (`target.schedule`: `networks`, the default,
+    /// or `layers`: a network's layers may be spread over them).
+    public var scheduling: ChipScheduling = .networks
 
     /// `power_mw` is peak (back-to-back) power; `fps` the achievable frame rate (chip: 1 /
     /// makespan; TASK.fps with the other tasks at their required rates); `average_power_mw` the
@@ -278,6 +281,7 @@ public struct ExploreConfig: Sendable {
             } else { firstTask[t.name] = i }
         }
         var target: Target = .accelerator("eyeriss", overrides: [])
+        var scheduling = ChipScheduling.networks
         if let tr = r.object("target", required: true) {
             let kinds = ["accelerator", "hardware", "table", "device", "predictor"]
             if kinds.filter({ tr.has($0) }).count != 1 {
@@ -372,6 +376,13 @@ public struct ExploreConfig: Sendable {
                 }
                 h.finish()
                 target = .hardware(spec)
+            }
+            if let v = tr.choice("schedule", in: ChipScheduling.allCases.map(\.rawValue)).flatMap(ChipScheduling.init) {
+                scheduling = v
+                if v == .layers, target.isTableDriven {
+                    d.add(tr.keyPath("schedule"), value: v.rawValue, "layer scheduling spreads a network over a chip's sub-accelerators; a table, device or predictor target has none",
+                          hint: "use schedule: layers with target.accelerator or target.hardware")
+                }
             }
             tr.finish()
         }
@@ -483,8 +494,10 @@ public struct ExploreConfig: Sendable {
         let workers = r.int("workers", min: 1, max: 1024) ?? ProcessInfo.processInfo.activeProcessorCount
         r.finish()
         try d.throwIfAny()
-        return ExploreConfig(name: name, file: file, tasks: tasks, target: target, budgets: budgets, objectives: objectives,
-                             optimizer: optimizer, surrogate: surrogate, evaluations: evaluations, population: population, seed: seed, workers: workers)
+        var config = ExploreConfig(name: name, file: file, tasks: tasks, target: target, budgets: budgets, objectives: objectives,
+                                   optimizer: optimizer, surrogate: surrogate, evaluations: evaluations, population: population, seed: seed, workers: workers)
+        config.scheduling = scheduling
+        return config
     }
 }
 

@@ -1,4 +1,5 @@
 import DuetCore
+import DuetCostModel
 import DuetHardware
 import DuetStudy
 import DuetWorkload
@@ -104,6 +105,7 @@ public struct StudyDesign: Sendable {
             guard let chip = design.chip else { throw InputError(message: "the design has no chip") }
             files.append(("accelerator.yaml", try AcceleratorFile.yaml(chip, dataDir: dataDir)))
             args.append("--accelerator accelerator.yaml")
+            if config.scheduling == .layers { args.append("--schedule layers") }
             targetNote = "`accelerator.yaml`: the chip, \(chip.subAccelerators.count) sub-accelerator(s): "
                 + chip.subAccelerators.map { "\($0.name) (\($0.template), \($0.peRows)×\($0.peCols) PEs, \(JSONValue.format($0.globalBufferKiB)) KiB)" }.joined(separator: ", ")
         case .table(let path):

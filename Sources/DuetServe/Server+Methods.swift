@@ -78,9 +78,16 @@ extension Server {
             overrides: try p.overrides("set"), spec: try p.string("spec"), objective: objective,
             input: try p.int("input", in: 1...(1 << 20)), width: try p.double("width") ?? 1.0, batch: try p.int("batch", in: 1...(1 << 20)),
             allowUnknownOperators: try p.bool("allow_unknown") ?? false, loaders: DuetFormats.networkLoaders())
+        var scheduled = request
+        if let text = try p.string("schedule") {
+            guard let v = ChipScheduling(rawValue: text) else {
+                throw RPCError.invalidParams(p.key("schedule"), value: .string(text), "schedule must be networks or layers")
+            }
+            scheduled.scheduling = v
+        }
         let layers = try p.bool("layers") ?? true
-        do { try request.validate() } catch let e as InputError { throw RPCError(e.under(p.path)) }
-        let doc = try request.json(dataDir: dataDir, cache: evaluations).json
+        do { try scheduled.validate() } catch let e as InputError { throw RPCError(e.under(p.path)) }
+        let doc = try scheduled.json(dataDir: dataDir, cache: evaluations).json
         return layers ? doc : Self.withoutLayers(doc)
     }
 

@@ -33,6 +33,8 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "Width multiplier for built-in networks.") var width: Double = 1.0
     @Option(help: "Batch size (overrides a network file's own).") var batch: Int?
     @Option(help: "table, json or csv.") var format: OutputFormat = .table
+    @Option(help: "How several networks share a chip: networks (each whole on one sub-accelerator) or layers (a network's layers spread over them when that finishes sooner).")
+    var schedule: ChipScheduling = .networks
     @Flag(name: .customLong("allow-unknown"),
           help: "For .onnx files: count unsupported operators as zero-cost placeholders (warned on stderr, listed in the output).")
     var allowUnknown = false
@@ -56,8 +58,10 @@ struct EvaluateCommand: AsyncParsableCommand {
     }
 
     var request: EvaluateRequest {
-        EvaluateRequest(networks: networks, accelerator: accelerator, table: table, device: device, overrides: overrides, spec: spec,
+        var r = EvaluateRequest(networks: networks, accelerator: accelerator, table: table, device: device, overrides: overrides, spec: spec,
                         objective: MappingObjective(rawValue: objective) ?? .latency, input: input, width: width, batch: batch,
                         allowUnknownOperators: allowUnknown, loaders: Duet.networkLoaders)
+        r.scheduling = schedule
+        return r
     }
 }

@@ -1,10 +1,12 @@
 import ArgumentParser
 import DuetCore
+import DuetCostModel
 import DuetReport
 import DuetWorkload
 import Foundation
 
 extension OutputFormat: ExpressibleByArgument {}
+extension ChipScheduling: ExpressibleByArgument {}
 
 /// Options shared by every command that builds a network.
 struct NetworkBuildOptions: ParsableArguments {
