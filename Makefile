@@ -28,12 +28,12 @@ deps:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libz3-dev libsqlite3-dev libxgboost-dev pkg-config; \
 	fi
 	@# PostgreSQL: the server for shared studies; the tests start a throwaway one (scripts/pg-test-cluster.sh).
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then \
-		echo "deps: postgresql already installed"; \
+	@if { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; } && command -v openssl >/dev/null; then \
+		echo "deps: postgresql and openssl already installed"; \
 	else \
-		echo "deps: installing postgresql (server for shared studies and the tests) with apt-get"; \
+		echo "deps: installing postgresql (server for shared studies and the tests) and openssl (the TLS test's certificate) with apt-get"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql openssl; \
 	fi
 
 	@# Python 3 with venv: the Python package's tests (make test-python) run in a virtual environment.

@@ -10,8 +10,10 @@
 #                                          down SECONDS (default 0), start it again on the same port
 #
 # Environment: PG_BIN (folder with initdb and pg_ctl; default the newest /usr/lib/postgresql/*/bin or PATH),
-# PG_OPTIONS (extra server options, e.g. "-c fsync=off"). As root, the server runs as the `postgres`
-# user (initdb refuses root). Needs Debian's postgresql (make deps installs it).
+# PG_OPTIONS (extra server options, e.g. "-c fsync=off"), PG_TLS=1 (TLS only: a self-signed
+# certificate for CN 127.0.0.1 made with openssl, ssl=on, and pg_hba rejecting every connection
+# without TLS). As root, the server runs as the `postgres` user (initdb refuses root). Needs
+# Debian's postgresql (make deps installs it).
 set -euo pipefail
 cmd=${1:-}; dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|restart DIR" >&2; exit 2; }
@@ -34,6 +36,16 @@ start)
   printf 'duet-test\n' > "$dir/pwfile"; [ "$(id -u)" = 0 ] && chown postgres "$dir/pwfile"
   as_owner "$bin/initdb" -D "$dir/data" -U duet --pwfile="$dir/pwfile" --auth-local=trust --auth-host=scram-sha-256 \
     -E UTF8 --no-instructions >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+  if [ "${PG_TLS:-0}" = 1 ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+      -keyout "$dir/data/server.key" -out "$dir/data/server.crt" >"$dir/openssl.log" 2>&1 \
+      || { cat "$dir/openssl.log" >&2; exit 1; }
+    chmod 600 "$dir/data/server.key"
+    [ "$(id -u)" = 0 ] && chown postgres "$dir/data/server.key" "$dir/data/server.crt"
+    { printf 'hostnossl all all 0.0.0.0/0 reject\nhostnossl all all ::/0 reject\n'; cat "$dir/data/pg_hba.conf"; } > "$dir/pg_hba.new"
+    cat "$dir/pg_hba.new" > "$dir/data/pg_hba.conf"; rm -f "$dir/pg_hba.new"
+    printf 'ssl = on\n' >> "$dir/data/postgresql.conf"
+  fi
   for try in 1 2 3 4 5; do
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
            || echo $((20000 + RANDOM % 40000)))

@@ -182,6 +182,14 @@ public actor PostgresStudyStore: StudyStore {
         switch e.code {
         case .connectionError, .serverClosedConnection, .uncleanShutdown:
             let cause = e.underlying.map { "\($0)" } ?? "\(e.code)"
+            if cause.contains("CERTIFICATE_VERIFY_FAILED") || cause.contains("certificate verify failed") {
+                return InputError(file: where_, message: "\(at) presented a TLS certificate that is not trusted (sslmode=\(url.sslMode.rawValue) verifies it against the system's roots)",
+                                  hint: "add the server's CA to the system trust store (update-ca-certificates), or use sslmode=require (encrypted, certificate not verified)")
+            }
+            if cause.contains("handshake") || cause.contains("SSL") {
+                return InputError(file: where_, message: "the TLS handshake with \(at) failed: \(cause)",
+                                  hint: "check the server's ssl settings and certificate, or the URL's sslmode (disable, prefer, require, verify-ca, verify-full)")
+            }
             return InputError(file: where_, message: "cannot connect to \(at): \(cause)",
                               hint: "check that the server runs and listens on \(url.endpoint) (pg_ctl status; listen_addresses and port in postgresql.conf)")
         case .authMechanismRequiresPassword:

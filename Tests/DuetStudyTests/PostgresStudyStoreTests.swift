@@ -146,3 +146,35 @@ struct PostgresRestartTests {
         await server.stop()
     }
 }
+
+/// A real TLS-only server (self-signed certificate, pg_hba rejecting connections without TLS):
+/// sslmode=require and prefer store and read a study over TLS; disable is refused by the server;
+/// verify-full refuses the untrusted certificate with a clear error.
+@Suite("PostgreSQL over TLS", .enabled(if: !TestPostgres.optedOut, "DUET_TEST_SKIP_POSTGRES=1"))
+struct PostgresTLSTests {
+    @Test func aTLSOnlyServerIsUsedOverTLSAndRefusedWithout() async throws {
+        let server = try await TestPostgres.Private.start(tls: true)
+        do {
+            for mode in ["require", "prefer"] {
+                let url = try PostgresURL(parsing: server.url + "?study=tls-\(mode)&sslmode=\(mode)", environment: [:])
+                let store = try await PostgresStudyStore.open(url, mode: .create)
+                #expect(try await store.record((0..<3).map { sampleTrial(0, $0, Double($0)) }) == 3)
+                #expect(try await store.counts() == TrialCounts(complete: 3, feasible: 3), "\(mode)")
+                try await store.close()
+            }
+            for (mode, says) in [("disable", "no encryption"), ("verify-full", "TLS certificate that is not trusted")] {
+                do {
+                    let store = try await PostgresStudyStore.open(try PostgresURL(parsing: server.url + "?study=tls&sslmode=\(mode)", environment: [:]), mode: .create)
+                    try? await store.close()
+                    Issue.record("sslmode=\(mode) connected to a TLS-only server with an untrusted certificate")
+                } catch let e as InputError {
+                    #expect(e.description.contains(says), "\(mode): \(e)")
+                }
+            }
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+}

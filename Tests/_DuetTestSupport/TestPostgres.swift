@@ -44,7 +44,7 @@ public enum TestPostgres {
 
     /// Runs scripts/pg-test-cluster.sh without blocking a thread (output to files, its exit polled
     /// with waitpid) and returns its trimmed stdout.
-    static func runScript(_ args: [String]) async throws -> String {
+    static func runScript(_ args: [String], tls: Bool = false) async throws -> String {
         let tag = "duet-pg-script-\(getpid())-\(UUID().uuidString.prefix(6))"
         let outPath = FileManager.default.temporaryDirectory.appendingPathComponent(tag + ".out").path
         let errPath = FileManager.default.temporaryDirectory.appendingPathComponent(tag + ".err").path
@@ -53,6 +53,7 @@ public enum TestPostgres {
         defer { try? FileManager.default.removeItem(atPath: outPath); try? FileManager.default.removeItem(atPath: errPath) }
         var env = ProcessInfo.processInfo.environment
         env["PG_OPTIONS"] = "-c fsync=off -c synchronous_commit=off"
+        if tls { env["PG_TLS"] = "1" }
         let pid = try spawn(["/bin/bash", script] + args, environment: env, stdout: outPath, stderr: errPath)
         var status: Int32 = 0
         while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(nanoseconds: 50_000_000) }
@@ -71,9 +72,10 @@ public enum TestPostgres {
         public let url: String
         let dir: String
 
-        public static func start() async throws -> Private {
+        /// - Parameter tls: a server that accepts TLS connections only (a self-signed certificate).
+        public static func start(tls: Bool = false) async throws -> Private {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("duet-pg-own-\(getpid())-\(UUID().uuidString.prefix(6))").path
-            return Private(url: try await runScript(["start", dir]), dir: dir)
+            return Private(url: try await runScript(["start", dir], tls: tls), dir: dir)
         }
 
         /// Fast shutdown (clients are disconnected), `downSeconds` without a server, then the same
