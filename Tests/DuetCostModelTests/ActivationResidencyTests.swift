@@ -8,11 +8,12 @@ import Testing
 /// `activation_residency: true`: a layer's output stays in the global buffer for its consumers
 /// when it fits beside their working set (NetworkEvaluator.resident); off, every layer reads and
 /// writes DRAM (layer at a time).
-@Suite struct ActivationResidencyTests {
-    static func network(_ yaml: String) throws -> NetworkAnalysis {
-        try NetworkFormat.decode(try ConfigNode.parse(yaml: yaml, file: nil), file: nil).analyze()
-    }
+/// A network file's text, analyzed (shared by this module's network-level tests).
+func analyzedNetwork(_ yaml: String) throws -> NetworkAnalysis {
+    try NetworkFormat.decode(try ConfigNode.parse(yaml: yaml, file: nil), file: nil).analyze()
+}
 
+@Suite struct ActivationResidencyTests {
     /// conv a (3→16, 16×16) → conv b (16→16) → conv c (16→8): a's and b's outputs (16×16×16 =
     /// 4,096 bytes at 8 bits) are intermediate, c's is the network's output.
     static let chain = """
@@ -26,7 +27,7 @@ import Testing
     static let big = ["pe_rows=16", "pe_cols=16", "precision_bits=8", "global_buffer_kib=1024", "allow_outside_template_ranges=true"]
 
     @Test func aChainThatFitsKeepsEveryIntermediateTensorAndSavesItsWriteAndRead() throws {
-        let net = try Self.network(Self.chain)
+        let net = try analyzedNetwork(Self.chain)
         let off = try NetworkEvaluator.evaluate(net, on: try accelerator("tpu", Self.big))
         let on = try NetworkEvaluator.evaluate(net, on: try accelerator("tpu", Self.big + ["activation_residency=true"]))
         #expect(off.layers.allSatisfy { $0.outputOnChip == nil } && off.activations(bits: 8) == nil)
@@ -47,7 +48,7 @@ import Testing
     }
 
     @Test func aBufferTooSmallForTheTensorKeepsNothing() throws {
-        let net = try Self.network(Self.chain)
+        let net = try analyzedNetwork(Self.chain)
         // 4 KiB: a tile of a 3×3 conv plus a 4,096-byte tensor does not fit.
         let small = ["pe_rows=16", "pe_cols=16", "precision_bits=8", "global_buffer_kib=4", "allow_outside_template_ranges=true"]
         let off = try NetworkEvaluator.evaluate(net, on: try accelerator("tpu", small))
@@ -59,7 +60,7 @@ import Testing
     /// A residual branch stays while both consumers need it; a reshape's output is its input
     /// under another name (kept with it, moving nothing).
     @Test func residualBranchesAndReshapesFollowTheirTensors() throws {
-        let net = try Self.network("""
+        let net = try analyzedNetwork("""
             name: residual
             inputs: [{name: x, shape: [8, 8, 8]}]
             layers:

@@ -8,10 +8,6 @@ import Testing
 /// Layer-level scheduling (`--schedule layers`, ``LayerScheduler``): a network's layers may run
 /// on different sub-accelerators; kept only when it finishes sooner than whole networks.
 @Suite struct LayerSchedulingTests {
-    static func network(_ yaml: String) throws -> NetworkAnalysis {
-        try NetworkFormat.decode(try ConfigNode.parse(yaml: yaml, file: nil), file: nil).analyze()
-    }
-
     /// Two identical branches of one network on two identical sub-accelerators: whole, they run
     /// one after the other; by layers, side by side, then the add: makespan t(a) + t(add).
     static let branches = """
@@ -32,7 +28,7 @@ import Testing
     }
 
     @Test func parallelBranchesRunSideBySide() throws {
-        let net = try Self.network(Self.branches)
+        let net = try analyzedNetwork(Self.branches)
         let chip = try Self.twin()
         let whole = try ChipEvaluator.evaluate([net], on: chip)
         let split = try ChipEvaluator.evaluate([net], on: chip, scheduling: .layers)
@@ -59,7 +55,7 @@ import Testing
 
     /// A chain cannot be spread: the whole-network result is kept, and said so.
     @Test func aChainKeepsWholeNetworks() throws {
-        let net = try Self.network("""
+        let net = try analyzedNetwork("""
             name: chain
             inputs: [{name: x, shape: [16, 16, 16]}]
             layers:
@@ -76,7 +72,7 @@ import Testing
     @Test func layerSchedulingRefusesActivationResidency() throws {
         var chip = try Self.twin()
         chip.subAccelerators[1].activationResidency = true
-        let e = #expect(throws: InputError.self) { _ = try ChipEvaluator.evaluate([try Self.network(Self.branches)], on: chip, scheduling: .layers) }
+        let e = #expect(throws: InputError.self) { _ = try ChipEvaluator.evaluate([try analyzedNetwork(Self.branches)], on: chip, scheduling: .layers) }
         #expect(e?.issues.first?.keyPath == "schedule" && e?.description.contains("'right' keeps activations on chip") == true)
     }
 

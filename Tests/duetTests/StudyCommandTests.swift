@@ -12,14 +12,20 @@ import Testing
         return d
     }
 
-    @Test func showAndListReadAStudyWithoutWritingBesideIt() async throws {
-        let dir = try tempDir(); defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/s.sqlite"
+    /// A study without a configuration (settings only) holding one complete trial, left open.
+    static func oneTrialStudy(_ path: String) async throws -> SQLiteStudyStore {
         let store = try SQLiteStudyStore(path: path, mode: .create)
         try await store.setSettingsOnce(StudySettings(config: "", configPath: "/x.yaml", seed: 5, objectives: [.init(name: "latency_ms", direction: .minimize)],
                                                       budgets: [], accuracy: [], optimizer: "nsga2", population: 8, duetVersion: "t"))
         try await store.record(TrialRecord(generation: 0, slot: 0, genome: [1], design: "{}", metrics: ["latency_ms": 2.5], objectives: [2.5],
                                            constraints: [:], violation: 0, status: .complete, seconds: 0.1, seed: 5, version: "t"))
+        return store
+    }
+
+    @Test func showAndListReadAStudyWithoutWritingBesideIt() async throws {
+        let dir = try tempDir(); defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/s.sqlite"
+        let store = try await Self.oneTrialStudy(path)
         try await store.record(TrialRecord(generation: 0, slot: 1, genome: [2], design: "{}", metrics: [:], objectives: [],
                                            constraints: [:], violation: .infinity, status: .failed, error: "timed out", seconds: 1, seed: 5, version: "t"))
         try await store.close()
@@ -39,11 +45,7 @@ import Testing
     @Test func designRefusesWhatItCannotWriteAndWritesNothing() async throws {
         let dir = try tempDir(); defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/s.sqlite"
-        let store = try SQLiteStudyStore(path: path, mode: .create)
-        try await store.setSettingsOnce(StudySettings(config: "", configPath: "/x.yaml", seed: 5, objectives: [.init(name: "latency_ms", direction: .minimize)],
-                                                      budgets: [], accuracy: [], optimizer: "nsga2", population: 8, duetVersion: "t"))
-        try await store.record(TrialRecord(generation: 0, slot: 0, genome: [1], design: "{}", metrics: ["latency_ms": 2.5], objectives: [2.5],
-                                           constraints: [:], violation: 0, status: .complete, seconds: 0.1, seed: 5, version: "t"))
+        let store = try await Self.oneTrialStudy(path)
         try await store.close()
         for (trial, says) in [("0/1", "no such trial (it has 1)"), ("7", "no such trial"), ("0/0", "in the study's configuration"), ("x", "expected a trial as G/S")] {
             do {
