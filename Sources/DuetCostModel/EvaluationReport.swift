@@ -57,6 +57,9 @@ public enum EvaluationReport {
                               "energy_pj": .double(l.cost.energy.total.value), "utilization": .double(l.cost.utilization),
                               "bottleneck": .string(l.cost.bottleneck.rawValue), "mapping": .string(l.cost.mapping.description),
                               "dram_bytes": .double(l.cost.traffic.dramBytes),
+                              "dram_stall_cycles": .double(l.cost.components.dramStall),
+                              "latency_components_cycles": componentsJSON(l.cost.components),
+                              "accesses_words": accessesJSON(l.cost.accesses),
                               "loops": NetworkReport.loops(l.analysis.loops)]).adding(l.outputOnChip.map { ("output_on_chip", .bool($0)) })
                             .adding(l.subAccelerator.map { ("subaccelerator", .string($0)) })
                     }),
@@ -65,7 +68,8 @@ public enum EvaluationReport {
                                     "energy_breakdown_pj": .obj(["mac": .double(n.energy.mac.value), "register_file": .double(n.energy.registerFile.value),
                                                                  "noc": .double(n.energy.noc.value), "global_buffer": .double(n.energy.globalBuffer.value),
                                                                  "dram": .double(n.energy.dram.value), "leakage": .double(n.energy.leakage.value)]),
-                                    "dram_bytes": .double(n.dramBytes)]),
+                                    "dram_bytes": .double(n.dramBytes),
+                                    "accesses_words": accessesJSON(n.layers.reduce(Accesses()) { $0 + $1.cost.accesses })]),
                 ]).adding(activationsJSON(n, r.accelerator))
             }),
             "totals": .object([.init("latency_cycles", .int(Int(r.latencyCycles))), .init("latency_ms", .double(r.makespan.milliseconds)),
@@ -78,6 +82,17 @@ public enum EvaluationReport {
                                      "whole_network_makespan_ms": .double(ls.wholeMakespan * 1e3),
                                      "lower_bound_ms": .double(ls.lowerBound * 1e3), "gap": .double(ls.gap)]))
         })
+    }
+
+    static func accessesJSON(_ a: Accesses) -> JSONValue {
+        .obj(["register_file": .obj(["reads": .double(a.registerFileReads), "writes": .double(a.registerFileWrites)]),
+              "global_buffer": .obj(["reads": .double(a.globalBufferReads), "writes": .double(a.globalBufferWrites)]),
+              "dram": .obj(["reads": .double(a.dramReads), "writes": .double(a.dramWrites)])])
+    }
+
+    static func componentsJSON(_ c: LatencyComponents) -> JSONValue {
+        .obj(["compute": .double(c.compute), "noc": .double(c.noc), "buffer": .double(c.buffer), "dram": .double(c.dram),
+              "dram_overlapped": .bool(c.overlapped)])
     }
 
     /// `"activations": {kept_on_chip, to_dram: [layer…], kept_bytes, dram_bytes}` under activation residency.
@@ -111,12 +126,17 @@ public enum EvaluationReport {
             for l in n.layers where l.cost.latencyCycles > 0 || l.cost.macs > 0 {
                 t.append([l.analysis.layer.name, l.analysis.kind, NumberFormat.si(Double(l.cost.macs)), NumberFormat.grouped(Int(l.cost.latencyCycles)),
                           NumberFormat.grouped(Int(l.cost.computeCycles)), l.cost.macs > 0 ? String(format: "%.1f%%", l.cost.utilization * 100) : "",
-                          NumberFormat.si(l.cost.energy.total.value * 1e-12) + "J", l.cost.bottleneck.rawValue]
+                          NumberFormat.si(l.cost.energy.total.value * 1e-12) + "J", l.cost.bottleneckDescription]
                          + (split ? [l.subAccelerator ?? n.subAccelerator] : []) + [l.cost.mapping.spatial])
             }
             out += "\(n.network) on \(n.subAccelerator)\n" + t.rendered()
             out += String(format: "  total: %@ cycles, %.4g ms, %.4g mJ, %@ MACs\n\n", NumberFormat.grouped(Int(n.latencyCycles)),
                           n.latency.milliseconds, n.energy.total.millijoules, NumberFormat.si(Double(n.macs)))
+            let acc = n.layers.reduce(Accesses()) { $0 + $1.cost.accesses }
+            out.removeLast()
+            out += "  accesses (words): register files " + NumberFormat.si(acc.registerFileReads) + " reads, " + NumberFormat.si(acc.registerFileWrites)
+                + " writes; global buffer " + NumberFormat.si(acc.globalBufferReads) + " reads, " + NumberFormat.si(acc.globalBufferWrites)
+                + " writes; DRAM " + NumberFormat.si(acc.dramReads) + " reads, " + NumberFormat.si(acc.dramWrites) + " writes\n\n"
             let bits = r.accelerator.subAccelerators.first { $0.name == n.subAccelerator }?.precisionBits ?? 8
             if let a = n.activations(bits: bits) {
                 let shown = a.toDRAM.prefix(8).joined(separator: ", ") + (a.toDRAM.count > 8 ? ", … (\(a.toDRAM.count - 8) more)" : "")

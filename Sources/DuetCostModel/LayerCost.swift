@@ -42,6 +42,38 @@ public struct Traffic: Sendable, Hashable {
     public var dramBytes: Double { dramReadBytes + dramWriteBytes }
 }
 
+/// Accesses per level of the memory hierarchy, in words of the accelerator's precision, as the
+/// energy model charges them (Timeloop's per-level statistics, summed over operands): register
+/// files one weight, one input and one partial-sum read and one partial-sum write per MAC; the
+/// global buffer the array's reads and writes plus the DRAM fills (writes) and drains (reads);
+/// DRAM the words moved. `accesses × per-access energy` is each level's energy.
+public struct Accesses: Sendable, Hashable {
+    public var registerFileReads: Double = 0
+    public var registerFileWrites: Double = 0
+    public var globalBufferReads: Double = 0
+    public var globalBufferWrites: Double = 0
+    public var dramReads: Double = 0
+    public var dramWrites: Double = 0
+
+    public static func + (a: Self, b: Self) -> Self {
+        Accesses(registerFileReads: a.registerFileReads + b.registerFileReads, registerFileWrites: a.registerFileWrites + b.registerFileWrites,
+                 globalBufferReads: a.globalBufferReads + b.globalBufferReads, globalBufferWrites: a.globalBufferWrites + b.globalBufferWrites,
+                 dramReads: a.dramReads + b.dramReads, dramWrites: a.dramWrites + b.dramWrites)
+    }
+}
+
+/// Where a layer's cycles go: each component's time, and whether DRAM transfers overlap the
+/// on-chip work (double-buffered) or follow it (single-buffered: latency = on-chip + DRAM).
+public struct LatencyComponents: Sendable, Hashable {
+    public var compute: Double = 0
+    public var noc: Double = 0
+    public var buffer: Double = 0
+    public var dram: Double = 0
+    public var overlapped = true
+    /// DRAM cycles not hidden behind on-chip work.
+    public var dramStall: Double { overlapped ? max(0, dram - max(compute, noc, buffer)) : dram }
+}
+
 /// The chosen mapping of a layer, in readable form.
 public struct MappingDescription: Sendable, Hashable, CustomStringConvertible {
     /// e.g. "rows c·r·s=576/32 (18 folds) × cols k=64/32 (2 folds)".
@@ -72,6 +104,18 @@ public struct LayerCost: Sendable, Hashable {
     /// Global-buffer bytes the chosen tile occupies (twice the tile when double-buffered): the
     /// layer's working set beside activations kept on chip.
     public var bufferBytes: Double = 0
+    /// Accesses per memory level (words).
+    public var accesses = Accesses()
+    /// The cycles of each component (compute, array network, global buffer, DRAM).
+    public var components = LatencyComponents()
+
+    /// The bottleneck, with the share of the latency that DRAM stalls add when they are not the
+    /// bottleneck themselves but take at least 5 % (e.g. `compute + 41 % dram stall` single-buffered).
+    public var bottleneckDescription: String {
+        let share = latencyCycles > 0 ? components.dramStall / Double(latencyCycles) : 0
+        guard bottleneck != .dram, share >= 0.05 else { return bottleneck.rawValue }
+        return "\(bottleneck.rawValue) + \(Int((share * 100).rounded())) % dram stall"
+    }
 }
 
 /// Which operands of a compute layer stay in the global buffer between layers (inter-layer

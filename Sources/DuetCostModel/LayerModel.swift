@@ -121,11 +121,17 @@ public enum LayerModel {
         traffic.nocWords = c.glbReads + c.array.writes
         traffic.dramReadBytes = q.dramReads * c.bytesPerWord
         traffic.dramWriteBytes = q.dramWrites * c.bytesPerWord
+        let macs = Double(c.macs)
+        let accesses = Accesses(registerFileReads: 3 * macs, registerFileWrites: macs,
+                                globalBufferReads: c.glbReads + q.dramWrites, globalBufferWrites: c.array.writes + q.dramReads,
+                                dramReads: q.dramReads, dramWrites: q.dramWrites)
+        let components = LatencyComponents(compute: c.compute, noc: c.nocCycles, buffer: q.glbCycles, dram: q.dramCycles, overlapped: hw.doubleBuffer)
         return LayerCost(
             macs: c.macs, computeCycles: c.array.computeCycles, latencyCycles: Int64(q.latency),
             utilization: Double(c.macs) / (c.compute * Double(hw.peCount)),
             bottleneck: bottleneck, energy: e, traffic: traffic,
             mapping: MappingDescription(spatial: c.array.spatial, tile: tiling.description, order: tiling.orderText, groupsPacked: c.array.groupsPacked),
-            bufferBytes: Double(BufferTiling.footprint(c.shape, g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p)) * c.bytesPerWord * (hw.doubleBuffer ? 2 : 1))
+            bufferBytes: Double(BufferTiling.footprint(c.shape, g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p)) * c.bytesPerWord * (hw.doubleBuffer ? 2 : 1),
+            accesses: accesses, components: components)
     }
 }

@@ -182,9 +182,15 @@ public enum NetworkEvaluator {
         traffic.glbWrites = Double(l.outputElements)
         traffic.dramReadBytes = dramBytes / 2
         traffic.dramWriteBytes = dramBytes / 2
+        let dramWords = dramBytes * 8 / bits
+        // (The vector unit's buffer energy counts its operands once; DRAM traffic as Traffic splits it.)
+        let accesses = Accesses(globalBufferReads: shapeOnly ? 0 : Double(l.inputElements),
+                                globalBufferWrites: shapeOnly ? 0 : Double(l.outputElements),
+                                dramReads: dramWords / 2, dramWrites: dramWords / 2)
         return LayerCost(macs: 0, computeCycles: Int64(compute.rounded(.up)), latencyCycles: Int64(latency.rounded(.up)),
                          utilization: 0, bottleneck: bottleneck, energy: e, traffic: traffic,
                          mapping: MappingDescription(spatial: shapeOnly ? "shape only" : "vector unit, \(hw.peCols) ops/cycle",
-                                                     tile: "-", order: "-", groupsPacked: 1))
+                                                     tile: "-", order: "-", groupsPacked: 1),
+                         accesses: accesses, components: LatencyComponents(compute: compute, buffer: glb, dram: dram, overlapped: true))
     }
 }

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import DuetCore
+@testable import DuetCostModel
+@testable import DuetHardware
+@testable import DuetWorkload
+
+/// Per-level access counts (`accesses_words`) and the bottleneck's DRAM-stall share: the counts
+/// are what the energy model charges, and a single-buffered layer says how much DRAM adds.
+@Suite struct AccessCountsTests {
+    /// Every level's energy is its accesses × its per-access energy.
+    @Test(arguments: ["eyeriss", "tpu", "nvdla", "shidiannao"]) func accessesTimesEnergyPerAccessIsEachLevelsEnergy(_ template: String) throws {
+        let hw = try accelerator(template)
+        let loops = LoopNest(n: 1, k: 64, c: 64, p: 54, q: 54, r: 3, s: 3)
+        let cost = try MappingSearch.best(loops, on: hw)
+        let a = cost.accesses
+        let bits = Double(hw.precisionBits), t = hw.technology
+        let glb = (a.globalBufferReads + a.globalBufferWrites) * bits * t.globalBufferPJPerBit(bytes: hw.globalBufferBytes)
+        let dram = (a.dramReads + a.dramWrites) * bits * t.dramPJPerBit
+        #expect(abs(glb - cost.energy.globalBuffer.value) <= 1e-9 * glb, "\(template) global buffer")
+        #expect(abs(dram - cost.energy.dram.value) <= 1e-9 * dram, "\(template) DRAM")
+        #expect(a.dramReads * bits / 8 == cost.traffic.dramReadBytes && a.dramWrites * bits / 8 == cost.traffic.dramWriteBytes)
+        let macs = Double(try loops.macs())
+        #expect(a.registerFileReads == 3 * macs && a.registerFileWrites == macs)
+        let rf = macs * bits * (t.registerFilePJPerBit(bytes: hw.rfWeightBytes) + t.registerFilePJPerBit(bytes: hw.rfInputBytes)
+                                + 2 * t.registerFilePJPerBit(bytes: hw.rfOutputBytes))
+        #expect(abs(rf - cost.energy.registerFile.value) <= 1e-9 * max(rf, 1), "\(template) register files")
+    }
+
+    /// The CB2a_2 on the eyeriss default (single-buffered): 469,547 of 1,133,355 cycles are
+    /// DRAM transfers after the on-chip work, and the bottleneck says so.
+    @Test func aSingleBufferedLayerNamesItsDRAMStall() throws {
+        let hw = try accelerator("eyeriss")
+        #expect(!hw.doubleBuffer)
+        let cost = try MappingSearch.best(LoopNest(n: 1, k: 64, c: 64, p: 54, q: 54, r: 3, s: 3), on: hw)
+        let c = cost.components
+        #expect(!c.overlapped && c.dramStall == c.dram)
+        #expect(Double(cost.latencyCycles) == (max(c.compute, c.noc, c.buffer) + c.dram).rounded(.up))
+        let share = c.dramStall / Double(cost.latencyCycles)
+        #expect(cost.bottleneck == .compute && cost.bottleneckDescription == "compute + \(Int((share * 100).rounded())) % dram stall")
+        // Double-buffered, DRAM time overlaps: it stalls only when it is the bottleneck itself,
+        // so no stall share is appended.
+        let db = try MappingSearch.best(LoopNest(n: 1, k: 64, c: 64, p: 54, q: 54, r: 3, s: 3), on: try accelerator("eyeriss", ["double_buffer=true"]))
+        #expect(db.components.overlapped && db.bottleneckDescription == db.bottleneck.rawValue)
+        #expect(db.components.dramStall == 0 || db.bottleneck == .dram)
+    }
+}
