@@ -118,4 +118,32 @@ import Testing
         #expect(Array(resumed.prefix(4)) == stored)
         #expect(resumed.map(\.generation) == [1, 2, 3, 4, 5, 6])
     }
+
+    @Test func workersSharingAScreenedStudyMakeTheStudyAndQualityOfOneProcess() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try savedPredictor(in: dir, space: NASBench201Space())
+        let path = try writeConfig(dir, predictorConfig("p.json", optimizer: "{name: nsga2, surrogate: {model: linear, screen: 3, min_trials: 10, batch: 5, pool: 40}}"))
+        func exploration() throws -> CoExploration {
+            try CoExploration(config: try ExploreConfig.load(path: path, overrides: ["evaluations=25"], dataDir: root), dataDir: root)
+        }
+        let alone = dir.appendingPathComponent("alone.sqlite").path
+        _ = try await ExploreRun(exploration: try exploration(), store: try await openStudy(alone, mode: .create)).run()
+        // The explore process and a worker evaluate the generations through the shared study's queue;
+        // each refits the surrogate on every completed trial of each generation.
+        let shared = dir.appendingPathComponent("shared.sqlite").path
+        let store = try await openStudy(shared, mode: .create)
+        let explore = ExploreRun(exploration: try exploration(), store: store, worker: WorkerOptions(id: "explore", concurrency: 1), overrides: ["evaluations=25"])
+        try await explore.claim(store)
+        async let e = explore.run()
+        async let w = ExploreWorker.run(study: shared, options: WorkerOptions(id: "w1", concurrency: 2), dataDir: root)
+        _ = try await (e, w)
+        func content(_ p: String) async throws -> (trials: [String], quality: [SurrogateQualityLog.Stored]) {
+            let snap = try await StudySnapshot.load(try await openStudy(p, mode: .readOnly))
+            return (snap.trials.map { "\($0.generation)/\($0.slot) \($0.genome) \($0.objectives)" }.sorted(), SurrogateQualityLog.read(snap.attributes))
+        }
+        let a = try await content(alone), b = try await content(shared)
+        #expect(a.trials.count == 25 && a.trials == b.trials)
+        #expect(a.quality.map(\.generation) == [1, 2, 3] && a.quality == b.quality)
+    }
 }
