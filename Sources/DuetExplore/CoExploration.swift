@@ -224,41 +224,22 @@ public final class CoExploration: Sendable {
         do { design = try decode(point) } catch { return ("{}", [:], "cannot decode the design: \(error)") }
         do {
             let nets = try config.tasks.map { try analysis(task: $0, arch: design.archs[$0.name]) }
-            var m: [String: Double] = [:]
-            if let latencyEstimator {
-                // The tasks run one after another on the device.
-                var total = 0.0
-                for (t, n) in zip(config.tasks, nets) {
-                    let ms = try latencyEstimator.estimate(costSubject(task: t, arch: design.archs[t.name], analysis: n)).totals["latency_ms"] ?? .nan
-                    m["\(t.name).latency_ms"] = ms
-                    total += ms
-                }
-                m["latency_ms"] = total
-            } else if let chip = design.chip {
-                let r = try ChipEvaluator.evaluate(nets, on: chip, cache: cache, scheduling: config.scheduling)
-                m["latency_ms"] = r.makespan.milliseconds
-                m["energy_mj"] = r.energy.millijoules
-                m["area_mm2"] = r.area.value
-                m["power_mw"] = r.power.value
-                m["pe_count"] = Double(chip.subAccelerators.reduce(0) { $0 + $1.peCount })
-                let schedule = r.schedule(at: rates)
-                m["fps"] = schedule.chipFPS
-                if let p = schedule.averagePower { m["average_power_mw"] = p.value }
-                for (i, (t, res)) in zip(config.tasks, r.networks).enumerated() {
-                    m["\(t.name).latency_ms"] = res.latency.milliseconds
-                    m["\(t.name).energy_mj"] = res.energy.total.millijoules
-                    m["\(t.name).fps"] = schedule.achievableFPS[i]
-                }
-            }
-            m["macs"] = Double(nets.reduce(0) { $0 + $1.totalMACs })
-            m["params"] = Double(nets.reduce(0) { $0 + $1.totalParams })
+            var m = try costMetrics(design, networks: nets)
             var accSum = 0.0, accCount = 0
             for (t, n) in zip(config.tasks, nets) {
                 switch await accuracy(of: t, arch: design.archs[t.name] ?? fixedArchs[t.name], network: n, designJSON: design.json) {
                 case .failure(let e): return (design.json, m, e.message)
                 case .success(let out):
+                    // A predicted metric is the predictor's, whatever an evaluator printed under its name.
+                    for (k, v) in out where k != "accuracy" && !t.predictedMetrics.contains(where: { $0.name == k }) { m["\(t.name).\(k)"] = v }
+                    if let arch = design.archs[t.name] {
+                        for pm in t.predictedMetrics {
+                            do { m["\(t.name).\(pm.name)"] = try pm.predictor.predict([try pm.predictor.extractor.space.parse(arch)])[0] } catch {
+                                return (design.json, m, "predictor \(pm.path) (\(t.name).\(pm.name)): \(error)")
+                            }
+                        }
+                    }
                     guard let acc = out["accuracy"] else { continue }
-                    for (k, v) in out where k != "accuracy" { m["\(t.name).\(k)"] = v }
                     m["\(t.name).accuracy"] = acc
                     accSum += acc
                     accCount += 1
@@ -271,6 +252,41 @@ public final class CoExploration: Sendable {
         } catch {
             return (design.json, [:], "\(error)")
         }
+    }
+
+    /// The metrics of a design that come from the hardware side — latency, energy, area, power,
+    /// frame rates (per task and in total), MACs and parameters — without its accuracy: what is
+    /// cheap to compute, which a surrogate search uses exactly (``exactEstimate(_:)``).
+    func costMetrics(_ design: Design, networks nets: [NetworkAnalysis]) throws -> [String: Double] {
+        var m: [String: Double] = [:]
+        if let latencyEstimator {
+            // The tasks run one after another on the device.
+            var total = 0.0
+            for (t, n) in zip(config.tasks, nets) {
+                let ms = try latencyEstimator.estimate(costSubject(task: t, arch: design.archs[t.name], analysis: n)).totals["latency_ms"] ?? .nan
+                m["\(t.name).latency_ms"] = ms
+                total += ms
+            }
+            m["latency_ms"] = total
+        } else if let chip = design.chip {
+            let r = try ChipEvaluator.evaluate(nets, on: chip, cache: cache, scheduling: config.scheduling)
+            m["latency_ms"] = r.makespan.milliseconds
+            m["energy_mj"] = r.energy.millijoules
+            m["area_mm2"] = r.area.value
+            m["power_mw"] = r.power.value
+            m["pe_count"] = Double(chip.subAccelerators.reduce(0) { $0 + $1.peCount })
+            let schedule = r.schedule(at: rates)
+            m["fps"] = schedule.chipFPS
+            if let p = schedule.averagePower { m["average_power_mw"] = p.value }
+            for (i, (t, res)) in zip(config.tasks, r.networks).enumerated() {
+                m["\(t.name).latency_ms"] = res.latency.milliseconds
+                m["\(t.name).energy_mj"] = res.energy.total.millijoules
+                m["\(t.name).fps"] = schedule.achievableFPS[i]
+            }
+        }
+        m["macs"] = Double(nets.reduce(0) { $0 + $1.totalMACs })
+        m["params"] = Double(nets.reduce(0) { $0 + $1.totalParams })
+        return m
     }
 
     /// What a cost estimator is asked for a task: a space's architecture (or a fixed `SPACE:ARCH`
@@ -323,15 +339,6 @@ public final class CoExploration: Sendable {
                 return .failure(.init(message: "predictor \(path): \(error)"))
             }
         }
-    }
-
-    /// `base` with surrogate screening when the configuration asks for it (`optimizer: {name: …,
-    /// surrogate: {model: gbdt, screen: 20}}`), else `base` itself. The surrogate's features: each
-    /// searched task's network features (one-hot + structural) and the hardware variables.
-    public func screened(_ base: some Optimizer) -> any Optimizer {
-        guard let s = config.surrogate else { return base }
-        let f = PointFeaturizer(space: space, networks: config.tasks.compactMap { t in t.space.map { .init(prefix: "\(t.name).", space: $0) } })
-        return SurrogateOptimizer(base: base, settings: s, features: { f.features($0) })
     }
 
     /// Objective values in the config's order (as reported, not negated).

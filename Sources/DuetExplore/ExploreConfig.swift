@@ -16,6 +16,21 @@ public struct ExploreConfig: Sendable {
         /// A fixed network reference (built-in, file, SPACE:ARCH), when no space is searched.
         public var network: String?
         public var accuracy: AccuracySource
+        /// Metrics other than accuracy learned by predictors of the task's space
+        /// (`metrics: {train_hours: {predictor: FILE}}`): each is the task's `TASK.NAME`, labelled
+        /// a prediction in every output, in place of what an external evaluator would return.
+        public var predictedMetrics: [PredictedMetric] = []
+    }
+
+    /// A task metric supplied by a learned predictor (`tasks[i].metrics.NAME: {predictor: FILE}`).
+    public struct PredictedMetric: Sendable {
+        /// The metric's name within the task (stored as `TASK.NAME`).
+        public var name: String
+        /// The predictor file (absolute, or as resolved against the config's folder).
+        public var path: String
+        public var predictor: Predictor
+        /// `predictor:FILE`, as outputs label it.
+        public var label: String { "predictor:\(URL(fileURLWithPath: path).lastPathComponent)" }
     }
 
     /// The hardware searched: sub-accelerator count, template per slot, array and buffer sizes.
@@ -150,6 +165,8 @@ public struct ExploreConfig: Sendable {
         var out: [String] = []
         for t in tasks {
             if case .table(let path, _, _) = t.accuracy { out.append(resolved(path)) }
+            if case .predictor(let path, _) = t.accuracy { out.append(resolved(path)) }
+            for m in t.predictedMetrics { out.append(resolved(m.path)) }
             if let n = t.network, isFile(n) { out.append(resolved(n)) }
         }
         switch target {
@@ -271,8 +288,9 @@ public struct ExploreConfig: Sendable {
                       "this predictor is for the space '\(p.spaceName)', not the task's space '\(space.name)'",
                       hint: "fit one on \(space.name) architectures: duet predictor fit --space \(space.name) …")
             }
+            let predicted = predictedMetrics(t, space: space, base: base, diagnostics: d)
             t.finish()
-            tasks.append(Task(name: tname, space: space, network: network, accuracy: acc))
+            tasks.append(Task(name: tname, space: space, network: network, accuracy: acc, predictedMetrics: predicted))
         }
         var firstTask: [String: Int] = [:]
         for (i, t) in tasks.enumerated() {
@@ -424,8 +442,9 @@ public struct ExploreConfig: Sendable {
                 d.add("objectives[\(i)]", "each objective is 'maximize: METRIC' or 'minimize: METRIC'"); continue
             }
             let metric = m.split(separator: ".").last.map(String.init) ?? m
-            guard metrics.contains(metric) else {
-                d.add("objectives[\(i)]", value: m, "unknown metric", hint: Suggestion.hint(for: metric, in: metrics)); continue
+            let predicted = tasks.flatMap { t in t.predictedMetrics.map { "\(t.name).\($0.name)" } }
+            guard metrics.contains(metric) || predicted.contains(m) else {
+                d.add("objectives[\(i)]", value: m, "unknown metric", hint: Suggestion.hint(for: metric, in: metrics + predicted)); continue
             }
             if metric == "accuracy" {
                 let owners = m.contains(".") ? tasks.filter { $0.name == String(m.split(separator: ".")[0]) } : tasks
@@ -477,6 +496,12 @@ public struct ExploreConfig: Sendable {
                 if let m = sr.choice("model", in: ModelKind.allCases.map(\.rawValue)) { s.model = ModelKind(rawValue: m)! }
                 if let k = sr.int("screen", min: 1, max: 1_000) { s.screen = k }
                 if let k = sr.int("min_trials", min: 2, max: 1_000_000) { s.minimumTrainingRows = k }
+                if let k = sr.int("batch", min: 1, max: 100_000) { s.batch = k }
+                if let k = sr.int("pool", min: 2, max: 10_000_000) { s.pool = k }
+                if let k = sr.int("members", min: 1, max: 100) { s.members = k }
+                if let k = sr.double("exploration", min: 0, max: 100) { s.exploration = k }
+                if let k = sr.int("training_rows", min: 2, max: 10_000_000) { s.maximumTrainingRows = k }
+                if let k = sr.bool("exact") { s.exactCosts = k }
                 sr.finish()
                 if !["nsga2", "evolution", "random"].contains(optimizer) {
                     d.add("optimizer.surrogate", value: optimizer, "surrogate screening works with nsga2, evolution and random",
@@ -502,6 +527,12 @@ public struct ExploreConfig: Sendable {
 }
 
 extension ExploreConfig {
+    /// Every predicted task metric (`TASK.NAME`) with its label (`predictor:FILE`), in task order:
+    /// what outputs and the study name as predictions.
+    public var predictedMetricLabels: [(metric: String, label: String)] {
+        tasks.flatMap { t in t.predictedMetrics.map { ("\(t.name).\($0.name)", $0.label) } }
+    }
+
     /// The table-driven device of a `table:` or `device:` target (nil for accelerator targets).
     public func tableTarget(dataDir: URL) throws -> TableTarget? {
         switch target {
@@ -524,5 +555,46 @@ extension ExploreConfig {
     public func latencyEstimator(dataDir: URL) throws -> (any CostEstimator)? {
         if case .predictor(let path, let p) = target { return PredictedLatency(predictor: p, path: path) }
         return try tableTarget(dataDir: dataDir)
+    }
+
+    /// A task's `metrics:` mapping: NAME → `{predictor: FILE}`, each a predictor fitted on the
+    /// task's space (refused for another space, naming both). NAME cannot be one of Duet's own
+    /// metrics (accuracy comes from `accuracy:`, latency and the others from the target).
+    static func predictedMetrics(_ t: ConfigReader, space: (any NetworkSpace)?, base: URL, diagnostics d: Diagnostics) -> [PredictedMetric] {
+        guard let mr = t.object("metrics") else { return [] }
+        var out: [PredictedMetric] = []
+        for name in mr.keys {
+            guard let r = mr.object(name) else { continue }
+            let key = mr.keyPath(name)
+            if metrics.contains(name) {
+                d.add(key, value: name, "'\(name)' is one of Duet's own metrics",
+                      hint: name == "accuracy" ? "a predicted accuracy is accuracy: {predictor: FILE}" : "name the predicted metric differently, e.g. predicted_\(name)")
+            } else if name.isEmpty || name.contains(".") || name.contains("=") {
+                d.add(key, value: name, "a metric name cannot be empty or contain '.' or '='", hint: "use letters, digits, '-' or '_'")
+            }
+            guard let file = r.string("predictor", required: true) else { r.finish(); continue }
+            r.finish()
+            let path = file.hasPrefix("/") ? file : base.appendingPathComponent(file).path
+            do {
+                let p = try Predictor.load(path: path)
+                guard let space else {
+                    d.add(key + ".predictor", value: file, "a predicted metric needs the task's searched space", hint: "give the task 'space: \(p.spaceName)'")
+                    continue
+                }
+                if p.spaceName != space.name {
+                    d.add(key + ".predictor", value: p.spaceName, "this predictor is for the space '\(p.spaceName)', not the task's space '\(space.name)'",
+                          hint: "fit one on \(space.name) architectures: duet predictor fit --space \(space.name) …")
+                    continue
+                }
+                out.append(PredictedMetric(name: name, path: path, predictor: p))
+            } catch let e as InputError {
+                d.add(key + ".predictor", value: file, "cannot use the predictor: " + e.issues.map(\.description).joined(separator: "; "),
+                      hint: "make one with duet predictor fit --space SPACE --data CSV|STUDY --target \(name) --out FILE")
+            } catch {
+                d.add(key + ".predictor", value: file, "cannot load the predictor: \(error)")
+            }
+        }
+        mr.finish()
+        return out
     }
 }

@@ -38,16 +38,19 @@ final class ExploreLog: SearchLog {
     let exploration: CoExploration
     let store: (any StudyStore)?
     let worker: WorkerOptions?
+    /// A surrogate's per-generation predictor quality, written into the study with each generation.
+    let quality: SurrogateQualityLog?
     private let state = Mutex<(records: [TrialRecord], error: Error?, evaluatedHere: Int, lastWork: Date)>(([], nil, 0, Date()))
     let start = Date()
 
     /// Thrown when a worker reached ``WorkerOptions/maxTrials`` or ``WorkerOptions/idleExitSeconds``.
     struct WorkerStop: Error {}
 
-    init(exploration: CoExploration, store: (any StudyStore)?, worker: WorkerOptions? = nil) {
+    init(exploration: CoExploration, store: (any StudyStore)?, worker: WorkerOptions? = nil, quality: SurrogateQualityLog? = nil) {
         self.exploration = exploration
         self.store = store
         self.worker = worker
+        self.quality = quality
     }
 
     var evaluatedHere: Int { state.withLock { $0.evaluatedHere } }
@@ -72,6 +75,7 @@ final class ExploreLog: SearchLog {
 
     func flush() async throws {
         if let e = state.withLock({ $0.error }) { throw e }
+        try await quality?.write(to: store)
     }
 
     /// Every trial recorded or taken from the study, by (generation, slot).
@@ -84,6 +88,7 @@ final class ExploreLog: SearchLog {
     func share(generation: Int, batch: [Candidate],
                evaluate: @escaping @Sendable (Point) async -> (Outcome, Double)) async throws -> [Outcome]? {
         guard let worker, let store else { return nil }
+        try await quality?.write(to: store)
         let seed = exploration.config.seed, version = ExploreRun.version
         // Every process proposes the same designs for a generation: queueing is insert-or-ignore.
         try await store.enqueue(batch.enumerated().map { slot, c in

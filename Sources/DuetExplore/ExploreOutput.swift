@@ -60,6 +60,7 @@ public enum ExploreOutput {
                 "evaluations": .int(r.evaluations), "resumed": .int(r.reused), "seconds": .double(r.seconds),
                 "seed": .int(Int(truncatingIfNeeded: r.seed)), "study": r.study.map { .string($0) } ?? .null,
                 "accuracy_source": accuracy,
+                "predicted_metrics": .object(cfg.predictedMetricLabels.map { .init($0.metric, .string($0.label)) }),
                 "feasible": .int(r.trials.filter(\.isFeasible).count),
                 "failed": .int(r.trials.filter { $0.status == "failed" }.count),
             ]).serialized() + "\n"
@@ -70,6 +71,10 @@ public enum ExploreOutput {
         let proxies = cfg.tasks.filter { $0.accuracy.isEstimate }
         if !proxies.isEmpty {
             out += "note: accuracy of " + proxies.map { "\($0.name) is a \($0.accuracy.estimateWord ?? "PROXY") (\($0.accuracy.label))" }.joined(separator: ", ") + "\n"
+        }
+        let predicted = cfg.predictedMetricLabels
+        if !predicted.isEmpty {
+            out += "note: " + predicted.map { "\($0.metric) is a PREDICTION (\($0.label))" }.joined(separator: ", ") + "\n"
         }
         var t = TextTable(columns: cfg.objectives.map { "\($0.maximize ? "max" : "min") \($0.metric)" } + ["feasible", "design"],
                           numeric: Set(0..<cfg.objectives.count))

@@ -180,6 +180,7 @@ public struct ExploreReport {
         md += "\n## Plots\n\n" + plots.map { "![\($0.0)](plots/\($0.0))" }.joined(separator: "\n") + "\n"
         files["report.md"] = md
         files["pareto.csv"] = paretoTable.csv()
+        addPredictionSections(study)
     }
 
     func htmlTable(_ t: TextTable) -> String {

@@ -1,4 +1,5 @@
 import DuetCore
+import DuetPredict
 import DuetSearch
 import DuetStudy
 import DuetWorkload
@@ -48,6 +49,8 @@ public struct ExploreResult: Sendable {
 /// study is the same for 1 or 16 workers.
 public struct ExploreRun {
     public static let version = "0.2.0"
+    /// The study attribute naming the task metrics a predictor supplies: `TASK.NAME=predictor:FILE,…`.
+    public static let predictedMetricsKey = "predicted_metrics"
     public var exploration: CoExploration
     public var store: (any StudyStore)?
     /// How this process takes part in a shared study; nil: it evaluates every trial itself.
@@ -71,7 +74,8 @@ public struct ExploreRun {
     /// The optimizer the config names, seeded: `nsga2`, `random`, `evolution`, and the exact
     /// `z3` (the exact Pareto front, proposed once) and `hybrid` (NSGA-II seeded with it and
     /// repaired by the solver).
-    func makeOptimizer() async throws -> any Optimizer {
+    /// `quality` receives a surrogate's per-generation predictor quality (stored in the study).
+    func makeOptimizer(quality: SurrogateQualityLog? = nil) async throws -> any Optimizer {
         let c = exploration.config
         switch c.optimizer {
         case "z3":
@@ -83,7 +87,10 @@ public struct ExploreRun {
             return RepairingOptimizer(base: nsga, repair: Repair(exact: exact, space: exploration.space))
         default:
             // With `surrogate:`, each generation is screened by a predictor refit on the results so far.
-            return exploration.screened(Self.heuristicOptimizer(c.optimizer, space: exploration.space, population: c.population, seed: c.seed))
+            var sink: (@Sendable (SurrogateQuality) -> Void)?
+            if let quality { sink = { @Sendable q in quality.append(q) } }
+            return exploration.screened(Self.heuristicOptimizer(c.optimizer, space: exploration.space, population: c.population, seed: c.seed),
+                                        onQuality: sink)
         }
     }
 
@@ -129,7 +136,11 @@ public struct ExploreRun {
         let stored = try await store.setSettingsOnce(mine)
         let location = store.location.description
         // Surrogate screening changes the proposals: a study resumes only under the same settings.
-        let surrogate = c.surrogate.map { " surrogate=\($0.model.rawValue)x\($0.screen) min=\($0.minimumTrainingRows)" } ?? ""
+        // (`v2`: the screening of pools, batches and exact costs; a study screened before it does not resume.)
+        let surrogate = c.surrogate.map { s in
+            " surrogate=\(s.model.rawValue)x\(s.screen) min=\(s.minimumTrainingRows) v2 batch=\(s.batch ?? 0) pool=\(s.pool ?? 0)"
+                + " random=\(s.randomShare) members=\(s.members) exploration=\(s.exploration) rows=\(s.maximumTrainingRows) exact=\(s.exactCosts)"
+        } ?? ""
         let signature = "\(c.optimizer) seed=\(c.seed) population=\(c.population) objectives=\(exploration.objectiveNames) space=\(exploration.space.variables.map(\.name))" + surrogate
         let storedSignature = try await store.setAttributeOnce("signature", signature)
         if storedSignature != signature || stored.seed != mine.seed || stored.objectives != mine.objectives
@@ -146,6 +157,11 @@ public struct ExploreRun {
         try Self.checkInputs(stored, against: mine, study: location)
         let overridesJSON = JSONValue.array(overrides.map { .string($0) }).serialized(pretty: false)
         try await store.setAttributeOnce("overrides", overridesJSON)
+        // Task metrics a predictor supplies, named as predictions in the report.
+        let predicted = c.predictedMetricLabels
+        if !predicted.isEmpty {
+            try await store.setAttributeOnce(Self.predictedMetricsKey, predicted.map { "\($0.metric)=\($0.label)" }.joined(separator: ","))
+        }
     }
 
     /// Refuses to evaluate a study whose input files (tables, networks) differ from those it was
@@ -171,8 +187,9 @@ public struct ExploreRun {
     public func run(progress: (@Sendable (ExploreProgress) -> Void)? = nil) async throws -> ExploreResult {
         let c = exploration.config
         if let store { try await claim(store) }
-        var optimizer = try await makeOptimizer()
-        let log = ExploreLog(exploration: exploration, store: store, worker: worker)
+        let quality = SurrogateQualityLog(objectives: exploration.objectiveNames)
+        var optimizer = try await makeOptimizer(quality: quality)
+        let log = ExploreLog(exploration: exploration, store: store, worker: worker, quality: quality)
         let search = Search(problem: exploration, termination: .evaluations(c.evaluations), concurrency: max(1, c.workers))
         var tracker = ExploreProgressTracker(maximize: c.objectives.map(\.maximize), total: c.evaluations)
         let result: SearchResult?
@@ -184,6 +201,8 @@ public struct ExploreRun {
         } catch is ExploreLog.WorkerStop {
             result = nil
         }
+        // The last generation's predictor quality (the earlier ones were written as the run went).
+        try await quality.write(to: store)
         let trials = log.trials()
         let maximize = c.objectives.map(\.maximize)
         let pareto = Self.pareto(trials, maximize: maximize)

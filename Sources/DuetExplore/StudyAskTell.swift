@@ -42,10 +42,13 @@ public final class StudyAskTell: Sendable {
     private let claims = Mutex<[Int64: TrialClaim]>([:])
     /// Every trial up to this row number was read by ``number(generation:slot:)`` (rows are numbered in insertion order).
     private let scanned = Mutex<Int64?>(nil)
+    /// A surrogate's per-generation predictor quality from the replays, written into the study.
+    let quality: SurrogateQualityLog
 
     init(store: any StudyStore, exploration: CoExploration) {
         self.store = store
         self.exploration = exploration
+        quality = SurrogateQualityLog(objectives: exploration.objectiveNames)
     }
 
     /// Opens ask/tell on `store`. A study without settings is started with `config` (and
@@ -141,7 +144,7 @@ public final class StudyAskTell: Sendable {
         var optimizer: any Optimizer
         var generation: Int
         if let r = replayed.withLock({ $0 }) { (optimizer, generation) = r } else {
-            optimizer = try await ExploreRun(exploration: exploration, store: store).makeOptimizer()
+            optimizer = try await ExploreRun(exploration: exploration, store: store).makeOptimizer(quality: quality)
             generation = 0
         }
         let directions = exploration.objectives.map(\.direction)
@@ -152,6 +155,7 @@ public final class StudyAskTell: Sendable {
             let finished = !batch.isEmpty && batch.indices.allSatisfy { stored[$0]?.status.isFinished == true }
             if !finished {
                 replayed.withLock { $0 = (before, generation) }
+                try await quality.write(to: store)
                 return (before, generation, batch)
             }
             var told: [Individual] = []

@@ -10,6 +10,10 @@ public struct PredictorData: Sendable {
     /// One target value per row (empty when read without a target column).
     public var targets: [Double]
 
+    public init(archStrings: [String], archs: [Architecture], targets: [Double]) {
+        self.archStrings = archStrings; self.archs = archs; self.targets = targets
+    }
+
     /// Reads `archColumn` (the space's arch strings) and, when `target` is given, a numeric target
     /// column. Every bad row (unparsable arch, missing or non-numeric target) is reported, naming its
     /// line, in one ``InputError``.

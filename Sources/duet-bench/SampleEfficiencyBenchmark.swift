@@ -58,6 +58,24 @@ struct SampleEfficiencyBenchmark: AsyncParsableCommand {
     @Option(help: "Surrogate model: gbdt, linear or ensemble.")
     var model: ModelKind = .gbdt
 
+    @Option(help: "Surrogate: real evaluations per screened generation (0: the population).")
+    var batch = 5
+
+    @Option(help: "Surrogate: candidates screened per generation, the base's offspring first, then random designs (0: random-share decides).")
+    var pool = 4_000
+
+    @Option(help: "Surrogate: evaluated designs before screening starts (0: the population).")
+    var minTrials = 0
+
+    @Option(help: "Surrogate: models per prediction (their spread is the uncertainty).")
+    var members = 1
+
+    @Option(help: "Surrogate: standard deviations of optimism under uncertainty.")
+    var exploration = 0.0
+
+    @Flag(inversion: .prefixedNo, help: "Surrogate: the latency (the budget) is known exactly from the table before a design is evaluated; only accuracy is predicted.")
+    var exactLatency = true
+
     func run() async throws {
         let space = NASBench201Space()
         let acc = try readColumn(accuracy ?? defaultDataPath("nb201/accuracy.csv"), column: accuracyColumn)
@@ -78,6 +96,8 @@ struct SampleEfficiencyBenchmark: AsyncParsableCommand {
             .init("oracle", .string(accuracyColumn)), .init("latency", .string(latencyColumn)), .init("tolerance", .double(tolerance)),
             .init("seeds", .int(seedList.count)), .init("population", .int(population)), .init("screen", .int(screen)),
             .init("surrogate_model", .string(model.rawValue)), .init("random_share", .double(randomShare)), .init("max_training_rows", .int(maxTrainingRows)), .init("max_evaluations", .int(maxEvaluations)),
+            .init("batch", .int(batch)), .init("pool", .int(pool)), .init("min_trials", .int(minTrials > 0 ? minTrials : population)),
+            .init("members", .int(members)), .init("exploration", .double(exploration)), .init("exact_latency", .bool(exactLatency)),
         ]
         for pct in percentiles.split(separator: ",").compactMap({ Double($0) }) {
             // The percentile by linear interpolation between order statistics (numpy's default).
@@ -88,6 +108,7 @@ struct SampleEfficiencyBenchmark: AsyncParsableCommand {
             for i in 0..<n where latencyOf[i] <= budget { optimum = max(optimum, accuracyOf[i]) }
             var fields: [JSONValue.Field] = [.init("budget_ms", .double(budget)), .init("optimum", .double(optimum)),
                                              .init("feasible_networks", .int(latencyOf.filter { $0 <= budget }.count))]
+            var medians: [String: Double] = [:]
             for name in optimizers.split(separator: ",").map(String.init) {
                 var counts: [Double] = []
                 var taus: [Double] = []
@@ -107,6 +128,11 @@ struct SampleEfficiencyBenchmark: AsyncParsableCommand {
                     .init("seconds", .double(Date().timeIntervalSince(t0))),
                 ]
                 if !taus.isEmpty { f.append(.init("surrogate_tau_mean", .double(taus.reduce(0, +) / Double(taus.count)))) }
+                medians[name] = quantile(c, 0.5)
+                // How many times fewer evaluations than the same optimizer without the surrogate (run before it).
+                if name.hasPrefix("surrogate-"), let plain = medians[String(name.dropFirst("surrogate-".count))] {
+                    f.append(.init("plain_over_surrogate", .double(plain / quantile(c, 0.5))))
+                }
                 fields.append(.init(name, .object(f)))
             }
             out.append(.init("p\(Int(pct))", .object(fields)))
@@ -120,19 +146,27 @@ struct SampleEfficiencyBenchmark: AsyncParsableCommand {
                 accuracyOf: [Double], latencyOf: [Double], featurizer: PointFeaturizer) throws -> (Int, [Double]) {
         let features: @Sendable (Point) -> [Float] = { featurizer.features($0) }
         var settings = SurrogateSettings(model: model, screen: screen)
-        settings.minimumTrainingRows = population
+        settings.minimumTrainingRows = minTrials > 0 ? minTrials : population
         settings.randomShare = randomShare
         settings.maximumTrainingRows = maxTrainingRows
+        settings.batch = batch > 0 ? batch : nil
+        settings.pool = pool > 0 ? pool : nil
+        settings.members = max(1, members)
+        settings.exploration = exploration
+        // The cheap part known exactly: the latency from the table, so the budget violation.
+        let archIndex: @Sendable (Point) -> Int = { p in Self.archIndex(arch, p) }
+        var exact: (@Sendable (Point) -> ExactEstimate)?
+        if exactLatency { exact = { @Sendable p in ExactEstimate(objectives: [nil], violation: max(0, (latencyOf[archIndex(p)] - budget) / budget)) } }
         var opt: any Optimizer
         switch name {
         case "random": opt = RandomSearch(space: ds, batchSize: population, seed: seed)
         case "evolution": opt = RegularizedEvolution(space: ds, populationSize: population, sampleSize: max(2, population / 4), batchSize: max(1, population / 4), seed: seed)
         case "nsga2": opt = NSGA2(space: ds, populationSize: population, seed: seed)
         case "surrogate-nsga2":
-            opt = SurrogateOptimizer(base: NSGA2(space: ds, populationSize: population, seed: seed), settings: settings, features: features)
+            opt = SurrogateOptimizer(base: NSGA2(space: ds, populationSize: population, seed: seed), settings: settings, features: features, exact: exact)
         case "surrogate-evolution":
             opt = SurrogateOptimizer(base: RegularizedEvolution(space: ds, populationSize: population, sampleSize: max(2, population / 4),
-                                                                batchSize: max(1, population / 4), seed: seed), settings: settings, features: features)
+                                                                batchSize: max(1, population / 4), seed: seed), settings: settings, features: features, exact: exact)
         default: throw InputError(keyPath: "--optimizers", value: name, message: "unknown optimizer")
         }
         var used = 0
@@ -142,22 +176,31 @@ struct SampleEfficiencyBenchmark: AsyncParsableCommand {
             if batch.isEmpty { stale += 1; if stale > 3 { break }; continue }
             var told: [Individual] = []
             for c in batch {
-                let i = arch.dimensions.indices.reduce(0) { acc, j in
-                    acc * arch.dimensions[j].options.count + (arch.dimensions[j].options.firstIndex(of: c.point[j]?.stringValue ?? "") ?? 0)
-                }
+                let i = archIndex(c.point)
                 used += 1
                 let a = accuracyOf[i], l = latencyOf[i]
                 told.append(Individual(genome: c.genome, point: c.point, fitness: [-a], violation: max(0, (l - budget) / budget)))
                 if l <= budget && a >= target {
-                    let q = (opt as? SurrogateOptimizer<NSGA2>)?.quality ?? (opt as? SurrogateOptimizer<RegularizedEvolution>)?.quality ?? []
-                    return (used, q)
+                    return (used, taus(opt))
                 }
                 if used >= maxEvaluations { break }
             }
             opt.tell(told)
         }
+        return (maxEvaluations, taus(opt))
+    }
+
+    /// The surrogate's per-generation Kendall τ (defined ones), empty for a plain optimizer.
+    func taus(_ opt: any Optimizer) -> [Double] {
         let q = (opt as? SurrogateOptimizer<NSGA2>)?.quality ?? (opt as? SurrogateOptimizer<RegularizedEvolution>)?.quality ?? []
-        return (maxEvaluations, q)
+        return q.compactMap(\.tau)
+    }
+
+    /// A point's architecture number (mixed radix over the choices), the index of the tables.
+    static func archIndex(_ arch: NASBench201Space, _ p: Point) -> Int {
+        arch.dimensions.indices.reduce(0) { acc, j in
+            acc * arch.dimensions[j].options.count + (arch.dimensions[j].options.firstIndex(of: p[j]?.stringValue ?? "") ?? 0)
+        }
     }
 
     func index(_ space: NASBench201Space, _ text: String) throws -> Int {

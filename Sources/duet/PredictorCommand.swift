@@ -1,5 +1,6 @@
 import ArgumentParser
 import DuetCore
+import DuetExplore
 import DuetPredict
 import DuetReport
 import DuetWorkload
@@ -22,10 +23,10 @@ struct PredictorCommand: AsyncParsableCommand {
     struct Fit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fit a predictor on a CSV of measured architectures; print held-out Kendall τ, Spearman ρ, RMSE, MAPE.")
-        @Option(help: "The network space (nb201, fbnet, ofa-mbv3, nasaic).") var space: String
-        @Option(help: "CSV with one architecture per row (the first line names the columns).") var data: String
+        @Option(help: "The network space (nb201, fbnet, ofa-mbv3, nasaic); for a study, its task's (may be left out).") var space: String?
+        @Option(help: "CSV with one architecture per row (the first line names the columns), or a study (.sqlite file or postgresql:// URL): its complete trials.") var data: String
         @Option(help: "The column holding the space's arch strings.") var archColumn = "arch_str"
-        @Option(help: "The column to predict (numbers).") var target: String
+        @Option(help: "The column to predict (numbers); for a study, a metric it stores (e.g. cifar100.accuracy, latency_ms).") var target: String
         @Option(help: "gbdt (XGBoost), linear (least squares) or ensemble (their mean).") var model: ModelKind = .gbdt
         @Option(help: "structural (one-hot + network structure) or onehot (the bare choice vector).") var features: FeatureSet = .structural
         @Option(help: "Training rows, drawn at random with the seed (default: 80 % of the rows); the rest are held out.") var train: Int?
@@ -35,8 +36,17 @@ struct PredictorCommand: AsyncParsableCommand {
         @Option(help: "table or json.") var format: OutputFormat = .table
 
         func run() async throws {
-            let s = try NetworkSpaces.lookup(space)
-            let r = try Predictor.fit(data: try PredictorData.load(csv: data, space: s, archColumn: archColumn, target: target), space: s, target: target,
+            let s: any NetworkSpace, rows: PredictorData
+            if StudyTrainingData.isStudy(data) {
+                (rows, s) = try await StudyTrainingData.load(study: data, target: target, space: space)
+            } else {
+                guard let space else {
+                    throw InputError(keyPath: "--space", message: "a CSV needs the network space of its architectures", hint: "add --space nb201 (or fbnet, ofa-mbv3, nasaic)")
+                }
+                s = try NetworkSpaces.lookup(space)
+                rows = try PredictorData.load(csv: data, space: s, archColumn: archColumn, target: target)
+            }
+            let r = try Predictor.fit(data: rows, space: s, target: target,
                                       features: features, settings: FitSettings(kind: model, seed: seed), train: train, folds: folds)
             try r.predictor.save(to: out)
             emit(r.render(format: format, file: out))

@@ -61,7 +61,11 @@ struct StudyCommand: AsyncParsableCommand {
                 if !st.optimizer.isEmpty { out += "optimizer: \(st.optimizer), population \(st.population), \(st.scheduling.rawValue) scheduling\n" }
                 out += "duet_version: \(st.duetVersion)\n"
             }
-            for (k, v) in try await s.attributes() where !StudySettings.legacyKeys.contains(k) && k != "signature" { out += "\(k): \(v)\n" }
+            let attributes = try await s.attributes()
+            for (k, v) in attributes where !StudySettings.legacyKeys.contains(k) && k != "signature" && !k.hasPrefix(SurrogateQualityLog.keyPrefix) { out += "\(k): \(v)\n" }
+            if let q = SurrogateQualityLog.summary(Dictionary(attributes.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })) {
+                out += "surrogate quality: \(q)\n"
+            }
             let c = try await s.counts()
             out += "trials: \(c.total) (\(c.complete) complete, \(c.feasible) feasible, \(c.failed) failed, \(c.pending) pending, \(c.running) running)\n"
             var failures: [String: Int] = [:]

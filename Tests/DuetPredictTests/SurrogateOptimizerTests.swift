@@ -1,6 +1,7 @@
 import DuetCore
 import DuetSearch
 import DuetWorkload
+import Synchronization
 import Testing
 @testable import DuetPredict
 
@@ -22,19 +23,38 @@ import Testing
         return Individual(genome: c.genome, point: c.point, fitness: [-acc], violation: max(0, latency - 3) / 3)
     }
 
-    func run(seed: UInt64, generations: Int) throws -> (proposals: [[Candidate]], quality: [Double]) {
+    /// The "latency" budget of ``evaluate(_:)`` computed without the accuracy: what a caller
+    /// knows exactly and cheaply (the accuracy objective is left to the model).
+    func exactEstimate(_ p: Point) -> ExactEstimate { Self.exactEstimate(p, space: space) }
+
+    static func exactEstimate(_ p: Point, space: NASBench201Space) -> ExactEstimate {
+        let arch = Architecture(space.dimensions.indices.map { j in space.dimensions[j].options.firstIndex(of: p[j]!.stringValue!)! })
+        let cell = CellStructure(nb201: arch)
+        return ExactEstimate(objectives: [nil], violation: max(0, Double(cell.opCounts[3] + cell.opCounts[2]) - 3) / 3)
+    }
+
+    func run(seed: UInt64, generations: Int, configure: (inout SurrogateSettings) -> Void = { _ in }, exact: Bool = false)
+        throws -> (proposals: [[Candidate]], quality: [Double?], records: [SurrogateQuality]) {
         let ds = try designSpace()
         let f = PointFeaturizer(space: ds, networks: [.init(prefix: "", space: space)])
         var s = SurrogateSettings(model: .gbdt, screen: 5)
         s.rounds = 30
-        var opt = SurrogateOptimizer(base: NSGA2(space: ds, populationSize: 12, seed: seed), settings: s, features: { f.features($0) })
+        configure(&s)
+        let sp = space
+        var estimate: (@Sendable (Point) -> ExactEstimate)?
+        if exact { estimate = { @Sendable p in Self.exactEstimate(p, space: sp) } }
+        var opt = SurrogateOptimizer(base: NSGA2(space: ds, populationSize: 12, seed: seed), settings: s, features: { f.features($0) },
+                                     exact: estimate)
+        let sink = QualitySink()
+        opt.onQuality = { q in sink.append(q) }
         var proposals: [[Candidate]] = []
         for _ in 0..<generations {
             let batch = opt.ask()
             proposals.append(batch)
             opt.tell(batch.map(evaluate))
         }
-        return (proposals, opt.quality)
+        #expect(sink.records == opt.quality, "the callback sees every quality record as it is made")
+        return (proposals, opt.quality.map { $0.tau }, opt.quality)
     }
 
     @Test func theSameSeedGivesTheSameProposals() throws {
@@ -44,14 +64,14 @@ import Testing
     }
 
     @Test func screenedGenerationsEvaluateOnlyAsManyAsTheBaseAsksAndNothingTwice() throws {
-        let (proposals, quality) = try run(seed: 2, generations: 5)
+        let (proposals, quality, _) = try run(seed: 2, generations: 5)
         #expect(proposals.allSatisfy { $0.count <= 12 })
         let all = proposals.flatMap { $0.map(\.point) }
         #expect(Set(all).count == all.count, "no design is proposed for evaluation twice")
         // Generations 2…5 were screened; each has a predictor quality unless τ is undefined (the
         // synthetic accuracy takes few values: the designs chosen may all score the same).
-        #expect((1...4).contains(quality.count))
-        #expect(quality.allSatisfy { (-1...1).contains($0) })
+        #expect(quality.count == 4, "one record per screened generation")
+        #expect(quality.compactMap { $0 }.allSatisfy { (-1...1).contains($0) })
     }
 
     @Test func screenedOffspringAreBetterThanTheBasesOwn() throws {
@@ -70,11 +90,42 @@ import Testing
             plain += meanFeasible(batches[1...])
             let r = try run(seed: seed, generations: 6)
             screened += meanFeasible(r.proposals[1...])
-            tau += r.quality.reduce(0, +) / Double(max(1, r.quality.count))
+            let taus = r.quality.compactMap { $0 }
+            tau += taus.reduce(0, +) / Double(max(1, taus.count))
         }
         #expect(screened > plain, "screened \(screened / 8) vs plain \(plain / 8)")
         #expect(tau / 8 > 0, "the surrogate's predictions agree with the results: mean τ \(tau / 8)")
     }
+}
+
+extension SurrogateOptimizerTests {
+    @Test func smallBatchesFromALargePoolWithExactFeasibility() throws {
+        // 12 designs to start, then 3 per generation chosen from a pool of 400; the budget is
+        // known exactly, so no screened design breaks it.
+        let r = try run(seed: 3, generations: 6, configure: { $0.batch = 3; $0.pool = 400; $0.minimumTrainingRows = 12; $0.members = 3; $0.exploration = 0.5 },
+                        exact: true)
+        #expect(r.proposals[0].count == 12)
+        #expect(r.proposals[1...].allSatisfy { $0.count == 3 })
+        #expect(r.proposals[1...].allSatisfy { $0.allSatisfy { exactEstimate($0.point).violation == 0 } })
+        #expect(r.records.map { $0.generation } == [1, 2, 3, 4, 5], "quality is numbered by the round it screened")
+        #expect(r.records.allSatisfy { $0.pool >= 300 && $0.evaluated == 3 && $0.objective == 0 })
+        #expect(r.records.map { $0.trainingRows } == [12, 15, 18, 21, 24])
+        let again = try run(seed: 3, generations: 6, configure: { $0.batch = 3; $0.pool = 400; $0.minimumTrainingRows = 12; $0.members = 3; $0.exploration = 0.5 },
+                            exact: true)
+        #expect(again.proposals == r.proposals && again.records == r.records, "the same seed gives the same proposals and quality")
+    }
+
+    @Test func aBatchSizeAlsoLimitsTheFirstGenerationToTheMinimum() throws {
+        let r = try run(seed: 5, generations: 3, configure: { $0.batch = 2; $0.minimumTrainingRows = 5 })
+        #expect(r.proposals.map { $0.count } == [5, 2, 2])
+    }
+}
+
+/// Collects quality records from ``SurrogateOptimizer/onQuality`` (a study's sink in real use).
+final class QualitySink: Sendable {
+    private let items = Mutex<[SurrogateQuality]>([])
+    func append(_ q: SurrogateQuality) { items.withLock { $0.append(q) } }
+    var records: [SurrogateQuality] { items.withLock { $0 } }
 }
 
 @Suite struct FeatureTests {

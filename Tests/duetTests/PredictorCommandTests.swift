@@ -43,4 +43,37 @@ import Testing
         var check = try PredictorCommand.Check.parse([out, "--space", "ofa"])
         await #expect(throws: InputError.self) { try await check.run() }
     }
+
+    @Test func aStudyIsTrainingDataAndAnUnknownMetricExitsWith2() async throws {
+        let dir = temp("study")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A predictor to give the exploration an accuracy, then a 12-trial study.
+        let archs = ["|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+                     "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+                     "|skip_connect~0|+|nor_conv_1x1~0|none~1|+|none~0|none~1|nor_conv_3x3~2|",
+                     "|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|none~1|avg_pool_3x3~2|"]
+        try ("arch_str,acc\n" + archs.enumerated().map { "\"\($1)\",\(60 + $0)" }.joined(separator: "\n") + "\n")
+            .write(toFile: dir + "/a.csv", atomically: true, encoding: .utf8)
+        try await PredictorCommand.Fit.parse(["--space", "nb201", "--data", dir + "/a.csv", "--target", "acc", "--model", "linear", "--train", "3", "--out", dir + "/p.json"]).run()
+        try """
+            tasks: [{name: c100, space: nb201, accuracy: {predictor: p.json}}]
+            target: {device: pixel3}
+            evaluations: 12
+            population: 6
+            """.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        _ = try? await ExploreCommand.parse([dir + "/c.yaml", "--study", dir + "/s.sqlite"]).run()
+        let out = dir + "/from-study.json"
+        try await PredictorCommand.Fit.parse(["--data", dir + "/s.sqlite", "--target", "c100.accuracy", "--model", "linear", "--out", out]).run()
+        #expect(FileManager.default.fileExists(atPath: out))
+        let e = try await #require(throws: InputError.self) {
+            try await PredictorCommand.Fit.parse(["--data", dir + "/s.sqlite", "--target", "c100.acc", "--out", dir + "/x.json"]).run()
+        }
+        #expect(Duet.exitStatus(for: e) == 2 && e.issues[0].file == dir + "/s.sqlite" && e.issues[0].hint?.contains("c100.accuracy") == true)
+        // A CSV still needs its space.
+        let noSpace = try await #require(throws: InputError.self) {
+            try await PredictorCommand.Fit.parse(["--data", dir + "/a.csv", "--target", "acc", "--out", dir + "/y.json"]).run()
+        }
+        #expect(Duet.exitStatus(for: noSpace) == 2 && noSpace.issues[0].keyPath == "--space")
+    }
 }
