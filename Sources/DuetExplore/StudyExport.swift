@@ -24,13 +24,47 @@ public enum StudyExport {
             }
             return JSONValue.array(items).serialized() + "\n"
         }
-        var t = TextTable(columns: ["generation", "slot", "status", "violation"] + metricNames + ["design", "error", "seconds", "seed", "version"])
-        try await s.forEachTrial { r in
-            t.append([String(r.generation), String(r.slot), r.status.rawValue, r.violation.isFinite ? String(r.violation) : "inf"]
-                     + metricNames.map { r.metrics[$0].map { String($0) } ?? "" }
-                     + [r.design, r.error ?? "", String(r.seconds), String(r.seed), r.version])
+        var out = csvHeader(metricNames)
+        try await s.forEachTrial { out += csvRow($0, metricNames) }
+        return out
+    }
+
+    static func csvHeader(_ metricNames: [String]) -> String {
+        (["generation", "slot", "status", "violation"] + metricNames + ["design", "error", "seconds", "seed", "version"])
+            .map(TextTable.csvField).joined(separator: ",") + "\n"
+    }
+
+    static func csvRow(_ r: TrialRecord, _ metricNames: [String]) -> String {
+        ([String(r.generation), String(r.slot), r.status.rawValue, r.violation.isFinite ? String(r.violation) : "inf"]
+         + metricNames.map { r.metrics[$0].map { String($0) } ?? "" }
+         + [r.design, r.error ?? "", String(r.seconds), String(r.seed), r.version]).map(TextTable.csvField).joined(separator: ",") + "\n"
+    }
+
+    /// Writes the trials as ``render(_:format:)`` gives them in CSV, streamed to `path` page by page
+    /// (memory stays flat in the study's size), with the metric columns `metricNames` (every metric
+    /// name the trials have, sorted, as a ``ReportDigest`` collects them). Written beside `path`
+    /// first and moved into place when complete.
+    public static func writeCSV(_ s: any StudyStore, metricNames: [String], to path: String) async throws {
+        let tmp = path + ".partial"
+        guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
+            throw InputError(file: path, message: "cannot write the file", hint: "check that the folder exists and is writable")
         }
-        return t.csv()
+        do {
+            var buffer = csvHeader(metricNames)
+            try await s.forEachTrial(pageSize: 1000) { t in
+                buffer += csvRow(t, metricNames)
+                if buffer.utf8.count >= 1 << 20 { h.write(Data(buffer.utf8)); buffer = "" }
+            }
+            h.write(Data(buffer.utf8))
+            try h.close()
+            _ = try? FileManager.default.removeItem(atPath: path)
+            try FileManager.default.moveItem(atPath: tmp, toPath: path)
+        } catch {
+            try? h.close()
+            try? FileManager.default.removeItem(atPath: tmp)
+            if error is InputError { throw error }
+            throw InputError(file: path, message: "cannot write the file: \(error.localizedDescription)", hint: "check that the folder is writable and has space")
+        }
     }
 }
 
@@ -43,7 +77,8 @@ extension ExploreReport {
         do {
             let report = try await ExploreReport(store: s, dataDir: dataDir)
             try report.write(to: dir)
-            try OutputFile.write(try await StudyExport.render(s, format: .csv), to: URL(fileURLWithPath: dir).appendingPathComponent("trials.csv").path)
+            try await StudyExport.writeCSV(s, metricNames: report.digest.metricNames.sorted(),
+                                           to: URL(fileURLWithPath: dir).appendingPathComponent("trials.csv").path)
             try await s.close()
             return "wrote \(dir)/index.html, report.md, pareto.csv, trials.csv and \(report.files.keys.filter { $0.hasPrefix("plots/") }.count) plots\n"
         } catch {
