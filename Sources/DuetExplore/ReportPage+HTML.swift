@@ -33,7 +33,7 @@ extension ReportPage {
         if let e = estimateSentence { h += "<p class=\"note\"><b>\(esc(e))</b></p>\n" }
         if let chosen { h += cardHTML(chosen) }
         if let b = baseline {
-            h += "<section id=\"baseline\"><h2>Successive baseline (NASAIC's comparison)</h2>\(Self.htmlTable(b.table))<p>\(esc(b.note))</p></section>\n"
+            h += "<section id=\"baseline\"><h2>Successive baseline (NASAIC's comparison)</h2>\(Self.htmlTable(b.table))<p class=\"caption\">\(esc(b.note))</p></section>\n"
         }
         h += "<section id=\"summary\"><h2>Summary</h2>\(Self.htmlTable(summary))</section>\n"
         h += "<section id=\"fronts\"><h2>Pareto fronts</h2><p class=\"caption\">\(esc(plotsCaption))</p><div class=\"plots\">"
