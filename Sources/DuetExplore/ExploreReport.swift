@@ -38,10 +38,19 @@ public struct ExploreReport {
     /// The report of a study in any backend (SQLite or PostgreSQL), read page by page: memory
     /// holds the digest, never every trial.
     public init(store: any StudyStore, dataDir: URL) async throws {
+        try await self.init(store: store, dataDir: dataDir, each: { _ in })
+    }
+
+    /// The report of a study in any backend, calling `each` with every trial (any status) as it
+    /// streams past: what else needs every trial (trials.csv) reads the study in the same pass.
+    public init(store: any StudyStore, dataDir: URL, each: (TrialRecord) throws -> Void) async throws {
         let attributes = Dictionary(try await store.attributes().map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         let context = StudySnapshot(location: store.location.description, trials: [], settings: try await store.settings(), attributes: attributes)
         var digest = Self.emptyDigest(context)
-        for try await t in store.allTrials(pageSize: 1000) { digest.add(t) }
+        for try await t in store.allTrials(pageSize: 1000) {
+            digest.add(t)
+            try each(t)
+        }
         try self.init(digest: digest, context: context, dataDir: dataDir)
     }
 
