@@ -123,7 +123,7 @@ extension ReportPage {
         let keys: [(String, String, String)] = [("accuracy", "", "mean accuracy"), ("latency_ms", "ms", "latency"), ("energy_mj", "mJ", "energy"),
                                                 ("area_mm2", "mm²", "area"), ("power_mw", "mW", "peak power"),
                                                 ("average_power_mw", "mW", "average power"), ("fps", "frames/s", "chip fps"),
-                                                ("macs", "MACs", "MACs"), ("params", "", "parameters")]
+                                                ("macs", "", "MACs"), ("params", "", "parameters")]
         return keys.compactMap { key, unit, name in
             guard let v = m[key], v.isFinite else { return nil }
             let title = key == "accuracy" ? label("accuracy").replacingOccurrences(of: "accuracy", with: "mean accuracy") : name

@@ -54,7 +54,7 @@ enum TrialCoding {
                 if token == "null" {
                     out[key] = .nan
                 } else if let c = token.utf8.first, c == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c),
-                          token.utf8.allSatisfy({ Self.numberBytes.contains($0) }), let v = Double(token) {
+                          token.utf8.allSatisfy(Self.isNumberByte), let v = Double(token) {
                     out[key] = v
                 } else {
                     return nil
@@ -69,8 +69,13 @@ enum TrialCoding {
         }
     }
 
-    /// The bytes a JSON number is made of.
-    static let numberBytes = Set("0123456789+-.eE".utf8)
+    /// Whether `b` can be part of a JSON number (digits, sign, point, exponent).
+    static func isNumberByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): return true
+        default: return false
+        }
+    }
 
     static func storedViolation(_ v: Double) -> Double { v.isFinite ? v : infinitySentinel }
     static func loadedViolation(_ v: Double) -> Double { v >= infinitySentinel ? .infinity : v }
