@@ -33,13 +33,13 @@ extension ExploreReport {
             table.append([String(r.generation), r.tau.map { String(format: "%.3f", $0) } ?? "-", String(r.evaluated), String(r.trainingRows), String(r.pool)])
         }
         let html = "<h2>Surrogate quality</h2><p>\(SVGPlot.esc(text))</p><div class=\"plots\">\(svg)</div>"
-            + "<details><summary>per generation</summary>\(htmlTable(table))</details>"
+            + "<details><summary>per generation</summary>\(ReportPage.htmlTable(table))</details>"
         if let page = files["index.html"] {
             let anchor = page.range(of: "<h2>Pareto set</h2>") ?? page.range(of: "</body>")
             files["index.html"] = anchor.map { page.replacingCharacters(in: $0.lowerBound..<$0.lowerBound, with: html) } ?? page + html
         }
         if let md = files["report.md"] {
-            files["report.md"] = md + "\n## Surrogate quality\n\n" + text + "\n\n![surrogate-quality.svg](plots/surrogate-quality.svg)\n\n" + markdownTable(table)
+            files["report.md"] = md + "\n## Surrogate quality\n\n" + text + "\n\n![surrogate-quality.svg](plots/surrogate-quality.svg)\n\n" + ReportPage.markdownTable(table)
         }
     }
 

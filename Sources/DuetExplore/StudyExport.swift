@@ -24,13 +24,125 @@ public enum StudyExport {
             }
             return JSONValue.array(items).serialized() + "\n"
         }
-        var t = TextTable(columns: ["generation", "slot", "status", "violation"] + metricNames + ["design", "error", "seconds", "seed", "version"])
-        try await s.forEachTrial { r in
-            t.append([String(r.generation), String(r.slot), r.status.rawValue, r.violation.isFinite ? String(r.violation) : "inf"]
-                     + metricNames.map { r.metrics[$0].map { String($0) } ?? "" }
-                     + [r.design, r.error ?? "", String(r.seconds), String(r.seed), r.version])
+        var out = csvHeader(metricNames)
+        try await s.forEachTrial { out += csvRow($0, metricNames) }
+        return out
+    }
+
+    static func csvHeader(_ metricNames: [String]) -> String {
+        (["generation", "slot", "status", "violation"] + metricNames + ["design", "error", "seconds", "seed", "version"])
+            .map(csvField).joined(separator: ",") + "\n"
+    }
+
+    static func csvRow(_ r: TrialRecord, _ metricNames: [String]) -> String {
+        var line = "\(r.generation),\(r.slot),\(r.status.rawValue),\(r.violation.isFinite ? String(r.violation) : "inf")"
+        for m in metricNames {
+            line += ","
+            if let v = r.metrics[m] { line += String(v) }
         }
-        return t.csv()
+        for f in [r.design, r.error ?? "", String(r.seconds), String(r.seed), r.version] { line += ","; line += csvField(f) }
+        return line + "\n"
+    }
+
+    /// ``TextTable/csvField(_:)`` without Foundation: quoted (inner quotes doubled) when the field
+    /// holds a comma, quote or line break.
+    static func csvField(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 8)
+        for part in s.split(separator: "\"", omittingEmptySubsequences: false).enumerated() {
+            if part.offset > 0 { out += "\"\"" }
+            out += part.element
+        }
+        return out + "\""
+    }
+
+    /// Writes the trials as ``render(_:format:)`` gives them in CSV, streamed to `path` page by page
+    /// (memory stays flat in the study's size), with the metric columns `metricNames` (every metric
+    /// name the trials have, sorted, as a ``ReportDigest`` collects them).
+    public static func writeCSV(_ s: any StudyStore, metricNames: [String], to path: String) async throws {
+        let w = try TrialsCSVWriter(path: path, metricNames: metricNames)
+        do {
+            try await s.forEachTrial(pageSize: 1000) { try w.add($0) }
+            _ = try w.finish()
+        } catch {
+            w.abandon()
+            throw error
+        }
+    }
+}
+
+/// `trials.csv` written while the trials stream past (``StudyExport/render(_:format:)``'s CSV, to
+/// a file): one read of the study serves the report and the CSV. The metric columns are fixed by
+/// `metricNames`, or — when nil — by the first trial that has metrics (trials before it have
+/// none); should a later trial bring a metric not among them, ``finish()`` returns false and the
+/// caller writes the file again with ``StudyExport/writeCSV(_:metricNames:to:)`` (never the case
+/// in a co-exploration, whose trials all carry the same metrics). Written beside `path` and moved
+/// into place by ``finish()``.
+public final class TrialsCSVWriter {
+    let path: String, tmp: String
+    let handle: FileHandle
+    var columns: [String]?
+    var columnSet: Set<String> = []
+    var waiting: [TrialRecord] = []
+    var buffer = ""
+    var complete = true
+
+    public init(path: String, metricNames: [String]? = nil) throws {
+        self.path = path; tmp = path + ".partial"
+        guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
+            throw InputError(file: path, message: "cannot write the file", hint: "check that the folder exists and is writable")
+        }
+        handle = h
+        if let metricNames { fix(metricNames) }
+    }
+
+    func fix(_ names: [String]) {
+        columns = names; columnSet = Set(names)
+        buffer += StudyExport.csvHeader(names)
+        for t in waiting { buffer += StudyExport.csvRow(t, names) }
+        waiting = []
+    }
+
+    /// Adds one trial's row.
+    public func add(_ t: TrialRecord) throws {
+        guard complete else { return }
+        if columns == nil {
+            if t.metrics.isEmpty && waiting.count < 10_000 { waiting.append(t); return }
+            fix(t.metrics.keys.sorted())
+        }
+        if t.metrics.keys.contains(where: { !columnSet.contains($0) }) { complete = false; return }
+        buffer += StudyExport.csvRow(t, columns!)
+        if buffer.utf8.count >= 1 << 20 { try flush() }
+    }
+
+    func flush() throws {
+        do { try handle.write(contentsOf: Data(buffer.utf8)) } catch {
+            throw InputError(file: path, message: "cannot write the file: \(error.localizedDescription)", hint: "check that the folder has space")
+        }
+        buffer = ""
+    }
+
+    /// Writes what is left and moves the file into place; false (and nothing written) when a
+    /// trial had a metric outside the columns.
+    public func finish() throws -> Bool {
+        guard complete else { abandon(); return false }
+        if columns == nil { fix([]) }
+        try flush()
+        try? handle.close()
+        do {
+            _ = try? FileManager.default.removeItem(atPath: path)
+            try FileManager.default.moveItem(atPath: tmp, toPath: path)
+        } catch {
+            throw InputError(file: path, message: "cannot write the file: \(error.localizedDescription)", hint: "check that the folder is writable")
+        }
+        return true
+    }
+
+    /// Closes and removes the partial file.
+    public func abandon() {
+        try? handle.close()
+        try? FileManager.default.removeItem(atPath: tmp)
     }
 }
 
@@ -41,9 +153,23 @@ extension ExploreReport {
     public static func write(study location: String, to dir: String, dataDir: URL) async throws -> String {
         let s = try await openStudy(location, mode: .readOnly)
         do {
-            let report = try await ExploreReport(store: s, dataDir: dataDir)
+            // One read of the study for the page and trials.csv (a second only if the CSV's columns need it).
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw InputError(file: dir, message: "cannot write the report: \(error.localizedDescription)", hint: "check that --out is a writable folder")
+            }
+            let csvPath = URL(fileURLWithPath: dir).appendingPathComponent("trials.csv").path
+            let csv = try TrialsCSVWriter(path: csvPath)
+            let report: ExploreReport
+            do {
+                report = try await ExploreReport(store: s, dataDir: dataDir) { try csv.add($0) }
+            } catch {
+                csv.abandon()
+                throw error
+            }
             try report.write(to: dir)
-            try OutputFile.write(try await StudyExport.render(s, format: .csv), to: URL(fileURLWithPath: dir).appendingPathComponent("trials.csv").path)
+            if try !csv.finish() {
+                try await StudyExport.writeCSV(s, metricNames: report.digest.metricNames.sorted(), to: csvPath)
+            }
             try await s.close()
             return "wrote \(dir)/index.html, report.md, pareto.csv, trials.csv and \(report.files.keys.filter { $0.hasPrefix("plots/") }.count) plots\n"
         } catch {

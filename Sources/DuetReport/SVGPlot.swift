@@ -9,8 +9,10 @@ public enum SVGPlot {
         public var points: [(x: Double, y: Double)]
         public var color: String
         public var radius: Double
-        public init(name: String, points: [(x: Double, y: Double)], color: String, radius: Double = 2.5) {
-            self.name = name; self.points = points; self.color = color; self.radius = radius
+        /// Whether the points are joined by a line in their order (e.g. a 2-D front) rather than drawn as dots.
+        public var connected: Bool
+        public init(name: String, points: [(x: Double, y: Double)], color: String, radius: Double = 2.5, connected: Bool = false) {
+            self.name = name; self.points = points; self.color = color; self.radius = radius; self.connected = connected
         }
     }
 
@@ -28,7 +30,8 @@ public enum SVGPlot {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
-    static func fmt(_ v: Double) -> String {
+    /// A number as the plots write it: 3 significant digits, whole numbers from 1,000 to 10^7, exponent form outside.
+    public static func fmt(_ v: Double) -> String {
         let a = abs(v)
         if a == 0 { return "0" }
         if a >= 1e3 && a < 1e7 { return String(format: "%.0f", v) }
@@ -45,8 +48,10 @@ public enum SVGPlot {
         return (lo >= 0 ? max(0, lo - pad) : lo - pad, hi + pad)
     }
 
-    static func frame(title: String, xLabel: String, yLabel: String, xr: (Double, Double), yr: (Double, Double)) -> String {
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
+    /// The plot's frame, axes and labels; `extraHeight` adds room below the x-axis label (a legend).
+    static func frame(title: String, xLabel: String, yLabel: String, xr: (Double, Double), yr: (Double, Double), extraHeight: Double = 0) -> String {
+        let h = Int(height + extraHeight)
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(h)\" viewBox=\"0 0 \(Int(width)) \(h)\" font-family=\"sans-serif\" font-size=\"11\">\n"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         s += "<text x=\"\(width / 2)\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">\(esc(title))</text>\n"
         let pw = width - left - right, ph = height - top - bottom
@@ -96,15 +101,15 @@ public enum SVGPlot {
         return s + "</svg>\n"
     }
 
-    /// A line chart of y against x.
-    public static func line(title: String, xLabel: String, yLabel: String, points: [(x: Double, y: Double)]) -> String {
-        let xr = range(points.map(\.x)), yr = range(points.map(\.y))
+    /// A line chart of y against x; `yRange` fixes the y axis (e.g. 0…1), nil spans the points.
+    public static func line(title: String, xLabel: String, yLabel: String, points: [(x: Double, y: Double)], yRange: ClosedRange<Double>? = nil) -> String {
+        let xr = range(points.map(\.x)), yr = yRange.map { spanned($0) } ?? range(points.map(\.y))
         var s = frame(title: title, xLabel: xLabel, yLabel: yLabel, xr: xr, yr: yr)
         let pw = width - left - right, ph = height - top - bottom
         let path = points.filter { $0.x.isFinite && $0.y.isFinite }.map {
             String(format: "%.1f,%.1f", map($0.x, xr, left, pw), top + ph - map($0.y, yr, 0, ph))
         }.joined(separator: " ")
-        s += "<polyline fill=\"none\" stroke=\"#1f6fb4\" stroke-width=\"2\" points=\"\(path)\"/>\n"
+        s += "<polyline class=\"mark\" fill=\"none\" stroke=\"#1f6fb4\" stroke-width=\"2\" points=\"\(path)\"/>\n"
         return s + "</svg>\n"
     }
 
@@ -119,7 +124,7 @@ public enum SVGPlot {
             let y = top + Double(i) * rowH
             let bw = (w - labelW - 80) * it.value / maxV
             s += "<text x=\"\(labelW - 4)\" y=\"\(y + 10)\" text-anchor=\"end\">\(esc(String(it.label.suffix(28))))</text>"
-            s += "<rect x=\"\(labelW)\" y=\"\(y + 2)\" width=\"\(String(format: "%.1f", bw))\" height=\"\(rowH - 4)\" fill=\"#1f6fb4\"/>"
+            s += "<rect class=\"mark\" x=\"\(labelW)\" y=\"\(y + 2)\" width=\"\(String(format: "%.1f", bw))\" height=\"\(rowH - 4)\" fill=\"#1f6fb4\"/>"
             s += "<text x=\"\(labelW + bw + 4)\" y=\"\(y + 10)\">\(fmt(it.value)) \(esc(unit))</text>\n"
         }
         return s + "</svg>\n"

@@ -88,3 +88,35 @@ import Testing
         #expect(Hypervolume.compute(base + base + [[0.9, 0.9, 0.9]], reference: ref) == hv)
     }
 }
+
+@Suite struct NormalizedHypervolumeTests {
+    @Test func theIdealPointIsOne() {
+        #expect(Hypervolume.normalized([[0.2, 5, -3]], ideal: [0.2, 5, -3], reference: [1, 9, 0]) == 1)
+        #expect(Hypervolume.normalized([[0.2, 5], [0.9, 8]], ideal: [0.2, 5], reference: [1, 9]) == 1)
+    }
+
+    @Test func theReferencePointAndBeyondAreZero() {
+        #expect(Hypervolume.normalized([[1, 9]], ideal: [0, 5], reference: [1, 9]) == 0)
+        #expect(Hypervolume.normalized([[3, 12]], ideal: [0, 5], reference: [1, 9]) == 0)
+        #expect(Hypervolume.normalized([[Double]](), ideal: [0, 5], reference: [1, 9]) == 0)
+    }
+
+    @Test func aPointHalfwayOnEveryAxisIsHalfToTheM() {
+        // (0.5, 7) in the box [0,1]×[5,9] is halfway on both axes: its box is 0.5 × 0.5 of the whole.
+        #expect(abs(Hypervolume.normalized([[0.5, 7]], ideal: [0, 5], reference: [1, 9]) - 0.25) < 1e-12)
+        #expect(abs(Hypervolume.normalized([[0.5, 7, 2]], ideal: [0, 5, 0], reference: [1, 9, 4]) - 0.125) < 1e-12)
+    }
+
+    @Test func alwaysInTheUnitInterval() {
+        var rng = SeededGenerator(seed: 17)
+        for _ in 0..<50 {
+            let pts = (0..<20).map { _ in (0..<3).map { _ in Double.random(in: -1...2, using: &rng) } }
+            let hv = Hypervolume.normalized(pts, ideal: [0, 0, 0], reference: [1, 1, 1])
+            #expect((0...1).contains(hv))
+        }
+    }
+
+    @Test func aFlatAxisCountsAsMet() {
+        #expect(Hypervolume.normalized([[0.5, 3]], ideal: [0, 3], reference: [1, 3]) == 0.5)
+    }
+}
