@@ -29,8 +29,11 @@ public struct TrialIndex: Sendable {
     private var resumeCursor: Int64? = nil
     private var resumeRow = 0
 
-    /// Rows read per page.
+    /// Rows read per page from the study's start (the first read of a large study).
     public static let pageSize = 1000
+    /// Rows read per page from a resume point: the granularity of what an update re-reads, so a
+    /// finished study's update re-reads at most this many rows (plus every unfinished trial's page).
+    public static let tailPageSize = 128
 
     public init(objectiveCount: Int) {
         self.objectiveCount = max(0, objectiveCount)
@@ -65,7 +68,7 @@ public struct TrialIndex: Sendable {
         var lastPageStart: (cursor: Int64?, row: Int) = (cursor, resumeRow)
         while true {
             let start = (cursor: cursor, row: resumeRow + rows.count)
-            let page = try await store.trialPage(after: cursor, limit: Self.pageSize)
+            let page = try await store.trialPage(after: cursor, limit: cursor == nil ? Self.pageSize : Self.tailPageSize)
             lastPageStart = start
             for t in page.trials { rows.append(t) }
             if nextResume == nil, page.trials.contains(where: { !$0.status.isFinished }) { nextResume = start }

@@ -67,9 +67,10 @@ import Testing
         let writer = try SQLiteStudyStore(path: path, mode: .open)
         var index = TrialIndex(objectiveCount: 2)
         #expect(try await index.refresh(from: writer) == 3000)
-        // Nothing changed: only the last page is read again.
+        // Nothing changed: only the last page is read again, then only the last tail page.
         let again = try await index.refresh(from: writer)
         #expect(again <= TrialIndex.pageSize)
+        #expect(try await index.refresh(from: writer) <= TrialIndex.tailPageSize)
         #expect(index.count == 3000)
 
         // A queued generation, then one of its trials claimed and completed.
@@ -87,7 +88,7 @@ import Testing
         #expect(done.count == 5)
         #expect(done.filter { index.status[$0] == .complete }.map { index.objective($0, 0) } == [0.99])
         // The open generation is re-read, the finished history is not.
-        #expect(try await index.refresh(from: writer) <= 2 * TrialIndex.pageSize)
+        #expect(try await index.refresh(from: writer) <= 2 * TrialIndex.tailPageSize)
         try await writer.close()
     }
 }

@@ -7,17 +7,17 @@
 # prints each run's wall time and the median overhead (median B / median A − 1).
 #
 # A client does what the page does, twice as often as its default: every 1 s GET /api/status;
-# when the study's version moved, GET /api/trials?limit=50; when report_version moved, GET /report.
+# when the study's version moved, GET /api/trials?limit=50; when report_version moved, GET /report
+# (10 threads of one Python process, a keep-alive connection each, as browser tabs hold one).
 # The dashboard reads the study (counts) at most once a second (--poll 1, its default) and
 # re-renders the report at most every 5 s (--report-every 5, its default).
 #
 #   docs/validation/dashboard-load.sh [ROUNDS=2] [EVALUATIONS=480] [CLIENTS=10]
-# Env: DUET (default .build/release/duet, else .build/debug/duet). Needs Debian's postgresql (make deps), curl.
+# Env: DUET (default .build/release/duet, else .build/debug/duet). Needs Debian's postgresql (make deps) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-2}; evals=${2:-480}; clients=${3:-10}; n=8; pop=16
 duet=${DUET:-$( [ -x .build/release/duet ] && echo .build/release/duet || echo .build/debug/duet )}
-command -v curl >/dev/null || { echo "error: curl not found" >&2; exit 1; }
 work=$(mktemp -d /tmp/duet-dashload.XXXXXX); chmod 755 "$work"
 pg="$work/pg"
 cleanup() { jobs -p | xargs -r kill 2>/dev/null || true; scripts/pg-test-cluster.sh stop "$pg" >/dev/null 2>&1 || true; rm -rf "$work"; }
@@ -55,22 +55,37 @@ seed: 3
 workers: 1
 YAML
 
-cat > "$work/client.sh" <<'SH'
-#!/bin/sh
-# One polling client: status every second; the trial table and the report when they changed.
-base=$1; v=-1; rv=-1; requests=0
-while :; do
-  s=$(curl -s --max-time 10 "$base/api/status") || { sleep 1; continue; }
-  requests=$((requests + 1))
-  nv=$(printf '%s' "$s" | sed -n 's/.*"version":\([0-9]*\).*"report_version".*/\1/p')
-  nrv=$(printf '%s' "$s" | sed -n 's/.*"report_version":\([0-9]*\).*/\1/p')
-  if [ -n "$nv" ] && [ "$nv" != "$v" ]; then curl -s --max-time 10 -o /dev/null "$base/api/trials?limit=50"; v=$nv; requests=$((requests + 1)); fi
-  if [ -n "$nrv" ] && [ "$nrv" != "$rv" ]; then curl -s --max-time 10 -o /dev/null "$base/report"; rv=$nrv; requests=$((requests + 1)); fi
-  echo "$requests" > "$2"
-  sleep 1
-done
-SH
-chmod +x "$work/client.sh"
+cat > "$work/clients.py" <<'PY'
+# CLIENTS polling clients in one process (threads, one keep-alive connection each, as a browser
+# tab holds): GET /api/status every second; GET /api/trials?limit=50 when the study's version
+# moved; GET /report when report_version moved. Writes the request count to OUT on SIGTERM.
+import http.client, json, signal, sys, threading, time
+host, port, n, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+count = [0] * n
+stop = threading.Event()
+def client(i):
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    v = rv = None
+    def get(path):
+        nonlocal conn
+        try:
+            conn.request("GET", path); r = conn.getresponse(); body = r.read(); count[i] += 1; return body
+        except Exception:
+            conn.close(); conn = http.client.HTTPConnection(host, port, timeout=10); return None
+    while not stop.is_set():
+        body = get("/api/status")
+        if body:
+            s = json.loads(body)
+            if s["version"] != v: get("/api/trials?limit=50"); v = s["version"]
+            if s["report_version"] != rv: get("/report"); rv = s["report_version"]
+        stop.wait(1.0)
+threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(n)]
+for t in threads: t.start()
+def done(*_):
+    stop.set(); open(out, "w").write(str(sum(count))); sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+while True: time.sleep(1)
+PY
 
 # One study run; $1 = label, $2 = with dashboard (1) or not (0). Prints "label wall_s trials requests".
 run() {
@@ -90,14 +105,16 @@ run() {
     local addr=
     for _ in $(seq 1 200); do addr=$(grep -o 'http://[0-9.]*:[0-9]*' "$work/dash.err" | head -1 || true); [ -n "$addr" ] && break; sleep 0.05; done
     [ -n "$addr" ] || { echo "error: the dashboard did not start:" >&2; cat "$work/dash.err" >&2; exit 1; }
-    for c in $(seq 1 "$clients"); do "$work/client.sh" "$addr" "$work/req$c" & clientpids+=($!); done
+    local hostport=${addr#http://}
+    python3 "$work/clients.py" "${hostport%:*}" "${hostport##*:}" "$clients" "$work/requests" & clientpids+=($!)
   fi
   wait "$explore" || { s=$?; [ $s -le 1 ] || { cat "$work/explore.err" >&2; exit $s; }; }
   end=$(date +%s.%N)
   local requests=0
   if [ "$with" = 1 ]; then
     for p in "${clientpids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for c in $(seq 1 "$clients"); do requests=$((requests + $(cat "$work/req$c" 2>/dev/null || echo 0))); done
+    for p in "${clientpids[@]}"; do wait "$p" 2>/dev/null || true; done
+    requests=$(cat "$work/requests" 2>/dev/null || echo 0)
     kill -INT "$dash"; wait "$dash" || { echo "error: the dashboard did not exit 0 on SIGINT" >&2; exit 1; }
   fi
   for p in "${workers[@]}"; do wait "$p" || true; done
