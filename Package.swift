@@ -80,6 +80,7 @@ let package = Package(
             name: "duet-bench",
             dependencies: [
                 "DuetCore", "DuetWorkload", "DuetSearch", "DuetHardware", "DuetCostModel", "DuetExplore", "DuetSolver", "DuetStudy", "DuetPredict",
+                "DuetDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -199,6 +199,8 @@ class Browser:
 # polygons with a visible extent — not its white background, frame (fill none) or grid/budget lines.
 MARKS_JS = r"""
 (function (doc) {
+  // Plots inside collapsed <details> are not laid out: open every one first.
+  for (const d of doc.querySelectorAll('details')) d.open = true;
   const out = [];
   for (const svg of doc.querySelectorAll('svg')) {
     let marks = 0;
@@ -255,15 +257,17 @@ def dashboard(browser, url, add_command, timeout, failures):
             const d = f && f.contentDocument;
             return {total: Number(document.getElementById('count-total').textContent),
                     version: Number(document.body.dataset.version), rows: document.getElementById('trial-rows').children.length,
+                    livePlots: document.querySelectorAll('#plot-convergence polyline, #plot-front circle').length,
                     reportLoaded: !!(d && d.readyState === 'complete' && f.src.includes('/report') && d.querySelector('svg'))};
         })()""")
-        if state["total"] > 0 and state["rows"] > 0 and state["reportLoaded"]:
+        if state["total"] > 0 and state["rows"] > 0 and state["reportLoaded"] and state["livePlots"] > 0:
             break
         browser.settle(0.3)
     print(f"dashboard: {state}")
     if not (state and state["total"] > 0 and state["rows"] > 0):
         failures.append(f"dashboard: counts or trial rows never appeared ({state})")
         return
+    check_plots(browser.eval(MARKS_JS + "(document)"), "dashboard", failures)
     if not state["reportLoaded"]:
         failures.append("dashboard: the report frame never showed a plot")
     else:

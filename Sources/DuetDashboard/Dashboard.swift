@@ -125,6 +125,10 @@ public struct Dashboard: Sendable {
             let objectives = try await watch.status().objectives.map(\.name)
             return Self.json(.ok, DashboardJSON.front(try await watch.front(), objectives: objectives))
         }
+        router.get("/api/convergence") { _, _ in
+            let first = try await watch.status().objectives.first
+            return Self.json(.ok, DashboardJSON.convergence(try await watch.convergence(), objective: first))
+        }
         router.get("/api/trials/{generation}/{slot}") { _, context in
             guard let g = context.parameters.get("generation", as: Int.self), let s = context.parameters.get("slot", as: Int.self) else {
                 return Self.json(.badRequest, DashboardJSON.error(400, "generation and slot must be integers: /api/trials/GENERATION/SLOT"))

@@ -48,6 +48,12 @@ enum DashboardJSON {
         .obj(["objectives": .array(objectives.map { .string($0) }), "rows": .array(rows.map { row($0, objectives: objectives) })])
     }
 
+    static func convergence(_ points: [(finished: Int, best: Double)], objective: StudySettings.Objective?) -> JSONValue {
+        .obj(["objective": objective.map { .string($0.name) } ?? .null,
+              "direction": objective.map { .string($0.direction.rawValue) } ?? .null,
+              "points": .array(points.map { .array([.int($0.finished), .double($0.best)]) })])
+    }
+
     /// A trial as stored: its design parsed as JSON when it is JSON, else as text.
     static func trial(_ t: TrialRecord, objectives: [String]) -> JSONValue {
         let design = (try? JSONValue(parsing: t.design)) ?? .string(t.design)

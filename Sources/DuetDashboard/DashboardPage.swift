@@ -31,6 +31,7 @@ public enum DashboardPage {
     pre{background:#f6f6f6;padding:.5em;overflow:auto;max-height:22em;font-size:.8em}
     #detail .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:1em}
     iframe{width:100%;border:0;min-height:400px}
+    .plots{display:flex;gap:1em;flex-wrap:wrap}.plots svg{border:1px solid #eee;background:#fff;font-size:10px}
     .error{color:#b71c1c;font-size:.85em}
     </style></head>
     <body data-version="0">
@@ -47,6 +48,10 @@ public enum DashboardPage {
       <div class="bar"><div id="bar"></div></div>
       <div class="muted" id="changed">—</div>
       <div id="objectives" class="muted"></div>
+    </section>
+    <section id="live-plots"><h2>Live <span class="muted">(updated as trials finish)</span></h2>
+      <div class="plots"><svg id="plot-front" width="480" height="270" role="img" aria-label="Pareto front"></svg>
+      <svg id="plot-convergence" width="480" height="270" role="img" aria-label="Convergence"></svg></div>
     </section>
     <section id="trials"><h2>Trials</h2>
       <form id="filters">
@@ -194,6 +199,58 @@ public enum DashboardPage {
         $('detail-body').replaceChildren(el('p', {class: 'error'}, e.message));
       }
     }
+    const SVG_NS = 'http://www.w3.org/2000/svg';
+    function svgEl(tag, attrs, text) {
+      const e = document.createElementNS(SVG_NS, tag);
+      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+      if (text !== undefined) e.textContent = text;
+      return e;
+    }
+    // A small plot: series of [x, y] points as circles or a line; axes from the finite values.
+    function plot(svg, title, xLabel, yLabel, series, empty) {
+      const W = Number(svg.getAttribute('width')), H = Number(svg.getAttribute('height'));
+      const L = 62, R = 14, T = 26, B = 40, pw = W - L - R, ph = H - T - B;
+      const pts = series.flatMap(s => s.points).filter(p => Number.isFinite(p[0]) && Number.isFinite(p[1]));
+      svg.replaceChildren(svgEl('text', {x: W / 2, y: 15, 'text-anchor': 'middle', 'font-size': 12}, title));
+      if (!pts.length) { svg.append(svgEl('text', {x: W / 2, y: H / 2, 'text-anchor': 'middle', fill: '#777'}, empty)); return; }
+      function range(vs) {
+        let lo = Math.min(...vs), hi = Math.max(...vs);
+        if (lo === hi) { const d = Math.abs(lo) * 0.05 || 1; lo -= d; hi += d; }
+        const pad = (hi - lo) * 0.05; return [lo - pad, hi + pad];
+      }
+      const [x0, x1] = range(pts.map(p => p[0])), [y0, y1] = range(pts.map(p => p[1]));
+      const sx = x => L + (x - x0) / (x1 - x0) * pw, sy = y => T + ph - (y - y0) / (y1 - y0) * ph;
+      svg.append(svgEl('rect', {x: L, y: T, width: pw, height: ph, fill: 'none', stroke: '#888'}));
+      for (let i = 0; i <= 4; i++) {
+        const fx = x0 + (x1 - x0) * i / 4, fy = y0 + (y1 - y0) * i / 4;
+        svg.append(svgEl('text', {x: sx(fx), y: T + ph + 13, 'text-anchor': 'middle'}, fmt(fx)));
+        svg.append(svgEl('text', {x: L - 4, y: sy(fy) + 3, 'text-anchor': 'end'}, fmt(fy)));
+        svg.append(svgEl('line', {x1: L, x2: L + pw, y1: sy(fy), y2: sy(fy), stroke: '#eee'}));
+      }
+      svg.append(svgEl('text', {x: L + pw / 2, y: H - 6, 'text-anchor': 'middle'}, xLabel));
+      svg.append(svgEl('text', {x: 12, y: T + ph / 2, 'text-anchor': 'middle', transform: 'rotate(-90 12 ' + (T + ph / 2) + ')'}, yLabel));
+      for (const s of series) {
+        const ps = s.points.filter(p => Number.isFinite(p[0]) && Number.isFinite(p[1]));
+        if (s.line) svg.append(svgEl('polyline', {fill: 'none', stroke: s.color, 'stroke-width': 2, points: ps.map(p => sx(p[0]).toFixed(1) + ',' + sy(p[1]).toFixed(1)).join(' ')}));
+        else for (const p of ps) svg.append(svgEl('circle', {cx: sx(p[0]).toFixed(1), cy: sy(p[1]).toFixed(1), r: 3.5, fill: s.color}));
+      }
+    }
+    async function loadPlots() {
+      if (S.objectives === null) return;
+      try {
+        const [front, conv] = await Promise.all([getJSON('/api/front'), getJSON('/api/convergence')]);
+        const o = S.objectives;
+        if (o.length >= 2) {
+          const pts = front.rows.map(r => [r.objectives[o[0]], r.objectives[o[1]]]).sort((a, b) => a[0] - b[0]);
+          plot($('plot-front'), 'Pareto front (' + pts.length + ' feasible designs)', o[0], o[1],
+               [{points: pts, color: '#bbb', line: true}, {points: pts, color: '#d62728'}], 'no feasible design yet');
+        } else $('plot-front').style.display = 'none';
+        plot($('plot-convergence'), 'Best feasible ' + (conv.objective || '') + ' (' + (conv.direction || '') + ')', 'finished trials', conv.objective || '',
+             [{points: conv.points, color: '#1f6fb4', line: true}], 'no feasible design yet');
+      } catch (e) {
+        $('filter-error').textContent = e.message;
+      }
+    }
     function reloadReport(v) {
       $('report').src = '/report?v=' + v;
       setText('report-info', '(study version ' + v + ')');
@@ -210,7 +267,7 @@ public enum DashboardPage {
         const s = await getJSON('/api/status');
         showStatus(s);
         if (S.objectives === null && s.objectives.length) buildFilters(s.objectives);
-        if (s.version !== S.version) { S.version = s.version; await loadTrials(); }
+        if (s.version !== S.version) { S.version = s.version; await Promise.all([loadTrials(), loadPlots()]); }
         if (s.report_version !== S.reportVersion && s.report_version > 0) { S.reportVersion = s.report_version; reloadReport(s.report_version); }
         $('live').className = ''; setText('live', 'live · every ' + POLL_MS / 1000 + ' s');
       } catch (e) {

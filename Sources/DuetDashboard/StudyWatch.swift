@@ -12,11 +12,14 @@ public struct DashboardSettings: Sendable, Hashable {
     /// Least seconds between two renders of the report (each reads every finished trial); a render
     /// also waits at least 4× the previous render's duration, so a huge study is re-rendered rarely.
     public var reportSeconds: Double = 5
+    /// Whether to render the report at all (false: the API and the table only, for studies whose
+    /// report takes too long to render often).
+    public var renderReport = true
     /// Where Duet's data lives (tables, templates), for the report's per-layer breakdown.
     public var dataDir: URL
 
-    public init(dataDir: URL, pollSeconds: Double = 1, reportSeconds: Double = 5) {
-        self.dataDir = dataDir; self.pollSeconds = pollSeconds; self.reportSeconds = reportSeconds
+    public init(dataDir: URL, pollSeconds: Double = 1, reportSeconds: Double = 5, renderReport: Bool = true) {
+        self.dataDir = dataDir; self.pollSeconds = pollSeconds; self.reportSeconds = reportSeconds; self.renderReport = renderReport
     }
 }
 
@@ -62,6 +65,7 @@ public actor StudyWatch {
     private var version = 0
     private var changedAt = Date()
     private var checkedAt = Date.distantPast
+    private var attemptedAt = Date.distantPast
     private var polling: Task<Void, any Error>?
     private var matchCache: [TrialFilter: [Int]] = [:]
     private var frontCache: (version: Int, rows: [Int])?
@@ -107,7 +111,9 @@ public actor StudyWatch {
     public func poll() async throws {
         if closed { throw CancellationError() }
         if let polling { return try await polling.value }
-        guard Date().timeIntervalSince(checkedAt) >= settings.pollSeconds else { return maybeRender() }
+        // Rate-limited by the last attempt, so a study that cannot be read (a server down) is not retried on every request.
+        guard Date().timeIntervalSince(attemptedAt) >= settings.pollSeconds else { return maybeRender() }
+        attemptedAt = Date()
         let task = Task { try await self.readStudy() }
         polling = task
         defer { polling = nil }
@@ -118,10 +124,13 @@ public actor StudyWatch {
     private func readStudy() async throws {
         if case .sqlite(let path) = location {
             let sig = Self.signature(location)
-            if sig != fileSignature {
-                // Re-open: a connection opened while no writer had the file open reads it as immutable.
-                if let fresh = try? SQLiteStudyStore(path: path, mode: .readOnly) { store = fresh; fileSignature = sig }
+            if sig == fileSignature && version > 0 {
+                // Neither the file nor its -wal changed: nothing to read (no query at all).
+                checkedAt = Date()
+                return
             }
+            // Re-open: a connection opened while no writer had the file open reads it as immutable.
+            if sig != fileSignature, let fresh = try? SQLiteStudyStore(path: path, mode: .readOnly) { store = fresh; fileSignature = sig }
         }
         var settingsArrived = false
         if studySettings == nil, let s = try await store.settings() {
@@ -192,6 +201,12 @@ public actor StudyWatch {
         return rows.map(row)
     }
 
+    /// The best feasible value of the study's first objective by finished trials (``TrialIndex/convergence(objective:maximize:maxPoints:)``).
+    public func convergence() async throws -> [(finished: Int, best: Double)] {
+        try await poll()
+        return index.convergence(objective: 0, maximize: studySettings?.objectives.first?.maximize ?? false)
+    }
+
     private func row(_ i: Int) -> Row {
         Row(generation: index.generation[i], slot: index.slot[i], status: index.status[i], feasible: index.isFeasible(i),
             violation: index.violation[i], seconds: index.seconds[i],
@@ -213,7 +228,7 @@ public actor StudyWatch {
 
     /// Starts a render when the report is older than the study, none runs, and the rate limit allows.
     private func maybeRender() {
-        guard version > reportVersion, renderTask == nil, !closed else { return }
+        guard settings.renderReport, version > reportVersion, renderTask == nil, !closed else { return }
         let gap = max(settings.reportSeconds, 4 * lastRenderSeconds)
         guard reportHTML == nil || Date().timeIntervalSince(lastRenderEnd) >= gap else { return }
         let (store, dataDir, target) = (self.store, settings.dataDir, version)

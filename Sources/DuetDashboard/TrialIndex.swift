@@ -166,6 +166,25 @@ public struct TrialIndex: Sendable {
         return rows
     }
 
+    /// The best feasible value of objective `k` after each finished trial, in storage order, as
+    /// (finished trials so far, best so far) at most `maxPoints` times (evenly spaced, the last
+    /// finished trial always included); empty before the first feasible trial.
+    public func convergence(objective k: Int, maximize: Bool, maxPoints: Int = 200) -> [(finished: Int, best: Double)] {
+        guard k < objectiveCount else { return [] }
+        let finishedTotal = status.lazy.filter(\.isFinished).count
+        let step = max(1, finishedTotal / max(1, maxPoints))
+        var out: [(finished: Int, best: Double)] = []
+        var finished = 0
+        var best = Double.nan
+        for i in 0..<count where status[i].isFinished {
+            finished += 1
+            let v = objective(i, k)
+            if isFeasible(i), !v.isNaN, best.isNaN || (maximize ? v > best : v < best) { best = v }
+            if !best.isNaN, finished % step == 0 || finished == finishedTotal { out.append((finished, best)) }
+        }
+        return out
+    }
+
     /// The feasible trials no other feasible trial dominates (directions from `maximize`), in
     /// storage order; trials with equal objectives are listed once (the first stored).
     public func front(maximize: [Bool]) -> [Int] {

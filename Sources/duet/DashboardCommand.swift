@@ -19,6 +19,7 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: "TCP port (0: any free port, printed at start).") var port = 8080
     @Option(help: "Least seconds between two reads of the study.") var poll = 1.0
     @Option(name: .customLong("report-every"), help: "Least seconds between two renders of the report.") var reportEvery = 5.0
+    @Flag(name: .customLong("no-report"), help: "Serve progress, the trial table and the API only (no report renders).") var noReport = false
 
     func validate() throws {
         if !(poll >= 0.1 && poll <= 3600) { throw ValidationError("--poll must be between 0.1 and 3,600 seconds (got \(poll))") }
@@ -27,7 +28,7 @@ struct DashboardCommand: AsyncParsableCommand {
 
     func run() async throws {
         try Dashboard.validate(host: host, port: port)
-        let settings = DashboardSettings(dataDir: try DataDirectory.locate(), pollSeconds: poll, reportSeconds: reportEvery)
+        let settings = DashboardSettings(dataDir: try DataDirectory.locate(), pollSeconds: poll, reportSeconds: reportEvery, renderReport: !noReport)
         let host = self.host
         try await Dashboard(study: study, settings: settings).run(host: host, port: port) { bound in
             FileHandle.standardError.write(Data("duet dashboard: http://\(host):\(bound)/ (Ctrl-C stops it)\n".utf8))

@@ -119,7 +119,10 @@ import Testing
             #expect(page.headers["content-type"]?.hasPrefix("text/html") == true)
             let html = String(decoding: page.body, as: UTF8.self)
             #expect(html.contains("id=\"trial-rows\"") && html.contains("/api/status"))
-            #expect(!html.contains("http://") && !html.contains("https://"), "the page loads nothing from the network")
+            // Nothing is loaded from the network: no absolute URL in a src, href, url() or fetch (the SVG namespace is a name, not a load).
+            #expect(html.range(of: #"(src|href)\s*=\s*["']?https?:|url\(\s*["']?https?:|fetch\(\s*["']https?:|import\s"#, options: .regularExpression) == nil,
+                    "the page loads nothing from the network")
+            #expect(html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").range(of: "https?://", options: .regularExpression) == nil)
             // The report is rendered in the background once the study was read.
             let deadline = Date().addingTimeInterval(60)
             var status = try await getJSON(base, "/api/status")
@@ -197,5 +200,27 @@ import Testing
             _ = try await Dashboard(study: path, settings: DashboardSettings(dataDir: URL(fileURLWithPath: "/nonexistent")))
         }
         #expect(!FileManager.default.fileExists(atPath: path), "a read-only dashboard creates no study")
+    }
+
+    @Test func convergenceIsTheBestFeasibleValueSoFar() async throws {
+        let path = Fixture.tempPath("conv")
+        try await Fixture.makeStudy(path, trials: 0..<80)
+        let all = (0..<80).map(Fixture.trial)
+        try await withDashboard(path) { base in
+            let c = try await getJSON(base, "/api/convergence")
+            #expect(c["objective"] as? String == "accuracy")
+            #expect(c["direction"] as? String == "maximize")
+            let points = try #require(c["points"] as? [[Double]])
+            // Recomputed here: finished trials in storage order, best feasible accuracy after each.
+            var best = -Double.infinity, finished = 0
+            var expected: [[Double]] = []
+            for t in all where t.status.isFinished {
+                finished += 1
+                if t.isFeasible { best = max(best, t.objectives[0]) }
+                if best > -.infinity { expected.append([Double(finished), best]) }
+            }
+            #expect(points.count == expected.count)
+            for (p, e) in zip(points, expected) { #expect(p[0] == e[0] && abs(p[1] - e[1]) < 1e-12) }
+        }
     }
 }
