@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BIN := .build/release
 
-.PHONY: help deps deps-cluster build test test-python python-venv test-cluster demo bench bench-study clean proto fuzz
+.PHONY: help deps deps-cluster deps-browser build test test-python test-browser python-venv test-cluster demo bench bench-study clean proto fuzz
 
 help:
 	@echo "make demo   build Duet and run a walkthrough (installs what it needs)"
@@ -16,6 +16,8 @@ help:
 	@echo "make deps   install system packages Duet needs (libz3-dev, libsqlite3-dev, libxgboost-dev, postgresql), if missing"
 	@echo "make test-cluster  a 4-task Slurm array of duet workers on a local Slurm and PostgreSQL (needs root)"
 	@echo "make deps-cluster  install slurm-wlm and munge (for make test-cluster), if missing"
+	@echo "make test-browser  the report and duet dashboard in headless Chromium (console errors, plots drawn, live updates)"
+	@echo "make deps-browser  install Debian's chromium (for make test-browser), if missing"
 
 # System dependencies. Swift 6.1+ must already be installed (https://swift.org/install).
 deps:
@@ -55,6 +57,16 @@ deps-cluster: deps
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq slurm-wlm munge; \
 	fi
 
+# Chromium for make test-browser (about 360 MB installed with chromium-common; not part of make deps).
+deps-browser:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then \
+		echo "deps: chromium already installed"; \
+	else \
+		echo "deps: installing chromium (headless browser of make test-browser) with apt-get"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
+
 build: deps
 	$(SWIFT) build
 
@@ -92,6 +104,12 @@ test-python: python-venv
 	if [ -z "$${DUET_BIN:-}" ] && [ ! -x "$$bin" ]; then $(SWIFT) build --product duet || exit 1; fi; \
 	echo "== pytest python/tests (DUET_BIN=$$bin)"; \
 	DUET_BIN="$$bin" $(VENV_TEST)/bin/python -m pytest python/tests -q -p no:cacheprovider
+
+# The static report and `duet dashboard` in headless Chromium (scripts/test-browser.sh; installs
+# nothing: it fails with advice when chromium is missing, see make deps-browser).
+test-browser:
+	@if [ -z "$${DUET_BIN:-}" ]; then $(SWIFT) build --product duet || exit 1; fi
+	scripts/test-browser.sh
 
 # Examples/slurm end to end: a throwaway PostgreSQL and one-node Slurm (slurmctld, slurmd, munged) on
 # localhost, duet explore --study postgresql://… and a 4-task sbatch array of duet workers; checks the

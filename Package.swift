@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "DuetSolver", targets: ["DuetSolver"]),
         .library(name: "DuetPredict", targets: ["DuetPredict"]),
         .library(name: "DuetServe", targets: ["DuetServe"]),
+        .library(name: "DuetDashboard", targets: ["DuetDashboard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,6 +29,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // `duet dashboard`'s HTTP server; swift-configuration support is not needed (trait off).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        // Already in the graph through postgres-nio and Hummingbird; the dashboard names their types (Logger, IOError, ServiceGroup).
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -52,6 +59,12 @@ let package = Package(
         .target(name: "DuetPredict", dependencies: ["CXGBoost", "DuetCore", "DuetReport", "DuetWorkload", "DuetSearch"]),
         // `duet serve`: the JSON-RPC evaluation server (dispatch, caches, JSON-lines transports) over the library.
         .target(name: "DuetServe", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetSolver", "DuetStudy", "DuetExplore", "DuetReport"]),
+        // `duet dashboard`: a read-only HTTP server (Hummingbird) showing a study live; its HTML/JS ships as Swift strings.
+        .target(name: "DuetDashboard", dependencies: ["DuetCore", "DuetStudy", "DuetExplore", "DuetReport",
+                                                      .product(name: "Hummingbird", package: "hummingbird"),
+                                                      .product(name: "Logging", package: "swift-log"),
+                                                      .product(name: "NIOCore", package: "swift-nio"),
+                                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "DuetONNX", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // MARK: - Executables (thin)
@@ -59,7 +72,7 @@ let package = Package(
             name: "duet",
             dependencies: [
                 "DuetCore", "DuetWorkload", "DuetReport", "DuetHardware", "DuetCostModel", "DuetONNX",
-                "DuetSearch", "DuetStudy", "DuetExplore", "DuetSolver", "DuetPredict", "DuetServe",
+                "DuetSearch", "DuetStudy", "DuetExplore", "DuetSolver", "DuetPredict", "DuetServe", "DuetDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -67,6 +80,7 @@ let package = Package(
             name: "duet-bench",
             dependencies: [
                 "DuetCore", "DuetWorkload", "DuetSearch", "DuetHardware", "DuetCostModel", "DuetExplore", "DuetSolver", "DuetStudy", "DuetPredict",
+                "DuetDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -84,6 +98,7 @@ let package = Package(
         .testTarget(name: "DuetExploreTests", dependencies: ["DuetExplore", "DuetPredict", "_DuetTestSupport"]),
         .testTarget(name: "DuetSolverTests", dependencies: ["DuetSolver", "_DuetTestSupport"]),
         .testTarget(name: "DuetPredictTests", dependencies: ["DuetPredict", "_DuetTestSupport"]),
+        .testTarget(name: "DuetDashboardTests", dependencies: ["DuetDashboard", "DuetExplore", "_DuetTestSupport"]),
         .testTarget(name: "DuetServeTests", dependencies: ["DuetServe", "DuetExplore", "_DuetTestSupport"]),
         // Robustness/: the bad-input corpus (cases.json, inputs/), read by RobustnessCorpusTests from the source tree.
         .testTarget(name: "duetTests", dependencies: ["duet", "_DuetTestSupport"], exclude: ["Robustness"]),

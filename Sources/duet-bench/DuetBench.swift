@@ -8,5 +8,6 @@ import ArgumentParser
         abstract: "Duet benchmarks (JSON on stdout).",
         subcommands: [MOOBenchmark.self, PredictorBenchmark.self, SampleEfficiencyBenchmark.self, SortBenchmark.self, HypervolumeBenchmark.self,
                       CostModelBenchmark.self, SolverBenchmark.self, ChipBenchmark.self, StudyBenchmark.self, StudyWorkerBenchmark.self,
-                      CalibrationBenchmark.self, TableFitBenchmark.self, ServeBenchmark.self, LayerScheduleBenchmark.self, ReportStudyBenchmark.self])
+                      CalibrationBenchmark.self, TableFitBenchmark.self, ServeBenchmark.self, LayerScheduleBenchmark.self, ReportStudyBenchmark.self,
+                      DashboardBenchmark.self])
 }

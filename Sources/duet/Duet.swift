@@ -20,7 +20,7 @@ import Foundation
             """,
         version: version,
         subcommands: [EvaluateCommand.self, ExploreCommand.self, WorkerCommand.self, NetworkCommand.self, SpaceCommand.self, StudyCommand.self,
-                      ReportCommand.self, SolveCommand.self, ServeCommand.self, TableCommand.self, TemplateCommand.self, PredictorCommand.self])
+                      ReportCommand.self, DashboardCommand.self, SolveCommand.self, ServeCommand.self, TableCommand.self, TemplateCommand.self, PredictorCommand.self])
 }
 
 extension Duet {
