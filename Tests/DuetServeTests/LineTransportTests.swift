@@ -66,9 +66,12 @@ import Glibc
     }
 
     @Test func overLongLinesAreAnsweredAndSkipped() async throws {
-        // A pipe with a line over the limit between two requests.
+        // A pipe with a line over the limit between two requests. Close-on-exec: a process that
+        // another test spawns meanwhile (a server, a duet child) must not inherit the write end,
+        // or the reads below would wait for it to exit (seen as a hang under load).
         var fds: [Int32] = [0, 0], outFds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0 && pipe(&outFds) == 0)
+        for fd in fds + outFds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let input = Array((String(repeating: "x", count: 3_000) + "\n" + #"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"# + "\n").utf8)
         let (writeEnd, readEnd, outWrite, outRead) = (fds[1], fds[0], outFds[1], outFds[0])
         _ = input.withUnsafeBytes { write(writeEnd, $0.baseAddress!, $0.count) }
@@ -77,9 +80,14 @@ import Glibc
         let shutdown = await Self.onThread { LineTransport.serve(server, input: readEnd, output: outWrite, maxLineBytes: 1_000) }
         close(outWrite)
         #expect(shutdown)
-        var reader = LineReader(fd: outRead, maxLineBytes: 1 << 20)
-        var lines: [JSONValue] = []
-        while case .line(let l) = reader.next() { lines.append(try JSONValue(parsing: l)) }
+        // Blocking reads on a thread of their own, never on the test's cooperative pool.
+        let texts = await Self.onThread { () -> [[UInt8]] in
+            var reader = LineReader(fd: outRead, maxLineBytes: 1 << 20)
+            var out: [[UInt8]] = []
+            while case .line(let l) = reader.next() { out.append(l) }
+            return out
+        }
+        let lines = try texts.map { try JSONValue(parsing: $0) }
         close(readEnd); close(outRead)
         #expect(lines.count == 2)
         #expect(lines[0]["error"]?["code"] == .int(-32600))
