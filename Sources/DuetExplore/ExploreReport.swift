@@ -47,9 +47,21 @@ public struct ExploreReport {
         let attributes = Dictionary(try await store.attributes().map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         let context = StudySnapshot(location: store.location.description, trials: [], settings: try await store.settings(), attributes: attributes)
         var digest = Self.emptyDigest(context)
-        for try await t in store.allTrials(pageSize: 1000) {
-            digest.add(t)
-            try each(t)
+        // The next page is read (and decoded, on the store's queue) while this one is digested.
+        var next = Task { try await store.trialPage(after: nil, limit: 1000) }
+        do {
+            while true {
+                let page = try await next.value
+                if let cursor = page.next { next = Task { try await store.trialPage(after: cursor, limit: 1000) } }
+                for t in page.trials {
+                    digest.add(t)
+                    try each(t)
+                }
+                if page.next == nil { break }
+            }
+        } catch {
+            _ = try? await next.value   // no read left running when the caller closes the store
+            throw error
         }
         try self.init(digest: digest, context: context, dataDir: dataDir)
     }

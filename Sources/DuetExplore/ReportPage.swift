@@ -11,6 +11,15 @@ struct ReportPage {
     let digest: ReportDigest
     let study: StudySnapshot
     let dataDir: URL
+    /// The digest's Pareto set and convergence, computed once.
+    let pareto: [TrialRecord]
+    let convergence: [(x: Double, y: Double)]
+
+    init(digest: ReportDigest, study: StudySnapshot, dataDir: URL) {
+        self.digest = digest; self.study = study; self.dataDir = dataDir
+        pareto = digest.pareto
+        convergence = digest.convergence
+    }
 
     var objectives: [String] { digest.objectives }
     var maximize: [Bool] { digest.maximize }
@@ -56,10 +65,9 @@ struct ReportPage {
 
     func files() -> [String: String] {
         var files: [String: String] = [:]
-        let chosenTrial = digest.best ?? digest.pareto.first
+        let chosenTrial = digest.best ?? pareto.first
         let chosen = chosenTrial.map { ChosenDesign.make($0, study: study, estimates: estimates, dataDir: dataDir) }
         var plots: [(name: String, svg: String)] = paretoPlots()
-        let convergence = digest.convergence
         plots.append(("convergence.svg", SVGPlot.line(title: "Convergence: normalized hypervolume (1 = ideal)", xLabel: "trials evaluated",
                                                       yLabel: "hypervolume (fraction of the box, 0–1)", points: convergence, yRange: 0...1)))
         var breakdownPlots: [(name: String, svg: String)] = []
@@ -76,7 +84,7 @@ struct ReportPage {
         files["index.html"] = html(chosen: chosen, plots: plots, convergence: convergence)
         files["report.md"] = markdown(chosen: chosen, plots: plots, convergence: convergence)
         var paretoTable = TextTable(columns: objectives + ["design"])
-        for p in digest.pareto { paretoTable.append(p.objectives.map { String(format: "%.6g", $0) } + [p.design]) }
+        for p in pareto { paretoTable.append(p.objectives.map { String(format: "%.6g", $0) } + [p.design]) }
         files["pareto.csv"] = paretoTable.csv()
         return files
     }
@@ -96,8 +104,7 @@ struct ReportPage {
     func paretoPlots() -> [(name: String, svg: String)] {
         var out: [(String, String)] = []
         let m = objectives.count
-        let pareto = digest.pareto.filter(\.isFeasible)
-        let drawn = Self.thinned(pareto, to: digest.limits.paretoDrawn)
+        let drawn = Self.thinned(pareto.filter(\.isFeasible), to: digest.limits.paretoDrawn)
         for i in 0..<m {
             for j in (i + 1)..<m {
                 var lines: [SVGPlot.Line] = []
@@ -140,10 +147,10 @@ struct ReportPage {
         t.append(["trials", String(digest.trials)])
         t.append(["feasible", String(digest.feasible)])
         t.append(["failed", String(digest.failed)])
-        t.append(["Pareto designs", String(digest.pareto.filter(\.isFeasible).count)])
+        t.append(["Pareto designs", String(pareto.filter(\.isFeasible).count)])
         t.append(["accuracy source", accuracyLabels])
         for b in budgets { t.append(["budget \(b.name)", SVGPlot.fmt(b.limit)]) }
-        if let last = digest.convergence.last, let box = digest.hypervolumeBox {
+        if let last = convergence.last, let box = digest.hypervolumeBox {
             t.append(["normalized hypervolume", String(format: "%.4f", last.y)])
             t.append(["hypervolume box (ideal → reference)", zip(objectives.indices, zip(box.ideal, box.reference)).map { k, v in
                 let s = maximize[k] ? -1.0 : 1.0
@@ -177,14 +184,14 @@ struct ReportPage {
 
     var paretoTable: TextTable {
         var t = TextTable(columns: objectives.map(axisLabel) + ["design"])
-        for p in digest.pareto.prefix(ExploreReport.paretoRowsShown) {
+        for p in pareto.prefix(ExploreReport.paretoRowsShown) {
             t.append(p.objectives.map { String(format: "%.5g", $0) } + [ExploreOutput.compact(p)])
         }
         return t
     }
 
     var paretoNote: String {
-        let n = digest.pareto.count
+        let n = pareto.count
         return n > ExploreReport.paretoRowsShown ? "The first \(ExploreReport.paretoRowsShown) of \(n) designs; pareto.csv lists all of them." : ""
     }
 

@@ -35,26 +35,43 @@ public enum StudyExport {
     }
 
     static func csvRow(_ r: TrialRecord, _ metricNames: [String]) -> String {
-        var line = "\(r.generation),\(r.slot),\(r.status.rawValue),\(r.violation.isFinite ? String(r.violation) : "inf")"
-        for m in metricNames {
-            line += ","
-            if let v = r.metrics[m] { line += String(v) }
-        }
-        for f in [r.design, r.error ?? "", String(r.seconds), String(r.seed), r.version] { line += ","; line += csvField(f) }
-        return line + "\n"
+        var bytes: [UInt8] = []
+        appendRow(r, metricNames, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// ``TextTable/csvField(_:)`` without Foundation: quoted (inner quotes doubled) when the field
-    /// holds a comma, quote or line break.
-    static func csvField(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 8)
-        for part in s.split(separator: "\"", omittingEmptySubsequences: false).enumerated() {
-            if part.offset > 0 { out += "\"\"" }
-            out += part.element
+    /// Appends `r`'s CSV line (with its newline) to `out`, as UTF-8.
+    static func appendRow(_ r: TrialRecord, _ metricNames: [String], to out: inout [UInt8]) {
+        out.append(contentsOf: String(r.generation).utf8); out.append(0x2C)
+        out.append(contentsOf: String(r.slot).utf8); out.append(0x2C)
+        out.append(contentsOf: r.status.rawValue.utf8); out.append(0x2C)
+        out.append(contentsOf: (r.violation.isFinite ? String(r.violation) : "inf").utf8)
+        for m in metricNames {
+            out.append(0x2C)
+            if let v = r.metrics[m] { out.append(contentsOf: String(v).utf8) }
         }
-        return out + "\""
+        for f in [r.design, r.error ?? "", String(r.seconds), String(r.seed), r.version] { out.append(0x2C); appendField(f, to: &out) }
+        out.append(0x0A)
+    }
+
+    /// ``TextTable/csvField(_:)`` on bytes: quoted (inner quotes doubled) when the field holds a
+    /// comma, quote or line break.
+    static func appendField(_ s: String, to out: inout [UInt8]) {
+        var quote = false
+        for b in s.utf8 where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { quote = true; break }
+        guard quote else { out.append(contentsOf: s.utf8); return }
+        out.append(0x22)
+        for b in s.utf8 {
+            out.append(b)
+            if b == 0x22 { out.append(0x22) }
+        }
+        out.append(0x22)
+    }
+
+    static func csvField(_ s: String) -> String {
+        var bytes: [UInt8] = []
+        appendField(s, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Writes the trials as ``render(_:format:)`` gives them in CSV, streamed to `path` page by page
@@ -85,7 +102,7 @@ public final class TrialsCSVWriter {
     var columns: [String]?
     var columnSet: Set<String> = []
     var waiting: [TrialRecord] = []
-    var buffer = ""
+    var buffer: [UInt8] = []
     var complete = true
 
     public init(path: String, metricNames: [String]? = nil) throws {
@@ -99,8 +116,8 @@ public final class TrialsCSVWriter {
 
     func fix(_ names: [String]) {
         columns = names; columnSet = Set(names)
-        buffer += StudyExport.csvHeader(names)
-        for t in waiting { buffer += StudyExport.csvRow(t, names) }
+        buffer.append(contentsOf: StudyExport.csvHeader(names).utf8)
+        for t in waiting { StudyExport.appendRow(t, names, to: &buffer) }
         waiting = []
     }
 
@@ -112,15 +129,15 @@ public final class TrialsCSVWriter {
             fix(t.metrics.keys.sorted())
         }
         if t.metrics.keys.contains(where: { !columnSet.contains($0) }) { complete = false; return }
-        buffer += StudyExport.csvRow(t, columns!)
-        if buffer.utf8.count >= 1 << 20 { try flush() }
+        StudyExport.appendRow(t, columns!, to: &buffer)
+        if buffer.count >= 1 << 20 { try flush() }
     }
 
     func flush() throws {
-        do { try handle.write(contentsOf: Data(buffer.utf8)) } catch {
+        do { try handle.write(contentsOf: buffer) } catch {
             throw InputError(file: path, message: "cannot write the file: \(error.localizedDescription)", hint: "check that the folder has space")
         }
-        buffer = ""
+        buffer.removeAll(keepingCapacity: true)
     }
 
     /// Writes what is left and moves the file into place; false (and nothing written) when a

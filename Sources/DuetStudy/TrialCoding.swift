@@ -14,7 +14,28 @@ enum TrialCoding {
     }
 
     static func decodeDoubles(_ s: String) -> [Double] {
-        s.dropFirst().dropLast().split(separator: ",").compactMap { Double($0) ?? Double($0.trimmingCharacters(in: .whitespaces)) }
+        if let fast = decodeFlatDoubles(s) { return fast }
+        return s.dropFirst().dropLast().split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// The fast path of ``decodeDoubles(_:)`` for what ``encode(_:)-([Double])`` writes, `[1.5,2,1e308]`,
+    /// scanning bytes; nil for anything else (spaces, an unparsable element).
+    static func decodeFlatDoubles(_ text: String) -> [Double]? {
+        var text = text
+        return text.withUTF8 { b -> [Double]? in
+            let n = b.count
+            guard n >= 2, b[0] == UInt8(ascii: "["), b[n - 1] == UInt8(ascii: "]") else { return nil }
+            if n == 2 { return [] }
+            var out: [Double] = []
+            var start = 1
+            for i in 1..<n where b[i] == UInt8(ascii: ",") || i == n - 1 {
+                guard i > start, b[start..<i].allSatisfy(Self.isNumberByte),
+                      let v = Double(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)) else { return nil }
+                out.append(v)
+                start = i + 1
+            }
+            return out
+        }
     }
 
     static func decodeDict(_ s: String) -> [String: Double] {

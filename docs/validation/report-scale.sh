@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIZES=${SIZES:-"100000 1000000"}
+BIN=${BIN:-.build/release}   # where duet and duet-bench are (e.g. a --scratch-path build)
 DIR=${DIR:-$(mktemp -d /tmp/duet-report-scale.XXXXXX)}
 [ "${SKIP_BUILD:-}" = 1 ] || { swift build -c release --product duet-bench >&2 && swift build -c release --product duet >&2; }
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -23,9 +24,9 @@ render() {  # seconds headless Chromium takes to load and screenshot $1, minus t
 }
 for n in $SIZES; do
   study="$DIR/study-$n.sqlite"; out="$DIR/report-$n"
-  if [ ! -f "$study" ]; then .build/release/duet-bench report-study --study "$study" --trials "$n" > "$DIR/make-$n.json"; fi
+  if [ ! -f "$study" ]; then "$BIN/duet-bench" report-study --study "$study" --trials "$n" > "$DIR/make-$n.json"; fi
   rm -rf "$out"
-  /usr/bin/time -v .build/release/duet report "$study" --out "$out" > /dev/null 2> "$DIR/time-$n.txt"
+  /usr/bin/time -v "$BIN/duet" report "$study" --out "$out" > /dev/null 2> "$DIR/time-$n.txt"
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$DIR/time-$n.txt")
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$DIR/time-$n.txt")
   page=$(stat -c %s "$out/index.html"); csv=$(stat -c %s "$out/trials.csv")

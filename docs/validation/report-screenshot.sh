@@ -7,9 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 STUDY=${STUDY:-out/demo/study.sqlite}
+BIN=${BIN:-.build/release}
 [ -f "$STUDY" ] || make demo
 out=$(mktemp -d)
-.build/release/duet report "$STUDY" --out "$out"
+"$BIN/duet" report "$STUDY" --out "$out"
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=0.75 \
   --window-size=1200,1600 --screenshot=docs/images/report.png "file://$out/index.html" 2>/dev/null
 ls -l docs/images/report.png
