@@ -69,7 +69,7 @@ import FoundationNetworking
         let binary = try #require(Self.binary)
         let study = try await smallStudy()
         for args in [["dashboard", study, "--port", "70000"], ["dashboard", study, "--host", ""], ["dashboard", study + ".missing"],
-                     ["dashboard", study, "--poll", "0"]] {
+                     ["dashboard", study, "--poll", "0"], ["dashboard", study, "--data", "/nonexistent"]] {
             let quoted = ([binary.path] + args).map { "'" + $0 + "'" }.joined(separator: " ")
             let r = await Subprocess(command: "exec \(quoted)", timeoutSeconds: 60).run()
             #expect(r.ending == .exited(2), "\(args): \(r.ending) \(r.stderr.prefix(300))")
