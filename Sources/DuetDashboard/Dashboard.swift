@@ -38,7 +38,12 @@ public struct Dashboard: Sendable {
     /// ``InputError`` naming it.
     public func run(host: String = "127.0.0.1", port: Int = 8080, onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         try Self.validate(host: host, port: port)
-        let app = application(host: host, port: port, onListening: onListening)
+        let watch = self.watch
+        // Read the study (a large one takes seconds) while the server starts, not on the first request.
+        let app = application(host: host, port: port) { port in
+            onListening(port)
+            Task { try? await watch.poll() }
+        }
         do {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         } catch let e as IOError {

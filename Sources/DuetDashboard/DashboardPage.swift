@@ -206,6 +206,10 @@ public enum DashboardPage {
       if (text !== undefined) e.textContent = text;
       return e;
     }
+    function tick(v) {
+      const a = Math.abs(v);
+      return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
+    }
     // A small plot: series of [x, y] points as circles or a line; axes from the finite values.
     function plot(svg, title, xLabel, yLabel, series, empty) {
       const W = Number(svg.getAttribute('width')), H = Number(svg.getAttribute('height'));
@@ -223,8 +227,8 @@ public enum DashboardPage {
       svg.append(svgEl('rect', {x: L, y: T, width: pw, height: ph, fill: 'none', stroke: '#888'}));
       for (let i = 0; i <= 4; i++) {
         const fx = x0 + (x1 - x0) * i / 4, fy = y0 + (y1 - y0) * i / 4;
-        svg.append(svgEl('text', {x: sx(fx), y: T + ph + 13, 'text-anchor': 'middle'}, fmt(fx)));
-        svg.append(svgEl('text', {x: L - 4, y: sy(fy) + 3, 'text-anchor': 'end'}, fmt(fy)));
+        svg.append(svgEl('text', {x: sx(fx), y: T + ph + 13, 'text-anchor': 'middle'}, tick(fx)));
+        svg.append(svgEl('text', {x: L - 4, y: sy(fy) + 3, 'text-anchor': 'end'}, tick(fy)));
         svg.append(svgEl('line', {x1: L, x2: L + pw, y1: sy(fy), y2: sy(fy), stroke: '#eee'}));
       }
       svg.append(svgEl('text', {x: L + pw / 2, y: H - 6, 'text-anchor': 'middle'}, xLabel));

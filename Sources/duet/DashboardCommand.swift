@@ -1,4 +1,5 @@
 import ArgumentParser
+import DuetCore
 import DuetDashboard
 import DuetHardware
 import Foundation
@@ -19,6 +20,8 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: "TCP port (0: any free port, printed at start).") var port = 8080
     @Option(help: "Least seconds between two reads of the study.") var poll = 1.0
     @Option(name: .customLong("report-every"), help: "Least seconds between two renders of the report.") var reportEvery = 5.0
+    @Option(name: .customLong("data"), help: "Duet's data folder (Templates/, HardwareModels/) for the report; default: DUET_HOME or found beside duet.")
+    var dataDir: String?
     @Flag(name: .customLong("no-report"), help: "Serve progress, the trial table and the API only (no report renders).") var noReport = false
 
     func validate() throws {
@@ -28,7 +31,16 @@ struct DashboardCommand: AsyncParsableCommand {
 
     func run() async throws {
         try Dashboard.validate(host: host, port: port)
-        let settings = DashboardSettings(dataDir: try DataDirectory.locate(), pollSeconds: poll, reportSeconds: reportEvery, renderReport: !noReport)
+        let data: URL
+        if let dataDir {
+            do { data = try DataDirectory.locate(environment: ["DUET_HOME": dataDir]) } catch {
+                throw InputError(keyPath: "--data", value: dataDir, message: "no Templates/ and HardwareModels/ folders there",
+                                 hint: "give the root of a Duet checkout or installation, or leave --data out")
+            }
+        } else {
+            data = try DataDirectory.locate()
+        }
+        let settings = DashboardSettings(dataDir: data, pollSeconds: poll, reportSeconds: reportEvery, renderReport: !noReport)
         let host = self.host
         try await Dashboard(study: study, settings: settings).run(host: host, port: port) { bound in
             FileHandle.standardError.write(Data("duet dashboard: http://\(host):\(bound)/ (Ctrl-C stops it)\n".utf8))

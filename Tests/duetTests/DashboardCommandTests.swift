@@ -35,15 +35,17 @@ import FoundationNetworking
         let err = study + ".err"
         let pid = try spawn([binary.path, "dashboard", study, "--port", "0"], environment: ProcessInfo.processInfo.environment,
                             stdout: "/dev/null", stderr: err)
-        // The address is printed on stderr once it listens.
+        var exited = false
+        defer { if !exited { kill(pid, SIGKILL); var c: Int32 = 0; waitpid(pid, &c, 0) } }
+        // The address is printed on stderr once it listens (slow when the whole suite runs on a busy machine).
         var address: String?
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(120)
         while address == nil, Date() < deadline {
             let text = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
             if let r = text.range(of: #"http://127\.0\.0\.1:[0-9]+/"#, options: .regularExpression) { address = String(text[r]) }
             else { try await Task.sleep(for: .milliseconds(50)) }
         }
-        let base = try #require(address, "no address on stderr")
+        let base = try #require(address, "no address on stderr: \((try? String(contentsOfFile: err, encoding: .utf8)) ?? "")")
         let (data, response) = try await URLSession.shared.data(from: URL(string: base + "api/status")!)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         let status = try JSONValue(parsing: String(decoding: data, as: UTF8.self))
@@ -53,9 +55,10 @@ import FoundationNetworking
         var code: Int32 = 0
         let stop = Date().addingTimeInterval(30)
         while waitpid(pid, &code, WNOHANG) == 0 {
-            if Date() > stop { kill(pid, SIGKILL); Issue.record("still running 30 s after signal \(sig)"); return }
+            if Date() > stop { Issue.record("still running 30 s after signal \(sig)"); return }
             try await Task.sleep(for: .milliseconds(50))
         }
+        exited = true
         #expect(code & 0x7f == 0, "ended by a signal, not an exit")
         #expect((code >> 8) & 0xff == 0)
         #expect(!FileManager.default.fileExists(atPath: study + "-wal"))
@@ -66,7 +69,7 @@ import FoundationNetworking
         let binary = try #require(Self.binary)
         let study = try await smallStudy()
         for args in [["dashboard", study, "--port", "70000"], ["dashboard", study, "--host", ""], ["dashboard", study + ".missing"],
-                     ["dashboard", study, "--poll", "0"]] {
+                     ["dashboard", study, "--poll", "0"], ["dashboard", study, "--data", "/nonexistent"]] {
             let quoted = ([binary.path] + args).map { "'" + $0 + "'" }.joined(separator: " ")
             let r = await Subprocess(command: "exec \(quoted)", timeoutSeconds: 60).run()
             #expect(r.ending == .exited(2), "\(args): \(r.ending) \(r.stderr.prefix(300))")
