@@ -130,7 +130,7 @@ demo: deps
 	@$(BIN)/duet explore Examples/nasaic-two-tasks/config.yaml --study $(DEMO_OUT)/study.sqlite --baseline successive; \
 	  s=$$?; [ $$s -le 1 ] || exit $$s
 	$(BIN)/duet report $(DEMO_OUT)/study.sqlite --out $(DEMO_OUT)/report
-	@echo; echo "Open $(DEMO_OUT)/report/index.html for the Pareto fronts, convergence and per-layer breakdown."
+	@echo; echo "Open $(DEMO_OUT)/report/index.html: the chosen design (card), the successive baseline, Pareto fronts, convergence, per-layer breakdown and roofline."; echo "Watch a study live: $(BIN)/duet dashboard $(DEMO_OUT)/study.sqlite"
 
 bench: deps
 	$(SWIFT) build -c release --product duet-bench
