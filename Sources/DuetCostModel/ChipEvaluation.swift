@@ -78,14 +78,22 @@ public enum ChipEvaluator {
             chosen.append(r)
         }
         let makespan = schedule.makespan
-        for (j, s) in subs.enumerated() where busy[j] < makespan {
-            energy = energy + Picojoules(AreaModel.area(of: s).total.value * s.technology.leakageMWPerMm2 * 1e-3 * (makespan - busy[j]) * 1e12)
-        }
+        energy = energy + idleLeakage(subs, busy: busy, makespan: makespan)
         let last = schedule.slots.flatMap { $0 }.max { $0.finish < $1.finish }?.subAccelerator ?? 0
         var result = ChipResult(accelerator: chip, networks: chosen, makespan: Seconds(makespan), energy: energy, area: chip.area,
                                 latencyCycles: Int64((makespan * subs[last].clockMHz * 1e6).rounded(.up)))
         result.layerSchedule = .init(makespan: makespan, lowerBound: schedule.lowerBound, used: true, wholeMakespan: whole.makespan.value)
         return result
+    }
+
+    /// Leakage of the sub-accelerators while they wait for the last one: each one's leakage power
+    /// over `makespan − busy` seconds.
+    static func idleLeakage(_ subs: [SubAccelerator], busy: [Double], makespan: Double) -> Picojoules {
+        var e = Picojoules.zero
+        for (j, s) in subs.enumerated() where busy[j] < makespan {
+            e = e + Picojoules(s.leakagePower.value * 1e-3 * (makespan - busy[j]) * 1e12)   // mW → W, × s → J, → pJ
+        }
+        return e
     }
 
     /// The chip's result with network i on sub-accelerator `assignment[i]`.
@@ -104,10 +112,7 @@ public enum ChipEvaluator {
         }
         let makespan = busy.max() ?? 0
         let critical = busy.firstIndex(of: makespan) ?? 0
-        // Leakage of idle sub-accelerators while the chip waits for the last one.
-        for (j, s) in subs.enumerated() where busy[j] < makespan {
-            energy = energy + Picojoules(AreaModel.area(of: s).total.value * s.technology.leakageMWPerMm2 * 1e-3 * (makespan - busy[j]) * 1e12)
-        }
+        energy = energy + idleLeakage(subs, busy: busy, makespan: makespan)
         return ChipResult(accelerator: chip, networks: chosen, makespan: Seconds(makespan), energy: energy,
                           area: chip.area, latencyCycles: cycles[critical])
     }

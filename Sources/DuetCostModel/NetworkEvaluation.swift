@@ -19,6 +19,8 @@ public struct LayerResult: Sendable {
 /// Cost of a whole network on one sub-accelerator (layers run one after another).
 public struct NetworkResult: Sendable {
     public var network: String
+    /// The sub-accelerator it ran on; under layer scheduling, every one its layers ran on, in order
+    /// of first use, joined by "+".
     public var subAccelerator: String
     public var layers: [LayerResult]
     public var clockMHz: Double

@@ -66,6 +66,11 @@ public struct DesignCard: Sendable {
         let obj = (try? JSONSerialization.jsonObject(with: Data(trial.design.utf8))) as? [String: Any] ?? [:]
         let archs = obj["tasks"] as? [String: Any] ?? [:]
         let names = taskNames ?? archs.keys.sorted()
+        // A task's entry names its sub-accelerator, or several joined by "+" when layer scheduling
+        // spread it (NetworkResult.subAccelerator).
+        func assigned(to sub: String) -> [String]? {
+            assignment.map { a in names.filter { a[$0].map { $0.split(separator: "+").contains(Substring(sub)) } ?? false } }
+        }
         let m = trial.metrics
         device = obj["device"] as? String
         feasible = trial.isFeasible
@@ -81,7 +86,7 @@ public struct DesignCard: Sendable {
                 SubAccelerator(name: s.name, template: s.template, dataflow: s.dataflow.rawValue, peRows: s.peRows, peCols: s.peCols,
                                globalBufferKiB: s.globalBufferKiB, registerFiles: RegisterFiles(weights: s.rfWeightBytes, inputs: s.rfInputBytes, outputs: s.rfOutputBytes),
                                nodeNm: s.nodeNm, clockMHz: s.clockMHz, precisionBits: s.precisionBits, dramGBps: s.dramGBps,
-                               tasks: assignment.map { a in names.filter { a[$0].map { $0.split(separator: "+").contains(Substring(s.name)) } ?? false } })
+                               tasks: assigned(to: s.name))
             }
         } else {
             subAccelerators = (obj["hardware"] as? [[String: Any]] ?? []).enumerated().map { i, h in
@@ -90,7 +95,7 @@ public struct DesignCard: Sendable {
                                       peRows: Int(num(h["pe_rows"]) ?? 0), peCols: Int(num(h["pe_cols"]) ?? 0),
                                       globalBufferKiB: num(h["global_buffer_kib"]) ?? 0, registerFiles: nil,
                                       nodeNm: num(h["node_nm"]).map { Int($0) }, clockMHz: num(h["clock_mhz"]), precisionBits: num(h["precision_bits"]).map { Int($0) },
-                                      dramGBps: num(h["dram_gbps"]), tasks: assignment.map { a in names.filter { a[$0].map { $0.split(separator: "+").contains(Substring(name)) } ?? false } })
+                                      dramGBps: num(h["dram_gbps"]), tasks: assigned(to: name))
             }
         }
     }
