@@ -180,7 +180,7 @@ public actor Evaluator<P: Problem> {
 
 extension Duration {
     /// The duration in seconds as a `Double`.
-    var seconds: Double {
+    public var seconds: Double {
         let c = components
         return Double(c.seconds) + Double(c.attoseconds) * 1e-18
     }

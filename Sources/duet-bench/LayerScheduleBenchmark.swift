@@ -83,7 +83,3 @@ struct LayerScheduleBenchmark: AsyncParsableCommand {
         print(JSONValue.array(out).serialized())
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}
