@@ -46,17 +46,43 @@ class WebSocket:
                 raise ConnectionError("handshake closed")
             head += chunk
         head, self.buffer = head.split(b"\r\n\r\n", 1)
+        self.message = b""
         if b" 101 " not in head.split(b"\r\n")[0]:
             raise ConnectionError("handshake refused: " + head.decode(errors="replace"))
 
-    def _read(self, n):
-        while len(self.buffer) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("socket closed")
-            self.buffer += chunk
-        out, self.buffer = self.buffer[:n], self.buffer[n:]
-        return out
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("socket closed")
+        self.buffer += chunk
+
+    def _frame(self):
+        """Parses one whole frame from the buffer, or returns None (consuming nothing) when it is
+        not all there yet: a socket timeout between reads then never loses half a frame."""
+        b = self.buffer
+        if len(b) < 2:
+            return None
+        b0, b1 = b[0], b[1]
+        n, at = b1 & 0x7F, 2
+        if n == 126:
+            if len(b) < 4:
+                return None
+            n, at = struct.unpack(">H", b[2:4])[0], 4
+        elif n == 127:
+            if len(b) < 10:
+                return None
+            n, at = struct.unpack(">Q", b[2:10])[0], 10
+        mask = None
+        if b1 & 0x80:
+            if len(b) < at + 4:
+                return None
+            mask, at = b[at:at + 4], at + 4
+        if len(b) < at + n:
+            return None
+        data, self.buffer = b[at:at + n], b[at + n:]
+        if mask:
+            data = bytes(x ^ mask[i % 4] for i, x in enumerate(data))
+        return b0, data
 
     def send(self, text):
         payload = text.encode()
@@ -72,26 +98,26 @@ class WebSocket:
         self.sock.sendall(bytes(header) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
 
     def recv(self):
-        message = b""
         while True:
-            b0, b1 = self._read(2)
-            opcode, n = b0 & 0x0F, b1 & 0x7F
-            if n == 126:
-                n = struct.unpack(">H", self._read(2))[0]
-            elif n == 127:
-                n = struct.unpack(">Q", self._read(8))[0]
-            mask = self._read(4) if b1 & 0x80 else None
-            data = self._read(n)
-            if mask:
-                data = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+            frame = self._frame()
+            if frame is None:
+                self._fill()
+                continue
+            b0, data = frame
+            opcode = b0 & 0x0F
             if opcode == 0x8:
                 raise ConnectionError("closed by the browser")
             if opcode == 0x9:  # ping → pong
                 self.sock.sendall(bytes([0x8A, 0x80 | len(data)]) + b"\0\0\0\0" + data)
                 continue
-            message += data
+            self.message += data
             if b0 & 0x80:
+                message, self.message = self.message, b""
                 return message.decode()
+
+
+# Seconds one DevTools call may take before the check fails (a loaded 2-core CI machine is slow).
+CALL_TIMEOUT = float(os.environ.get("DUET_BROWSER_CALL_TIMEOUT", "120"))
 
 
 class Browser:
@@ -131,6 +157,9 @@ class Browser:
         self.next_id += 1
         my = self.next_id
         self.ws.send(json.dumps({"id": my, "method": method, "params": params}))
+        # settle()/wait_event() leave a short socket timeout behind; a reply may take long on a
+        # loaded machine (laying out a report frame), so each call waits up to CALL_TIMEOUT.
+        self.ws.sock.settimeout(CALL_TIMEOUT)
         while True:
             msg = json.loads(self.ws.recv())
             if msg.get("id") == my:
