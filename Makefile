@@ -122,15 +122,20 @@ test-cluster: deps-cluster
 
 # The demo: a NASAIC-style co-exploration of two NAS-Bench-201 tasks and a heterogeneous chip, on
 # the NAS-Bench-201 accuracies shipped in Examples/data/nb201, against the successive baseline.
+# Built slim, in its own folder: without the package traits PostgreSQL and Dashboard (SwiftNIO,
+# BoringSSL, Hummingbird: more than half of a clean release build), which the demo does not use.
 DEMO_OUT ?= out/demo
+DEMO_BUILD := .build-demo
+DEMO_BIN := $(DEMO_BUILD)/release
 demo: deps
-	$(SWIFT) build -c release --product duet
+	$(SWIFT) build -c release --product duet --disable-default-traits --scratch-path $(DEMO_BUILD)
 	@mkdir -p $(DEMO_OUT); rm -f $(DEMO_OUT)/study.sqlite*
 	@echo "== Co-exploration: two NAS-Bench-201 tasks (CIFAR-10, CIFAR-100 accuracy tables) on a 2-3 sub-accelerator chip =="
-	@$(BIN)/duet explore Examples/nasaic-two-tasks/config.yaml --study $(DEMO_OUT)/study.sqlite --baseline successive; \
+	@$(DEMO_BIN)/duet explore Examples/nasaic-two-tasks/config.yaml --study $(DEMO_OUT)/study.sqlite --baseline successive; \
 	  s=$$?; [ $$s -le 1 ] || exit $$s
-	$(BIN)/duet report $(DEMO_OUT)/study.sqlite --out $(DEMO_OUT)/report
-	@echo; echo "Open $(DEMO_OUT)/report/index.html: the chosen design (card), the successive baseline, Pareto fronts, convergence, per-layer breakdown and roofline."; echo "Watch a study live: $(BIN)/duet dashboard $(DEMO_OUT)/study.sqlite"
+	$(DEMO_BIN)/duet report $(DEMO_OUT)/study.sqlite --out $(DEMO_OUT)/report
+	@echo; echo "Open $(DEMO_OUT)/report/index.html: the chosen design (card), the successive baseline, Pareto fronts, convergence, per-layer breakdown and roofline."
+	@echo "The demo's duet is slim (no PostgreSQL, no dashboard). The full one: swift build -c release --product duet; then watch a study live: .build/release/duet dashboard $(DEMO_OUT)/study.sqlite"
 
 bench: deps
 	$(SWIFT) build -c release --product duet-bench
@@ -185,4 +190,4 @@ fuzz: deps
 	done
 
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-fuzz .build-demo

@@ -23,6 +23,15 @@ let package = Package(
         .library(name: "DuetServe", targets: ["DuetServe"]),
         .library(name: "DuetDashboard", targets: ["DuetDashboard"]),
     ],
+    // Both on by default (`swift build`, `make build`, `make test`). `make demo` turns them off
+    // (`--disable-default-traits`): the SwiftNIO/BoringSSL/Hummingbird graph they need is more than half
+    // of a clean release build, and the demo (SQLite study, report) needs neither. Without them,
+    // `postgresql://` study URLs and `duet dashboard` fail with a message saying how to build them in.
+    traits: [
+        .trait(name: "PostgreSQL", description: "PostgreSQL studies (postgres-nio): postgresql:// URLs for study, explore and worker."),
+        .trait(name: "Dashboard", description: "`duet dashboard`, the live web view of a study (Hummingbird)."),
+        .default(enabledTraits: ["PostgreSQL", "Dashboard"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -47,7 +56,7 @@ let package = Package(
         // ONNX protobuf code is generated once (`make proto`) and committed; builds never run protoc.
         // Studies: SQLite (GRDB, embedded, the default) and PostgreSQL (postgres-nio) behind one StudyStore protocol.
         .target(name: "DuetStudy", dependencies: ["DuetCore", .product(name: "GRDB", package: "GRDB.swift"),
-                                                  .product(name: "PostgresNIO", package: "postgres-nio")]),
+                                                  .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"]))]),
         // Co-exploration: wires spaces, cost models, accuracy sources, optimizers and studies.
         .target(name: "DuetExplore", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetSolver", "DuetStudy", "DuetReport", "DuetPredict", "DuetONNX"]),
         // The Z3 C API (Debian's libz3-dev) and the solver built on it.
@@ -61,10 +70,10 @@ let package = Package(
         .target(name: "DuetServe", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", "DuetCostModel", "DuetSearch", "DuetSolver", "DuetStudy", "DuetExplore", "DuetReport"]),
         // `duet dashboard`: a read-only HTTP server (Hummingbird) showing a study live; its HTML/JS ships as Swift strings.
         .target(name: "DuetDashboard", dependencies: ["DuetCore", "DuetStudy", "DuetExplore", "DuetReport",
-                                                      .product(name: "Hummingbird", package: "hummingbird"),
-                                                      .product(name: "Logging", package: "swift-log"),
-                                                      .product(name: "NIOCore", package: "swift-nio"),
-                                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+                                                      .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Dashboard"])),
+                                                      .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Dashboard"])),
+                                                      .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Dashboard"])),
+                                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Dashboard"]))]),
         .target(name: "DuetONNX", dependencies: ["DuetCore", "DuetWorkload", "DuetHardware", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // MARK: - Executables (thin)

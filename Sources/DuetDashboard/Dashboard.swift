@@ -1,10 +1,12 @@
 import DuetCore
 import DuetStudy
 import Foundation
+#if Dashboard
 import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+#endif
 
 /// `duet dashboard`: a read-only web server showing one study live — progress, the report (fronts,
 /// convergence, the best design) re-rendered when the study changed, a filtered and paginated trial
@@ -33,6 +35,29 @@ public struct Dashboard: Sendable {
         if !issues.isEmpty { throw InputError(issues) }
     }
 
+    /// True when this build has the web server (the package trait `Dashboard`, on by default).
+    public static var isAvailable: Bool {
+        #if Dashboard
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    /// Throws when this build has no web server (`make demo`'s slim build turns the `Dashboard` trait off).
+    public static func requireServer() throws {
+        if !isAvailable {
+            throw InputError(keyPath: "dashboard", message: "this duet was built without the dashboard (the slim build `make demo` makes)",
+                             hint: "build the full duet: `make build` (or `swift build -c release --product duet`: every trait is on by default)")
+        }
+    }
+
+    #if !Dashboard
+    /// Fails: see ``requireServer()``.
+    public func run(host: String = "127.0.0.1", port: Int = 8080, onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        try Self.requireServer()
+    }
+    #else
     /// Serves until SIGINT or SIGTERM (graceful: requests in flight are answered), then closes the study.
     /// `onListening` receives the bound port (useful with port 0). A port that cannot be bound is an
     /// ``InputError`` naming it.
@@ -155,7 +180,10 @@ public struct Dashboard: Sendable {
     static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
         response(status, value.serialized(pretty: false) + "\n", type: "application/json; charset=utf-8")
     }
+    #endif
 }
+
+#if Dashboard
 
 /// A dashboard serving in the background (``Dashboard/start(host:port:)``).
 public struct RunningDashboard: Sendable {
@@ -194,3 +222,4 @@ struct ReadOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL
 import DuetCore
 import Foundation
 import PostgresNIO
@@ -542,3 +543,4 @@ public actor PostgresStudyStore: StudyStore {
         if !c.isClosed { c.close().whenComplete { _ in _ = c } }
     }
 }
+#endif

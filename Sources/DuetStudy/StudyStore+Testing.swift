@@ -1,10 +1,13 @@
 import Foundation
 import GRDB
+#if PostgreSQL
 import PostgresNIO
+#endif
 
 // Hooks for the conformance tests (internal: reached with @testable import only). They run raw
 // SQL to set up what a user cannot make through the API: a study of a newer schema, a foreign file.
 
+#if PostgreSQL
 extension PostgresStudyStore {
     /// Runs one statement on `url`'s database as given.
     static func _execute(_ url: PostgresURL, _ sql: String) async throws {
@@ -14,6 +17,7 @@ extension PostgresStudyStore {
         try await conn.close()
     }
 }
+#endif
 
 extension SQLiteStudyStore {
     /// Runs SQL on the file at `path` outside any study logic.

@@ -216,8 +216,38 @@ public struct TrialSequence: AsyncSequence, Sendable {
 public func openStudy(_ location: StudyLocation, mode: StudyOpenMode) async throws -> any StudyStore {
     switch location {
     case .sqlite(let path): return try SQLiteStudyStore(path: path, mode: mode)
-    case .postgres(let url): return try await PostgresStudyStore.open(url, mode: mode)
+    case .postgres(let url):
+        #if PostgreSQL
+        return try await PostgresStudyStore.open(url, mode: mode)
+        #else
+        throw postgresNotBuilt(url)
+        #endif
     }
+}
+
+/// The studies in the PostgreSQL database at `url` (its `?study=` is ignored), with their counts.
+public func listPostgresStudies(_ url: PostgresURL) async throws -> [StudySummary] {
+    #if PostgreSQL
+    return try await PostgresStudyStore.list(url)
+    #else
+    throw postgresNotBuilt(url)
+    #endif
+}
+
+/// True when this build can open `postgresql://` studies (the package trait `PostgreSQL`, on by default).
+public let postgresStudiesAvailable: Bool = {
+    #if PostgreSQL
+    return true
+    #else
+    return false
+    #endif
+}()
+
+/// The error for a `postgresql://` study in a build without the `PostgreSQL` trait (`make demo`'s slim build).
+func postgresNotBuilt(_ url: PostgresURL) -> InputError {
+    InputError(keyPath: "study", value: url.description,
+               message: "this duet was built without PostgreSQL support (the slim build `make demo` makes)",
+               hint: "build the full duet: `make build` (or `swift build -c release --product duet`: every trait is on by default)")
 }
 
 /// Parses `text` (a path or a URL) and opens the study there; see ``openStudy(_:mode:)``.

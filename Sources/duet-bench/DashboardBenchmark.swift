@@ -1,3 +1,4 @@
+#if Dashboard
 import ArgumentParser
 import DuetCore
 import DuetDashboard
@@ -98,3 +99,4 @@ struct DashboardBenchmark: AsyncParsableCommand {
         print(j.text)
     }
 }
+#endif

@@ -8,6 +8,15 @@ import ArgumentParser
         abstract: "Duet benchmarks (JSON on stdout).",
         subcommands: [MOOBenchmark.self, PredictorBenchmark.self, SampleEfficiencyBenchmark.self, SortBenchmark.self, HypervolumeBenchmark.self,
                       CostModelBenchmark.self, SolverBenchmark.self, ChipBenchmark.self, StudyBenchmark.self, StudyWorkerBenchmark.self,
-                      CalibrationBenchmark.self, TableFitBenchmark.self, ServeBenchmark.self, LayerScheduleBenchmark.self, ReportStudyBenchmark.self,
-                      DashboardBenchmark.self])
+                      CalibrationBenchmark.self, TableFitBenchmark.self, ServeBenchmark.self, LayerScheduleBenchmark.self, ReportStudyBenchmark.self]
+                      + optionalBenchmarks)
+
+    /// Benchmarks of parts behind package traits (on by default).
+    static var optionalBenchmarks: [any ParsableCommand.Type] {
+        #if Dashboard
+        return [DashboardBenchmark.self]
+        #else
+        return []
+        #endif
+    }
 }

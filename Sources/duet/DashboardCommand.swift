@@ -30,6 +30,7 @@ struct DashboardCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try Dashboard.requireServer()
         try Dashboard.validate(host: host, port: port)
         let data: URL
         if let dataDir {

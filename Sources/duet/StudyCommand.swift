@@ -26,7 +26,7 @@ struct StudyCommand: AsyncParsableCommand {
         func render() async throws -> String {
             if case .postgres(let url) = try StudyLocation(parsing: study), url.study == nil {
                 var t = TextTable(columns: ["study", "complete", "feasible", "failed", "pending", "running"], numeric: Set(1..<6))
-                for s in try await PostgresStudyStore.list(url) {
+                for s in try await listPostgresStudies(url) {
                     t.append([s.name] + [s.counts.complete, s.counts.feasible, s.counts.failed, s.counts.pending, s.counts.running].map(String.init))
                 }
                 return t.rendered()

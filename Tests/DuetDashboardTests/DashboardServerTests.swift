@@ -6,6 +6,12 @@ import Testing
 
 /// The dashboard served in-process on a free port and fetched over HTTP, against small SQLite studies.
 @Suite struct DashboardServerTests {
+    /// The default build (make test) has the server; `make demo`'s slim build does not (CI builds it).
+    @Test func theDefaultBuildHasTheServer() throws {
+        #expect(Dashboard.isAvailable)
+        try Dashboard.requireServer()
+    }
+
     @Test func statusCountsTheTrialsByStatus() async throws {
         let path = Fixture.tempPath("status")
         try await Fixture.makeStudy(path, trials: 0..<40)

@@ -5,6 +5,15 @@ import Testing
 @testable import DuetStudy
 
 @Suite("Study locations") struct StudyLocationTests {
+    /// `make test` builds with the default traits; `make demo`'s slim build (traits off) is what CI's
+    /// `make demo` compiles, and its refusal is checked there by hand (docs/ARCHITECTURE.md).
+    @Test func theDefaultBuildHasPostgreSQLStudies() throws {
+        #expect(postgresStudiesAvailable)
+        let refusal = postgresNotBuilt(try PostgresURL(parsing: "postgresql://ada:s3cret@h/db", environment: [:])).description
+        #expect(refusal.contains("make build") && refusal.contains("postgresql://ada:***@h"))
+        #expect(!refusal.contains("s3cret"))
+    }
+
     @Test func pathsAreSQLiteAndURLsArePostgres() throws {
         #expect(try StudyLocation(parsing: "out/study.sqlite") == .sqlite(path: "out/study.sqlite"))
         guard case .postgres(let u) = try StudyLocation(parsing: "postgres://ada:s3cret@db.lab:6543/duet?study=run1&sslmode=require") else {
