@@ -26,9 +26,9 @@ public struct ChipSolveSetup: Sendable {
             issues.add("tasks[\(i)].space", value: t.space!.name, "duet solve on a hardware space places fixed networks, not a searched space",
                        hint: "give the task 'network: NAME' (a built-in, a file, or SPACE:ARCH), or search the space with duet explore")
         }
-        if cfg.scheduling == .layers {
-            issues.add("target.schedule", value: "layers", "the exact chip solver assigns whole networks to sub-accelerators; layer scheduling is a heuristic of duet explore and duet evaluate",
-                       hint: "drop 'schedule: layers' to solve exactly, or search with duet explore")
+        if cfg.scheduling == .layers, let o = cfg.objectives.first, o.metric != "latency_ms" || o.maximize {
+            issues.add("objectives[0]", value: o.metric, "with 'schedule: layers' duet solve minimizes the makespan (latency_ms): layer scheduling is what shortens it",
+                       hint: "write 'minimize: latency_ms' and give the other metrics as budgets, or drop 'schedule: layers' to minimize \(o.metric) exactly")
         }
         if case .hardware(let h) = cfg.target {
             for (key, v) in [("node_nm", h.nodeNm), ("clock_mhz", h.clockMHz), ("precision_bits", h.precisionBits)] where v.count > 1 {
@@ -137,7 +137,8 @@ public enum ChipSolve {
         let problem = try ChipSolveSetup.make(cfg)
         let networks = try ChipSolveSetup.networks(cfg)
         let space: ChipSpaceCandidates
-        do { space = try await ChipSpaceCandidates.evaluate(spec: spec, networks: networks, dataDir: dataDir) } catch let e as InputError { throw e.inFile(cfg.file) }
+        let cache = MappingCache()
+        do { space = try await ChipSpaceCandidates.evaluate(spec: spec, networks: networks, dataDir: dataDir, cache: cache) } catch let e as InputError { throw e.inFile(cfg.file) }
         let candidates = try space.solverCandidates()
         if candidates.values.contains(where: \.isEmpty) {
             throw InputError(file: cfg.file, keyPath: "target.hardware", message: "no configuration of the hardware space runs every task's network"
@@ -145,18 +146,31 @@ public enum ChipSolve {
                              hint: "widen global_buffer_kib or the PE ranges")
         }
         let evaluated = Date().timeIntervalSince(start)
-        let solver = ChipAssignmentSolver(networks: cfg.tasks.map(\.name), candidates: candidates, budgets: problem.budgets,
+        // With layer scheduling the makespan budgets bind the layer schedule, which is never longer
+        // than the whole-network one: Z3 finds the fastest whole-network chip under the others.
+        let layers = cfg.scheduling == .layers
+        let z3Budgets = layers ? problem.budgets.filter { b in
+            switch b.metric { case .makespan, .taskLatency: return false; default: return true }
+        } : problem.budgets
+        let solver = ChipAssignmentSolver(networks: cfg.tasks.map(\.name), candidates: candidates, budgets: z3Budgets,
                                           objective: problem.objective, timeoutSeconds: timeoutSeconds)
         let result = try solver.solve()
+        var search: ChipLayerSearch.Outcome?
+        if layers, let d = result.design {
+            search = try ChipLayerSearch.run(cfg, space: space, networks: networks, start: d, evaluations: cfg.evaluations, cache: cache)
+        }
         let seconds = Date().timeIntervalSince(start)
         let text = try render(result, config: cfg, space: space, setup: problem, networks: networks, evaluationSeconds: evaluated,
-                              seconds: seconds, format: format)
+                              seconds: seconds, format: format, layers: search)
+        // A layer schedule is a heuristic: feasible when it meets the budgets, unknown when none found does.
+        if layers, result.design != nil { return (text, search?.feasible == true ? .feasible : .unknown) }
         return (text, result.status)
     }
 
     /// Renders a chip solve in the shape of the table-sum solve output.
     static func render(_ r: ChipSolveResult, config cfg: ExploreConfig, space: ChipSpaceCandidates, setup: ChipSolveSetup,
-                       networks: [NetworkAnalysis], evaluationSeconds: Double, seconds: Double, format: OutputFormat) throws -> String {
+                       networks: [NetworkAnalysis], evaluationSeconds: Double, seconds: Double, format: OutputFormat,
+                       layers: ChipLayerSearch.Outcome? = nil) throws -> String {
         var design: JSONValue = .null
         var objectives: [JSONValue.Field] = []
         var explanation = r.explanation
@@ -208,7 +222,43 @@ public enum ChipSolve {
             if case .double(let v) = f.value { return v }; return nil
         }
         let bound = r.bound.map { b in achieved.map { min($0, setup.objectiveValue(b)) } ?? setup.objectiveValue(b) }
+        var layerDoc: JSONValue = .null
+        var layerLines: [String] = []
+        if let l = layers {
+            let res = l.result
+            let idx = space.candidateConfigs[l.design.count]!
+            let hw: [JSONValue] = res.accelerator.subAccelerators.enumerated().map { j, s in
+                let c = space.configs[idx[l.design.slots[j]]]
+                let tasks = cfg.tasks.indices.filter { res.networks[$0].subAccelerator.split(separator: "+").contains(Substring(s.name)) }.map { cfg.tasks[$0].name }
+                layerLines.append("  \(s.name): \(c) → \(tasks.isEmpty ? "(idle)" : tasks.joined(separator: ", "))")
+                return .obj(["name": .string(s.name), "template": .string(s.template), "dataflow": .string(s.dataflow.rawValue), "pe_rows": .int(s.peRows),
+                             "pe_cols": .int(s.peCols), "global_buffer_kib": .double(s.globalBufferKiB), "tasks": .array(tasks.map { .string($0) })])
+            }
+            let makespan = res.makespan.value, bound = res.layerSchedule?.lowerBound ?? makespan
+            var fields: [JSONValue.Field] = [
+                .init("method", .string("heuristic: layer schedules (HEFT) of chips reached by local search from the whole-network optimum; not a proof over all chips")),
+                .init("feasible", .bool(l.feasible)),
+                .init("latency_ms", .double(makespan * 1e3)), .init("energy_mj", .double(res.energy.value * 1e-9)),
+                .init("area_mm2", .double(res.area.value)), .init("power_mw", .double(res.power.value)),
+                .init("chip_lower_bound_ms", .double(bound * 1e3)),
+                .init("gap", .double(bound > 0 ? (makespan - bound) / bound : 0)),
+                .init("whole_network_optimum_ms", .double(l.wholeMakespan * 1e3)),
+                .init("improvement", .double(l.wholeMakespan > 0 ? 1 - makespan / l.wholeMakespan : 0)),
+                .init("chips_evaluated", .int(l.evaluations)), .init("seconds", .double(l.seconds)),
+                .init("hardware", .array(hw)),
+            ]
+            for (i, t) in cfg.tasks.enumerated() {
+                fields.append(.init("\(t.name).subaccelerators", .string(res.networks[i].subAccelerator)))
+                fields.append(.init("\(t.name).latency_ms", .double(res.networks[i].latency.value * 1e3)))
+            }
+            layerDoc = .object(fields)
+            layerLines.insert(String(format: "layer schedule (heuristic, %d chips from the whole-network optimum, %.2f s): latency_ms %.6g (%+.1f %% vs the whole-network optimum %.6g); this chip's lower bound %.6g (gap %.1f %%)",
+                                     l.evaluations, l.seconds, makespan * 1e3, (makespan / max(l.wholeMakespan, 1e-30) - 1) * 100, l.wholeMakespan * 1e3,
+                                     bound * 1e3, (bound > 0 ? (makespan - bound) / bound : 0) * 100) + (l.feasible ? "" : "; no chip found meets the budgets"), at: 0)
+            layerLines.append(String(format: "  energy_mj %.6g, area_mm2 %.6g, power_mw %.6g", res.energy.value * 1e-9, res.area.value, res.power.value))
+        }
         let doc = JSONValue.obj([
+            "layer_schedule": layerDoc,
             "status": .string(r.status.rawValue),
             "design": design,
             "objectives": .object(objectives),
@@ -225,7 +275,7 @@ public enum ChipSolve {
             "z3_version": .string(Z3Context.version),
         ])
         if format == .json { return doc.serialized() + "\n" }
-        var out = "status: \(r.status.rawValue)\n"
+        var out = "status: \(r.status.rawValue)\(layers == nil ? "" : " (networks whole, exact; the layer schedule below is a heuristic)")\n"
         if r.design != nil { out += "design:\n" + lines.joined(separator: "\n") + "\n" }
         for f in objectives { out += "  \(f.key): \(f.value.serialized(pretty: false))\n" }
         if let b = bound { out += "bound: \(setup.objectiveName) ≥ \(b)\(r.status == .optimal ? " (proven)" : "")\n" }
@@ -233,6 +283,7 @@ public enum ChipSolve {
             out += "heuristic assignment on the same chip: latency_ms \(l.value.serialized(pretty: false))\n"
         }
         for e in explanation { out += "  - \(e)\n" }
+        if !layerLines.isEmpty { out += layerLines.joined(separator: "\n") + "\n" }
         out += String(format: "%.2f s (%.2f s evaluating %d network × configuration pairs, %.2f s Z3, %d checks)\n",
                       seconds, evaluationSeconds, space.evaluations, r.seconds, r.checks)
         return out

@@ -4,7 +4,8 @@ import DuetCore
 ///
 /// - **PEs**: per PE, the MAC's datapath (``Technology/macArea(bits:)``) × the table's
 ///   `pe_logic_factor` (operand and pipeline registers, accumulator, muxing, per-PE control and
-///   wiring around the bare multiplier-adder), plus its register files (SRAM fit);
+///   wiring around the bare multiplier-adder; `systolic_pe_logic_factor` for a systolic array's
+///   leaner PE), plus its register files (SRAM fit);
 /// - **global buffer**: SRAM of its capacity;
 /// - **network**: the array network's share per PE (`noc_um2_per_pe`);
 /// - **control and DMA**: one fixed block per sub-accelerator (`control_um2`: sequencers, DMA
@@ -26,7 +27,7 @@ public enum AreaModel {
 
     public static func area(of a: SubAccelerator) -> Breakdown {
         let t = a.technology
-        let perPE = t.macArea(bits: a.precisionBits) * t.peLogicFactor + t.storageArea(bytes: a.rfWeightBytes)
+        let perPE = t.macArea(bits: a.precisionBits) * t.peLogicFactor(for: a.array) + t.storageArea(bytes: a.rfWeightBytes)
             + t.storageArea(bytes: a.rfInputBytes) + t.storageArea(bytes: a.rfOutputBytes)
         let um2ToMm2 = 1e-6
         return Breakdown(pes: SquareMillimeters(Double(a.peCount) * perPE * um2ToMm2),

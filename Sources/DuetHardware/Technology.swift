@@ -20,9 +20,17 @@ public struct Technology: Sendable, Hashable {
     public var leakageMWPerMm2: Double
     /// PE logic area ÷ the bare MAC datapath's area (unitless; `pe_logic_factor`, default 1).
     public var peLogicFactor: Double = 1
+    /// The same for a systolic array's PE (`systolic_pe_logic_factor`; default: `pe_logic_factor`):
+    /// a MAC with its operand and partial-sum pipeline registers, without the per-MAC share of
+    /// sequencers, accumulators and post-processing that a broadcast array's factor carries.
+    public var systolicPELogicFactor: Double?
     /// Control, DMA and interface area per sub-accelerator, µm² (`control_um2`, default 0).
     public var controlUm2: Double = 0
     /// Fixed per-bit energies that replace the capacity fits (set by accelerator overrides).
+    /// The PE-logic factor of an array of `kind` (unitless).
+    public func peLogicFactor(for kind: ArrayKind) -> Double {
+        kind == .systolic ? (systolicPELogicFactor ?? peLogicFactor) : peLogicFactor
+    }
     public var registerFilePJPerBitOverride: Double?
     public var globalBufferPJPerBitOverride: Double?
 
@@ -122,6 +130,7 @@ public struct Technology: Sendable, Hashable {
             leakageMWPerMm2: r.double("leakage_mw_per_mm2", min: 0) ?? 0,
             registerFilePJPerBitOverride: nil, globalBufferPJPerBitOverride: nil)
         tech.peLogicFactor = r.double("pe_logic_factor", min: 1) ?? 1
+        tech.systolicPELogicFactor = r.double("systolic_pe_logic_factor", min: 1)
         tech.controlUm2 = r.double("control_um2", min: 0) ?? 0
         r.finish()
         if macs.isEmpty { d.add("mac", "at least one MAC figure is needed") }

@@ -43,6 +43,51 @@ import Testing
         return (obj, status.rawValue)
     }
 
+    /// `schedule: layers`: the whole-network optimum (Z3), then chips by local search with layer
+    /// schedules; the answer is never slower than the whole-network optimum, meets the budgets,
+    /// states its gap to the chip's lower bound, and repeats exactly with the same seed.
+    @Test func layerSchedulingStartsFromTheExactOptimumAndNeverLosesToIt() async throws {
+        let path = try config(tasks: "  - {name: a, network: resnet18}\n  - {name: b, network: mobilenet-v2}", budgets: "  area_mm2: 3")
+        var texts: [String] = []
+        for _ in 0..<2 {
+            let cfg = try ExploreConfig.load(path: path, overrides: ["target.schedule=layers", "evaluations=40", "target.hardware.subaccelerators=2"], dataDir: Self.repo)
+            let (text, status) = try await ChipSolve.run(cfg, dataDir: Self.repo, timeoutSeconds: 60, format: .json)
+            #expect(status == .feasible)
+            texts.append(text)
+        }
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(texts[0].utf8)) as? [String: Any])
+        #expect(obj["status"] as? String == "optimal")   // the whole-network problem, proven
+        let whole = try #require((obj["objectives"] as? [String: Double])?["latency_ms"])
+        let l = try #require(obj["layer_schedule"] as? [String: Any])
+        let makespan = try #require(l["latency_ms"] as? Double), bound = try #require(l["chip_lower_bound_ms"] as? Double)
+        #expect(l["feasible"] as? Bool == true)
+        #expect(abs((l["whole_network_optimum_ms"] as? Double ?? 0) - whole) <= 1e-6 * whole)
+        #expect(makespan <= whole * (1 + 1e-9))
+        #expect(bound <= makespan * (1 + 1e-9) && bound > 0)
+        #expect(abs((l["gap"] as? Double ?? -1) - (makespan - bound) / bound) < 1e-9)
+        #expect((l["area_mm2"] as? Double ?? 99) <= 3)
+        #expect((2...40).contains(l["chips_evaluated"] as? Int ?? 0))
+        #expect((l["hardware"] as? [[String: Any]])?.count == 2)
+        // Deterministic: the same seed gives the same chip and figures (seconds aside).
+        func strip(_ t: String) throws -> NSDictionary {
+            var o = try #require(try JSONSerialization.jsonObject(with: Data(t.utf8)) as? [String: Any])
+            for k in ["seconds", "evaluation_seconds", "solver_seconds"] { o[k] = nil }
+            var ls = try #require(o["layer_schedule"] as? [String: Any]); ls["seconds"] = nil; o["layer_schedule"] = ls
+            return o as NSDictionary
+        }
+        #expect(try strip(texts[0]) == strip(texts[1]))
+        // A latency budget between the layer schedule and the whole-network optimum is met by layers only.
+        if makespan < whole * 0.99 {
+            let cfg = try ExploreConfig.load(path: path, overrides: ["target.schedule=layers", "evaluations=40", "target.hardware.subaccelerators=2",
+                                                                     "budgets.latency_ms=\((makespan + whole) / 2)"], dataDir: Self.repo)
+            let (_, status) = try await ChipSolve.run(cfg, dataDir: Self.repo, timeoutSeconds: 60, format: .json)
+            #expect(status == .feasible)
+            let exact = try ExploreConfig.load(path: path, overrides: ["evaluations=40", "target.hardware.subaccelerators=2",
+                                                                       "budgets.latency_ms=\((makespan + whole) / 2)"], dataDir: Self.repo)
+            #expect(try await ChipSolve.run(exact, dataDir: Self.repo, timeoutSeconds: 60, format: .json).status == .infeasible)
+        }
+    }
+
     @Test func jsonHasTheSolveShapeAndAProvenMakespan() async throws {
         let (obj, status) = try await solve(try config(budgets: "  area_mm2: 5"))
         #expect(status == "optimal")

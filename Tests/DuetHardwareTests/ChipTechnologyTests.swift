@@ -120,6 +120,28 @@ import Testing
         #expect(abs(b.total.value - 10.871) < 0.001)
     }
 
+    /// The TPU v1 array by hand: a systolic PE uses systolic_pe_logic_factor (9.30, fitted to the
+    /// floor plan's Matrix Multiply Unit, 24 % of ≤ 331 mm² = 79.4 mm²), not pe_logic_factor:
+    ///   PE: int8 MAC 318 µm² × 9.30 = 2,957.4 µm² (no register files) × area_scale 0.39 × 65,536;
+    ///   network 150 × 0.39 × 65,536; PE + network = 79.42 mm² (the figure it was fitted to, ± rounding).
+    /// A broadcast array (nvdla) at the same size and node keeps pe_logic_factor 15.21.
+    @Test func aSystolicPEHasItsOwnLogicFactor() throws {
+        let tpu = try loader.load("tpu").subAccelerators[0]
+        #expect(tpu.array == .systolic && tpu.peCount == 65_536 && tpu.nodeNm == 28)
+        let b = AreaModel.area(of: tpu)
+        let pes = 318 * 9.30 * 0.39 * 65_536 * 1e-6, noc = 150 * 0.39 * 65_536 * 1e-6
+        #expect(abs(b.pes.value - pes) <= 1e-9 * pes)
+        #expect(abs(b.noc.value - noc) <= 1e-9 * noc)
+        #expect(abs(b.pes.value + b.noc.value - 0.24 * 331) < 0.1)
+        #expect(tpu.technology.peLogicFactor(for: .systolic) == 9.30 && tpu.technology.peLogicFactor(for: .broadcast) == 15.21)
+        var nvdla = try loader.load("nvdla").subAccelerators[0]
+        nvdla.technology = tpu.technology
+        let n = AreaModel.area(of: nvdla)
+        let rf = { (bytes: Double) in bytes * 8 * 0.58 + 2000 * min(1, bytes / 4096) }
+        let perPE = (318 * 15.21 + rf(Double(nvdla.rfWeightBytes)) + rf(Double(nvdla.rfInputBytes)) + rf(Double(nvdla.rfOutputBytes))) * 0.39
+        #expect(abs(n.pes.value - perPE * Double(nvdla.peCount) * 1e-6) <= 1e-9 * n.pes.value)
+    }
+
     // MARK: One node per chip
 
     /// A chip file whose sub-accelerators keep their templates' different nodes is refused,

@@ -130,9 +130,10 @@ struct PostgresRestartTests {
             try await store.enqueue((0..<3).map { samplePending(1, $0) })
             let claim = try #require(try await store.claim(worker: "w", leaseSeconds: 60))
 
-            // Down for 2 s; the calls below start while it is down and must wait for it.
+            // Down for 2 s; the calls below start once it is down (seen, not guessed with a sleep:
+            // on a loaded machine the stop itself can take longer) and must wait for it.
             let restart = Task { try await server.restart(downSeconds: 2) }
-            try await Task.sleep(nanoseconds: 800_000_000)
+            #expect(await server.waitUntilDown(timeout: 120), "the server did not stop")
             let started = Date()
             let recorded = try await store.record((5..<8).map { sampleTrial(0, $0, Double($0)) })
             #expect(recorded == 3)

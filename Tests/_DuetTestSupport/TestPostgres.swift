@@ -85,6 +85,18 @@ public enum TestPostgres {
         }
 
         public func stop() async { _ = try? await runScript(["stop", dir]) }
+
+        /// Waits (polling, never blocking a thread) until the server has stopped — its
+        /// `postmaster.pid` is gone — for at most `timeout` seconds; false when it did not.
+        public func waitUntilDown(timeout: Double) async -> Bool {
+            let pid = dir + "/data/postmaster.pid"
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if !FileManager.default.fileExists(atPath: pid) { return true }
+                try? await Task.sleep(nanoseconds: 10_000_000)
+            }
+            return false
+        }
     }
 
     public struct TestServerError: Error, CustomStringConvertible { public var message: String; public var description: String { message } }

@@ -8,8 +8,13 @@ all memories included): 2048 MACs / 512 KB = 5.5 mm2 and 64 MACs / 128 KB = 0.91
 Every other figure is the table's own (45 nm reference x 28nm.yaml's area_scale): the int8 MAC
 (318 um2), the SRAM fit (0.58 um2/bit + 2000 um2 periphery per macro), NVDLA's per-PE registers
 (Templates/nvdla.yaml: 1 B weight, 4 B accumulator) and the network share (150 um2 per PE).
-The other five rows of the table, the 16 nm column, Eyeriss and the TPU are the validation
+The other five rows of the table, the 16 nm column and Eyeriss are the validation
 (docs/validation/area_validation.sh), not used here.
+
+A third figure, systolic_pe_logic_factor (the PE of a systolic array: the `tpu` template), is fitted
+to the only systolic-array area published for a product: TPU v1's Matrix Multiply Unit, 24 % of a
+die of at most 331 mm2 at 28 nm (Jouppi et al., ISCA 2017, Table 2 and Fig. 2), i.e. 79.4 mm2 for
+65,536 8-bit PEs with the network share. It is fitted, not validated: no second figure exists.
     python3 docs/validation/area_fit.py
 """
 import re
@@ -40,3 +45,8 @@ print(f"area_scale(28 nm) = {a28}")
 print(f"per PE at 28 nm: {per_pe:.1f} um2 (registers + network {per_pe_fixed:.1f})")
 print(f"pe_logic_factor = {f:.2f}")
 print(f"control at 28 nm = {C28:.4f} mm2 -> control_um2 at 45 nm = {C28 / a28 * 1e6:.0f}")
+# The systolic PE: 65,536 PEs (no register files: pipeline registers are in the factor) + network.
+mxu = 0.24 * 331                                       # mm2, the floor plan's Matrix Multiply Unit
+per_pe_sys = mxu / 65536 / 1e-6                        # um2 per PE at 28 nm
+fs = (per_pe_sys - noc * a28) / (mac8 * a28)
+print(f"TPU v1 MXU {mxu:.1f} mm2 -> {per_pe_sys:.1f} um2 per PE at 28 nm -> systolic_pe_logic_factor = {fs:.2f}")
