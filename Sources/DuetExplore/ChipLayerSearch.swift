@@ -18,6 +18,9 @@ import Foundation
 /// sooner. Every random choice comes from `seed`. The answer's gap is to that chip's own lower bound
 /// (``LayerScheduler/Schedule/lowerBound``); chips the search did not reach are not bounded.
 public enum ChipLayerSearch {
+    /// Chips evaluated when the config gives no `evaluations` (explore's default, 2,000, is for networks).
+    public static let defaultEvaluations = 200
+
     /// The search's answer.
     public struct Outcome: Sendable {
         /// The best chip found (its `assignment` is unused: the layer schedule places the work).

@@ -157,7 +157,7 @@ public enum ChipSolve {
         let result = try solver.solve()
         var search: ChipLayerSearch.Outcome?
         if layers, let d = result.design {
-            search = try ChipLayerSearch.run(cfg, space: space, networks: networks, start: d, evaluations: cfg.evaluations, cache: cache)
+            search = try ChipLayerSearch.run(cfg, space: space, networks: networks, start: d, evaluations: cfg.evaluationsGiven ? cfg.evaluations : ChipLayerSearch.defaultEvaluations, cache: cache)
         }
         let seconds = Date().timeIntervalSince(start)
         let text = try render(result, config: cfg, space: space, setup: problem, networks: networks, evaluationSeconds: evaluated,

@@ -104,6 +104,8 @@ public struct ExploreConfig: Sendable {
     /// How a chip's tasks share its sub-accelerators (`target.schedule`: `networks`, the default,
     /// or `layers`: a network's layers may be spread over them).
     public var scheduling: ChipScheduling = .networks
+    /// Whether the config gave `evaluations` (solvers that search use a budget of their own otherwise).
+    public var evaluationsGiven = false
 
     /// `power_mw` is peak (back-to-back) power; `fps` the achievable frame rate (chip: 1 /
     /// makespan; TASK.fps with the other tasks at their required rates); `average_power_mw` the
@@ -513,7 +515,8 @@ public struct ExploreConfig: Sendable {
         } else {
             optimizer = r.choice("optimizer", in: optimizers) ?? "nsga2"
         }
-        let evaluations = r.int("evaluations", min: 1, max: 1_000_000_000) ?? 2000
+        let givenEvaluations = r.int("evaluations", min: 1, max: 1_000_000_000)
+        let evaluations = givenEvaluations ?? 2000
         let population = r.int("population", min: 2, max: 100_000) ?? 50
         let seed = r.int("seed", min: 0, max: Int.max).map { UInt64($0) } ?? 1
         let workers = r.int("workers", min: 1, max: 1024) ?? ProcessInfo.processInfo.activeProcessorCount
@@ -522,6 +525,7 @@ public struct ExploreConfig: Sendable {
         var config = ExploreConfig(name: name, file: file, tasks: tasks, target: target, budgets: budgets, objectives: objectives,
                                    optimizer: optimizer, surrogate: surrogate, evaluations: evaluations, population: population, seed: seed, workers: workers)
         config.scheduling = scheduling
+        config.evaluationsGiven = givenEvaluations != nil
         return config
     }
 }
