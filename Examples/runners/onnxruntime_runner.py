@@ -8,7 +8,10 @@ Protocol: reads one JSON object on stdin and prints {"latency_ms", "std_ms", "ru
     the `onnx` package (NCHW, batch 1, fp32, seeded random weights; BatchNorm is folded into the
     convolution as a runtime would), its output shape is checked against "output", and it is timed;
   - {"onnx_file": PATH}: the whole model in that file is timed (for comparing a table's sums with
-    whole networks).
+    whole networks);
+  - {"graph": [op, op, ...]}: a chain of operator descriptions built as one model (each one's first
+    input is the previous one's output; an add's other operands are further inputs) and timed, for
+    `duet table detect-rules`.
 
 Kinds built (every kind `duet table generate` emits for nb201, fbnet and ofa-mbv3, with or without
 the inverted_residual fusion rule, plus the other kinds Duet's lowering names):
@@ -34,6 +37,8 @@ Options: --runs N (timed runs, default 50), --warmup N (default 10), --threads N
 --net-of-overhead 1|0 (default 1: subtract the time of one session.run on an Identity graph from an
 operator's time: a whole network pays that call overhead once, not once per operator; 0 keeps it),
 --mbconv-expand-conv auto|always|never, --shuffle-groups N,
+--graph-optimization all|extended|basic|disable (onnxruntime's graph optimization level, default all:
+its fusions, e.g. Conv+BatchNorm and Conv+activation, are what `duet table detect-rules` finds),
 --iobinding 1 (bind inputs once and leave outputs in onnxruntime's memory: no per-run copy of the
 output into numpy, which a network does not pay per operator; with --net-of-overhead 1 the
 subtracted call is then an Identity of one element).
@@ -55,7 +60,8 @@ OPSET = 17
 ACTIVATIONS = ("none", "relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "tanh", "gelu", "leaky_relu", "elu",
                "selu", "softplus")
 DEFAULTS = {"runs": 50, "warmup": 10, "threads": 1, "net-of-overhead": 1, "mbconv-expand-conv": "auto", "shuffle-groups": 2,
-            "iobinding": 0}
+            "iobinding": 0, "graph-optimization": "all"}
+OPTIMIZATION_LEVELS = ("all", "extended", "basic", "disable")
 
 
 class RunnerError(Exception):
@@ -190,7 +196,29 @@ def need(cond, msg):
 
 def build(op, options=None):
     """The ONNX model of one operator description and its feeds."""
+    return build_graph([op], options)
+
+
+def build_graph(ops, options=None):
+    """The ONNX model of a chain of operator descriptions (each one's first input is the previous
+    one's output; extra operands of an add are further graph inputs) and its feeds."""
     o = dict(DEFAULTS, **(options or {}))
+    need(isinstance(ops, list) and ops and all(isinstance(op, dict) for op in ops), "'graph' must be a non-empty list of operator descriptions")
+    G = Graph(seed=0)
+    x, prev = None, None
+    for i, op in enumerate(ops):
+        if prev is not None:
+            need(list(op.get("input", [])) == prev, f"graph[{i}] takes input {op.get('input')}, but graph[{i - 1}] gives {prev}")
+        x, outp, kind = add_op(G, x, op, o)
+        prev = outp
+    model = G.model(x)
+    check_output(model, prev, kind)
+    return model, G.feeds
+
+
+def add_op(G, x, op, o):
+    """Adds one operator to G fed by tensor x (None: a new graph input "x"); returns its output
+    tensor, its output shape and its kind."""
     for f in ("kind", "input", "output"):
         need(f in op, f"the operator description lacks '{f}'")
     kind, act = op["kind"], op.get("act", "none") or "none"
@@ -200,8 +228,8 @@ def build(op, options=None):
     need(prec == "fp32", f"this runner measures fp32 operators only, not '{prec}'")
     k, s, g = int(op.get("kernel", 0) or 0), int(op.get("stride", 0) or 0), int(op.get("groups", 0) or 0)
     operands = int(op.get("operands", 1) or 1)
-    G = Graph(seed=0)
-    x = G.input(nchw(inp), "x")
+    if x is None:
+        x = G.input(nchw(inp), "x")
     spatial = len(inp) == 3
     if kind in ("conv", "pool_avg", "pool_max", "mbconv", "se", "act", "bn", "add", "mul", "zero", "other_zero", "gpool_avg",
                 "gpool_max", "concat", "other_channel_shuffle"):
@@ -272,9 +300,7 @@ def build(op, options=None):
         y = G.node("Reshape", [t, G_int(G, [1, c, h, w])])
     else:
         raise RunnerError(f"the onnxruntime runner does not build '{kind}' operators")
-    model = G.model(y)
-    check_output(model, outp, kind)
-    return model, G.feeds
+    return y, outp, kind
 
 
 def G_int(G, values):
@@ -312,9 +338,12 @@ def macs(model):
     return total
 
 
-def session(model_bytes, threads):
+def session(model_bytes, threads, optimization="all"):
     import onnxruntime as ort
     so = ort.SessionOptions()
+    so.graph_optimization_level = {"all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL, "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                                   "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                                   "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL}[optimization]
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     return ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
@@ -329,7 +358,11 @@ def parse_options(args):
         key = name[2:] if name.startswith("--") else None
         if key not in DEFAULTS:
             raise RunnerError(f"unknown option '{name}' (known: {', '.join('--' + k for k in DEFAULTS)})")
-        if key == "mbconv-expand-conv":
+        if key == "graph-optimization":
+            if value not in OPTIMIZATION_LEVELS:
+                raise RunnerError(f"--graph-optimization is {', '.join(OPTIMIZATION_LEVELS)}, not '{value}'")
+            opts[key] = value
+        elif key == "mbconv-expand-conv":
             if value not in ("auto", "always", "never"):
                 raise RunnerError(f"--mbconv-expand-conv is auto, always or never, not '{value}'")
             opts[key] = value
@@ -372,15 +405,15 @@ def run(req, o):
     import onnxruntime as ort
     ort.set_default_logger_severity(3)
     if "onnx_file" in req:
-        sess = session(open(req["onnx_file"], "rb").read(), o["threads"])
+        sess = session(open(req["onnx_file"], "rb").read(), o["threads"], o["graph-optimization"])
         rng = np.random.default_rng(0)
         feeds = {}
         for i in sess.get_inputs():
             shape = [d if isinstance(d, int) else 1 for d in i.shape]
             feeds[i.name] = rng.standard_normal(shape).astype(np.float32)
     else:
-        model, feeds = build(req, o)
-        sess = session(model.SerializeToString(), o["threads"])
+        model, feeds = build_graph(req["graph"], o) if "graph" in req else build(req, o)
+        sess = session(model.SerializeToString(), o["threads"], o["graph-optimization"])
     io = o["iobinding"] == 1
     latency, std, n = timed(sess, feeds, o["runs"], o["warmup"], io)
     if o["net-of-overhead"] == 1 and "onnx_file" not in req:
@@ -391,7 +424,7 @@ def run(req, o):
         g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "id",
                               [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
-        empty = session(helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)]).SerializeToString(), o["threads"])
+        empty = session(helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)]).SerializeToString(), o["threads"], o["graph-optimization"])
         base, _, _ = timed(empty, {"x": feeds["x"] if not io else np.zeros(1, np.float32)}, o["runs"], o["warmup"], io)
         latency = max(latency - base, 0.0)
     return {"latency_ms": latency, "std_ms": std, "runs": n}

@@ -27,6 +27,19 @@ public struct TableFitJob {
     /// device when references choose the rules.
     public var referenceNetworks = 2_000
     public var ruleNetworks = 300
+    /// How a few-shot fit (too few target networks for k-fold CV) chooses its runtime rules.
+    public enum FewShotRuleChoice: String, Sendable, CaseIterable {
+        /// Each candidate's few-shot fit judged by its exact leave-one-out error on the target's networks.
+        case leaveOneOut = "loo"
+        /// k-fold CV on ``TableFitJob/ruleNetworks`` networks of the ``TableFitJob/nearestReferences``
+        /// reference devices whose latencies correlate best (Pearson) with the target's on its
+        /// training networks (devices "of the same kind"); needs measurement-CSV references, else
+        /// falls back to ``leaveOneOut``.
+        case nearestReferences = "nearest"
+    }
+    public var fewShotRuleChoice = FewShotRuleChoice.leaveOneOut
+    /// Reference devices that choose the rules under ``FewShotRuleChoice/nearestReferences``.
+    public var nearestReferences = 3
     /// Seed of the reference networks' sample.
     public static let referenceSampleSeed: UInt64 = 0x5EED
     /// The measurements file's networks at the given row indices lowered under given rules, when
@@ -163,6 +176,14 @@ public struct TableFitJob {
                 let ys = trainIdx.map { y[$0] }
                 choice = try TableFit.chooseRules(cands, latencies: ys, folds: folds, seed: seed, relative: relative) { c in try measured(c, trainIdx) }
                 choiceData = "\(ys.count) training networks"
+            } else if fewShotRuleChoice == .nearestReferences, let near = nearest(trainIdx.map { target.archs[$0] }, trainIdx.map { y[$0] }, refColumns) {
+                // Too few target networks for k folds: the reference devices most like the target decide.
+                let (file, nets, devs) = near
+                var rng = SeededGenerator(seed: Self.referenceSampleSeed)
+                let pick = Array(Array(nets.archs.indices).shuffled(using: &rng).prefix(ruleNetworks))
+                let series = devs.map { d in pick.map { nets.latencyMs[d]![$0] } }
+                choice = try TableFit.chooseRules(cands, series: series, folds: folds, seed: seed, relative: relative) { c in try referenceGraphs(file, nets, c, pick) }
+                choiceData = "\(folds)-fold CV on \(pick.count) networks of the reference devices nearest the target (\(devs.joined(separator: ", ")))"
             } else {
                 // Too few target networks for k folds: each candidate's few-shot fit (references
                 // fitted under it on `ruleNetworks` networks) is judged by its exact leave-one-out error.
@@ -207,6 +228,32 @@ public struct TableFitJob {
                       archs: target.archs, measuredMs: y, predictedMs: predicted, trainIndices: trainIdx, testIndices: testIdx,
                       trainErrors: errs(trainIdx), testErrors: testIdx.isEmpty ? nil : errs(testIdx), unseenOperators: unseen,
                       fitSeconds: fitSeconds, notes: notes)
+    }
+
+    /// The reference file and its ``nearestReferences`` device columns whose latencies on `archs`
+    /// correlate best (Pearson) with `y`; nil when no reference CSV has all of `archs` or there are
+    /// fewer than 3 networks.
+    func nearest(_ archs: [String], _ y: [Double], _ columns: [(file: String, nets: MeasuredNetworks)])
+        -> (file: String, nets: MeasuredNetworks, devices: [String])? {
+        guard archs.count >= 3 else { return nil }
+        func pearson(_ a: [Double], _ b: [Double]) -> Double {
+            let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+            var sab = 0.0, saa = 0.0, sbb = 0.0
+            for (x, z) in zip(a, b) { sab += (x - ma) * (z - mb); saa += (x - ma) * (x - ma); sbb += (z - mb) * (z - mb) }
+            return saa > 0 && sbb > 0 ? sab / (saa * sbb).squareRoot() : -1
+        }
+        var best: (r: Double, file: String, nets: MeasuredNetworks, devices: [String])?
+        for (file, nets) in columns {
+            var row: [String: Int] = [:]
+            for (i, a) in nets.archs.enumerated() where row[a] == nil { row[a] = i }
+            let idx = archs.compactMap { row[$0] }
+            guard idx.count == archs.count else { continue }
+            let ranked = nets.devices.map { d in (d, pearson(idx.map { nets.latencyMs[d]![$0] }, y)) }.sorted { $0.1 > $1.1 }
+            let top = Array(ranked.prefix(max(nearestReferences, 1)))
+            let r = top.reduce(0) { $0 + $1.1 } / Double(top.count)
+            if best == nil || r > best!.r { best = (r, file, nets, top.map(\.0)) }
+        }
+        return best.map { ($0.file, $0.nets, $0.devices) }
     }
 
     /// Whether `path` is a latency table (.json, .yaml, or a CSV whose header has `mean_ms`)

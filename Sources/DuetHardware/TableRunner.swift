@@ -41,7 +41,38 @@ public struct TableRunner: Sendable {
         return .failure(last)
     }
 
-    struct Measurement { var latency: Double; var std: Double; var runs: Int }
+    /// The JSON a runner reads to time a chain of operators as one graph (``FusionRuleDetection``
+    /// in DuetCostModel): `{"key": "graph:K1+K2…", "graph": [op, op, …]}`, each element as
+    /// ``request(_:)`` writes it. Element i+1's first input is element i's output; an element with
+    /// more operands (an add) takes the others as extra graph inputs of its input shape.
+    public static func request(graph: [OperatorSignature]) -> JSONValue {
+        .obj(["key": .string("graph:" + graph.map(\.key).joined(separator: "+")), "graph": .array(graph.map(request))])
+    }
+
+    /// Times `graph` (one operator: the ``request(_:)`` form; several: the ``request(graph:)``
+    /// form) once, retrying failed runs; returns the reply or the last failure's message.
+    public func time(_ graph: [OperatorSignature]) async -> Result<Measurement, RunnerFailure> {
+        precondition(!graph.isEmpty)
+        let req = graph.count == 1 ? Self.request(graph[0]) : Self.request(graph: graph)
+        var last = RunnerFailure(message: "not run")
+        for attempt in 0...max(retries, 0) {
+            switch await runOnce(req.serialized(pretty: false) + "\n") {
+            case .success(let m): return .success(m)
+            case .failure(let f): last = f
+            }
+            if Task.isCancelled { break }
+            if attempt == retries && retries > 0 { last.message += " (after \(retries + 1) attempts)" }
+        }
+        return .failure(last)
+    }
+
+    /// One runner reply: mean and standard deviation in milliseconds over `runs` timed runs.
+    public struct Measurement: Sendable, Hashable {
+        public var latency: Double
+        public var std: Double
+        public var runs: Int
+        public init(latency: Double, std: Double, runs: Int) { self.latency = latency; self.std = std; self.runs = runs }
+    }
 
     /// Parses a runner's stdout: the last line that is a JSON object (the protocol of every
     /// command Duet runs, ``Subprocess/Result/lastJSONObject()``).

@@ -18,6 +18,8 @@ struct TableFitBenchmark: AsyncParsableCommand {
     @Option var train: Int = 1000
     @Option(help: "Comma-separated seeds.") var seeds: String = "0"
     @Flag(name: .customLong("few-shot"), help: "Use the other device columns as references.") var fewShot = false
+    @Option(name: .customLong("nearest"), help: "Reference devices that choose the rules with --few-shot-rules nearest.") var nearest: Int = 3
+    @Option(name: .customLong("few-shot-rules"), help: "How a few-shot fit chooses its rules: loo (leave-one-out on the target's networks) or nearest (CV on the nearest reference devices).") var fewShotRules: String = "loo"
     @Option(help: "Only these device columns (comma-separated).") var devices: String?
     @Option var out: String
 
@@ -47,6 +49,8 @@ struct TableFitBenchmark: AsyncParsableCommand {
                 var job = TableFitJob(space: s, measurements: measurements, archColumn: archColumn, latencyColumn: d, train: train, deviceName: d)
                 job.seed = seed
                 if fewShot { job.references = [measurements] }
+                guard let choice = TableFitJob.FewShotRuleChoice(rawValue: fewShotRules) else { throw ValidationError("--few-shot-rules is loo or nearest") }
+                (job.fewShotRuleChoice, job.nearestReferences) = (choice, nearest)
                 job.lowered = lowered          // memoized: shared by every fit
                 job.referenceMemo = memo
                 let t0 = Date()

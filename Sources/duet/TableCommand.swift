@@ -11,7 +11,7 @@ import Foundation
 struct TableCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "table",
-        abstract: "Latency lookup tables: generate, fit, predict, check coverage, convert.",
+        abstract: "Latency lookup tables: generate, fit, detect fusion rules, predict, check coverage, convert.",
         discussion: """
             A table maps an operator signature (kind, input and output H×W×C, kernel, stride, groups, \
             expand, squeeze-excite, activation, precision) to a latency in milliseconds. A network's \
@@ -19,7 +19,7 @@ struct TableCommand: AsyncParsableCommand {
             the device runtime's graph rewrites (dead code, constant folding, CSE) and fusion rules. \
             Table files: .csv, .json, or .yaml in the once-for-all style.
             """,
-        subcommands: [Generate.self, Fit.self, Predict.self, Check.self, Convert.self])
+        subcommands: [Generate.self, Fit.self, DetectRules.self, Predict.self, Check.self, Convert.self])
 
     static func ints(_ text: String?, _ option: String) throws -> [Int]? {
         try text.map { try $0.split(separator: ",").map { t in
@@ -117,6 +117,58 @@ struct TableCommand: AsyncParsableCommand {
             try job.setDevice(device, rewrites: rewrites, fusion: fusion)
             (job.seed, job.references, job.relative, job.folds, job.date) = (seed, references, !absolute, folds, OutputFile.today())
             emit(try job.runAndRender(format: format, spaceLabel: space, out: out, predictions: predictions))
+        }
+    }
+
+    struct DetectRules: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "detect-rules",
+            abstract: "Find the device's fusion rules by measuring each rule's operators as one graph and one by one.",
+            discussion: """
+                As nn-Meter's fusion-rule tester: for each rule (conv_bn, conv_act, add_act, inverted_residual) the \
+                runner times the operators as one graph ({"graph": [...]} on stdin, docs/FORMATS.md) and each \
+                operator alone, in interleaved rounds. A rule is fused when sum(parts) - graph > --alpha x the \
+                smaller part (default 0.5: halfway between no saving and a free secondary operator). Cases within \
+                2 standard errors of the threshold get more rounds (up to --max-rounds). Prints the table and \
+                `fusion: LIST`; --out writes LIST for `duet table fit|generate --fusion "$(cat FILE)"`. A runner \
+                failure is exit 2.
+                """)
+        @Option(help: "Command timing one operator or graph (the runner protocol).") var runner: String
+        @Option(name: .customLong("timeout-s"), help: "Seconds one runner call may take.") var timeoutSeconds: Double = 60
+        @Option(help: "Extra attempts after a failed runner call.") var retries: Int = 1
+        @Option(help: "Rounds per rule (each: the graph and every part once).") var rounds: Int = 3
+        @Option(name: .customLong("max-rounds"), help: "Rounds at most for a rule whose verdict is unclear.") var maxRounds: Int = 8
+        @Option(help: "Fused when the saving exceeds this fraction of the smaller part's time.") var alpha: Double = 0.5
+        @Option(help: "Rules to test (comma-separated); default: all.") var rules: String?
+        @Option(help: "Feature map height and width of the test operators.") var hw: Int = 28
+        @Option(help: "Input channels.") var cin: Int = 16
+        @Option(help: "Output channels of the convolution.") var cout: Int = 32
+        @Option(help: "Middle channels of the inverted-residual block.") var expand: Int = 96
+        @Option(help: "Convolution kernel size.") var kernel: Int = 3
+        @Option(help: "Activation of the tests.") var act: String = "relu"
+        @Option(help: "Write the detected rules (the --fusion value) to this file.") var out: String?
+        @Option(help: "table or json.") var format: OutputFormat = .table
+
+        func validate() throws {
+            if !(timeoutSeconds > 0) { throw ValidationError("--timeout-s must be positive") }
+            if retries < 0 { throw ValidationError("--retries must be ≥ 0") }
+            if rounds < 2 || maxRounds < rounds { throw ValidationError("--rounds must be ≥ 2 and --max-rounds ≥ --rounds") }
+            if !(alpha > 0 && alpha < 1) { throw ValidationError("--alpha must be between 0 and 1") }
+            if min(hw, cin, cout, expand, kernel) < 1 { throw ValidationError("--hw, --cin, --cout, --expand and --kernel must be ≥ 1") }
+        }
+
+        func run() async throws {
+            var d = FusionRuleDetection()
+            (d.alpha, d.minRounds, d.maxRounds) = (alpha, rounds, maxRounds)
+            let r = TableRunner(command: runner, timeoutSeconds: timeoutSeconds, retries: retries)
+            let cases = try FusionRuleDetection.testCases(hw: hw, cin: cin, cout: cout, kernel: kernel, expand: expand, activation: act, rules: rules)
+            let tty = isatty(2) == 1
+            let verdicts = try await d.run(cases, timer: { await r.time($0) }, progress: { done, total in
+                if tty { note("\r\(done)/\(total) timings") }
+            })
+            if tty { note("\n") }
+            if let out { try OutputFile.write(FusionRuleDetection.fusionOption(FusionRuleDetection.rules(verdicts)) + "\n", to: out) }
+            emit(d.render(verdicts, format: format, runner: runner))
         }
     }
 

@@ -101,4 +101,32 @@ import Testing
         #expect(p.meanMs == 2 && p.count == 4)
         #expect(abs(p.stdMs - 1) < 1e-12)
     }
+
+    /// Given a target measured on 10 networks whose runtime removes dead branches only, two
+    /// reference devices with that runtime (costs proportional to the target's) and two with the
+    /// TFLite-like one, when a few-shot fit chooses its rules from the nearest reference devices,
+    /// then it picks the two like the target and rules that lower every network as the target's do.
+    @Test func fewShotRulesFromTheNearestReferences() throws {
+        let truth = TableDevice(rewrites: [.deadCode], fusion: [])
+        let space = NASBench201Space()
+        let archs = Self.archs(200, seed: 8)
+        let base = try Self.latencies(archs, device: truth, seed: 3)
+        let other1 = try Self.latencies(archs, device: .tflite, seed: 4), other2 = try Self.latencies(archs, device: .tflite, seed: 5)
+        var text = "arch,target,near_a,far_a,near_b,far_b\n"
+        for (i, a) in archs.enumerated() {
+            text += "\(space.format(a)),\(2 * base[i]),\(base[i]),\(other1[i]),\(3 * base[i] + 0.1),\(other2[i])\n"
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("duet-near-\(UUID().uuidString).csv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var job = TableFitJob(space: space, measurements: path, archColumn: "arch", latencyColumn: "target", train: 10, deviceName: "target")
+        (job.references, job.fewShotRuleChoice, job.nearestReferences, job.ruleNetworks, job.referenceNetworks) = ([path], .nearestReferences, 2, 150, 150)
+        let r = try job.run()
+        #expect(r.ruleChoiceData?.contains("near_a") == true && r.ruleChoiceData?.contains("near_b") == true)
+        #expect(r.ruleChoiceData?.contains("far_") == false)
+        for a in archs.prefix(40) {
+            let net = try space.exportedNetwork(a)
+            #expect(try r.rules.lower(net).signatures == truth.lower(net).signatures)
+        }
+    }
 }

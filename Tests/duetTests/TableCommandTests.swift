@@ -24,6 +24,11 @@ import Testing
         #expect(throws: (any Error).self) { try TableCommand.Predict.parse(["--space", "nb201", "--table", "t.csv"]) }
         #expect(throws: (any Error).self) { try TableCommand.Predict.parse(["--space", "nb201", "--table", "t.csv", "--archs", "a.csv"]) }
         #expect(throws: (any Error).self) { try TableCommand.Fit.parse(["--space", "nb201", "--measurements", "m.csv", "--arch-column", "a", "--latency-column", "l", "--folds", "1"]) }
+        #expect(throws: (any Error).self) { try TableCommand.DetectRules.parse(["--runner", "r", "--rounds", "1"]) }
+        #expect(throws: (any Error).self) { try TableCommand.DetectRules.parse(["--runner", "r", "--rounds", "4", "--max-rounds", "3"]) }
+        #expect(throws: (any Error).self) { try TableCommand.DetectRules.parse(["--runner", "r", "--alpha", "1.5"]) }
+        #expect(throws: (any Error).self) { try TableCommand.DetectRules.parse(["--rounds", "3"]) }
+        #expect(try TableCommand.DetectRules.parse(["--runner", "r"]).alpha == 0.5)
         let e = #expect(throws: (any Error).self) { try TableCommand.ints("160,x", "--resolutions") }
         #expect(Duet.exitStatus(for: e!) == 2)
         #expect(try TableCommand.ints(" 160, 224", "--resolutions") == [160, 224])

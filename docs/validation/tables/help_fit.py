@@ -13,6 +13,7 @@ file so each runtime's lowering of the networks is done once) and are scored her
 Usage: swift build -c release --product duet-bench
        python3 docs/validation/tables/help_fit.py [--data ../shared/data/help] [--space nb201|fbnet-c100]
        [--only fit|fewshot] [--work DIR [--reuse]] [--out docs/validation/tables/help_results_nb201.json]
+       [--few-shot-rules loo|nearest [--nearest N]] [--devices D1,D2]
 Needs numpy and scipy (validation only).
 """
 import argparse, csv, json, os, subprocess, sys, tempfile, time
@@ -55,7 +56,9 @@ def bench(a, path, train, seeds, few, outdir):
     args = [a.bench, "table-fits", "--measurements", path, "--space", a.space, "--train", str(train),
             "--seeds", ",".join(map(str, seeds)), "--out", outdir]
     if few:
-        args.append("--few-shot")
+        args += ["--few-shot", "--few-shot-rules", a.few_shot_rules, "--nearest", str(a.nearest)]
+    if a.devices:
+        args += ["--devices", a.devices]
     if not a.reuse:
         p = subprocess.run(args, capture_output=True, text=True)
         if p.returncode != 0:
@@ -72,10 +75,17 @@ def main():
     ap.add_argument("--work", default=None, help="folder for duet-bench's files (default: a temporary one)")
     ap.add_argument("--reuse", action="store_true", help="score files already in --work")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--nearest", type=int, default=3, help="reference devices that choose the rules with --few-shot-rules nearest")
+    ap.add_argument("--devices", default=None, help="only these device columns (comma-separated)")
+    ap.add_argument("--few-shot-rules", default="loo", choices=["loo", "nearest"],
+                    help="how a few-shot fit chooses its rules (duet-bench table-fits --few-shot-rules)")
     a = ap.parse_args()
     path = os.path.join(a.data, FILES[a.space])
     header = next(csv.reader(open(path)))
     devices = [h for h in header if h not in ("arch_index", "sample_index", "arch_str")]
+    references = len(devices) - 1
+    if a.devices:
+        devices = [d for d in devices if d in a.devices.split(",")]
     work = a.work or tempfile.mkdtemp()
     result = {"space": a.space, "file": path, "fit": {}, "fewshot": {}}
     if a.only in (None, "fit"):
@@ -98,7 +108,7 @@ def main():
         d1 = os.path.join(work, "fewshot")
         seeds = list(range(a.seeds))
         bench(a, path, 10, seeds, True, d1)
-        print(f"\n## {a.space}: few-shot, 10 networks + the other {len(devices) - 1} devices as references, seeds 0-{a.seeds - 1}")
+        print(f"\n## {a.space}: few-shot, 10 networks + the other {references} devices as references, seeds 0-{a.seeds - 1}")
         print("| device | rules (seed 0) | Spearman rho | Kendall tau | APE median % | fit s (max) |")
         print("|---|---|---|---|---|---|")
         rhos = []
