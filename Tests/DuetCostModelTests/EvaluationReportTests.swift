@@ -38,6 +38,7 @@ import Testing
         let file = dir.appendingPathComponent("chip.yaml").path
         try """
             name: duo
+            node_nm: 45
             subaccelerators:
               - {name: a, template: tpu, variant: edge}
               - {name: b, template: eyeriss}
