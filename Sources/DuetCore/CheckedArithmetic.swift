@@ -2,15 +2,16 @@
 /// instead of trapping. MAC counts of absurd layers (e.g. 10⁵ channels at 10⁵×10⁵ pixels)
 /// exceed Int64; Duet must say so, not crash.
 public enum Checked {
-    /// The product of `factors`, or an ``InputError`` naming `what` when it overflows Int64.
-    public static func product(_ factors: [Int], what: String, keyPath: String = "") throws -> Int {
+    /// The product of `factors`, or an ``InputError`` naming `what` when it overflows Int64
+    /// (`what` is only built then).
+    public static func product(_ factors: [Int], what: @autoclosure () -> String, keyPath: String = "") throws -> Int {
         var acc = 1
         for f in factors {
             let (r, o) = acc.multipliedReportingOverflow(by: f)
             if o {
                 throw InputError(
                     keyPath: keyPath, value: factors.map(String.init).joined(separator: "×"),
-                    message: "\(what) overflows a 64-bit integer",
+                    message: "\(what()) overflows a 64-bit integer",
                     hint: "the shape is too large to count; check the sizes for a typo")
             }
             acc = r
@@ -18,11 +19,11 @@ public enum Checked {
         return acc
     }
 
-    /// `a + b`, or an ``InputError`` naming `what` when it overflows.
-    public static func sum(_ a: Int, _ b: Int, what: String, keyPath: String = "") throws -> Int {
+    /// `a + b`, or an ``InputError`` naming `what` when it overflows (`what` is only built then).
+    public static func sum(_ a: Int, _ b: Int, what: @autoclosure () -> String, keyPath: String = "") throws -> Int {
         let (r, o) = a.addingReportingOverflow(b)
         if o {
-            throw InputError(keyPath: keyPath, message: "\(what) overflows a 64-bit integer",
+            throw InputError(keyPath: keyPath, message: "\(what()) overflows a 64-bit integer",
                              hint: "the network is too large to count; check the sizes for a typo")
         }
         return r

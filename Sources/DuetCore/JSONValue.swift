@@ -95,6 +95,13 @@ public indirect enum JSONValue: Sendable, Hashable {
     }
 
     private static func escape(_ s: String, into out: inout String) {
+        // Almost every key and value needs no escape: copy it whole (one append, not one per scalar).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for u in s.unicodeScalars {
             switch u {

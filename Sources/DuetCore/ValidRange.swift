@@ -58,7 +58,7 @@ public enum UserNumber {
     /// Parses `text` as an integer within `range`. Whole numbers written as floats (`1e3`,
     /// `64.0`) are accepted when they are exact; fractions and out-of-range values are refused.
     public static func int(_ text: String, in range: ValidRange) -> Result<Int, InputError> {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmingWhitespace()
         if let v = Int(t) {
             guard range.contains(Double(v)) else { return .failure(InputError([outOfRange(t, range)])) }
             return .success(v)
@@ -76,7 +76,7 @@ public enum UserNumber {
 
     /// Parses `text` as a finite number within `range`.
     public static func double(_ text: String, in range: ValidRange) -> Result<Double, InputError> {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmingWhitespace()
         guard let d = Double(t) else { return .failure(InputError(value: t, message: "must be a number \(range)")) }
         guard d.isFinite else { return .failure(InputError(value: t, message: "must be a finite number \(range), not \(nonFiniteName(d))")) }
         guard range.contains(d) else { return .failure(InputError([outOfRange(t, range)])) }

@@ -9,7 +9,13 @@ import DuetWorkload
 /// (the classic reuse analysis of Timeloop/ZigZag-style models); inputs include the halo rows
 /// each row tile re-reads.
 struct BufferTiling: Sendable, Hashable {
-    enum Dim: Int, CaseIterable, Sendable { case g, k, c, p }
+    enum Dim: Int, CaseIterable, Sendable {
+        case g, k, c, p
+        /// The case's name ("g", "k", "c", "p"), without the reflection `"\(dim)"` costs.
+        var name: String {
+            switch self { case .g: return "g"; case .k: return "k"; case .c: return "c"; case .p: return "p" }
+        }
+    }
     var g: Int, k: Int, c: Int, p: Int
     /// DRAM-level loop order, outermost first.
     var order: LoopOrder
@@ -83,27 +89,58 @@ struct BufferTiling: Sendable, Hashable {
         return (t.reads, t.writes)
     }
 
-    func dramTraffic(_ sh: Shape) -> DRAMTraffic {
-        let trips = (g: (sh.g + g - 1) / g, k: (sh.kg + k - 1) / k, c: (sh.c + c - 1) / c, p: (sh.p + p - 1) / p)
+    func dramTraffic(_ sh: Shape) -> DRAMTraffic { Tile(self, sh).traffic(order) }
+
+    /// What a tile's DRAM traffic needs besides the loop order: the trip count of each tile loop
+    /// and each operand's total words. The mapping search builds it once per tile and asks it for
+    /// every order (``traffic(_:)``), so the traffic of a (tile, order) is the same arithmetic
+    /// whether it comes from here or from ``BufferTiling/dramTraffic(_:)``.
+    struct Tile {
+        /// Trip counts of the g, k, c and p tile loops.
+        var trips: (g: Int, k: Int, c: Int, p: Int)
+        var weights: Double
+        var inputs: Double
+        var outputs: Double
+
+        init(_ t: BufferTiling, _ sh: Shape) {
+            trips = (g: (sh.g + t.g - 1) / t.g, k: (sh.kg + t.k - 1) / t.k, c: (sh.c + t.c - 1) / t.c, p: (sh.p + t.p - 1) / t.p)
+            weights = Double(sh.g * sh.kg * sh.c * sh.r * sh.s)
+            inputs = Double(sh.n * sh.g * sh.c) * Double(trips.p * sh.inputRows(t.p) * sh.inputWidth)
+            outputs = Double(sh.n * sh.g * sh.kg * sh.p * sh.q)
+        }
+
         @inline(__always) func trip(_ d: Dim) -> Int {
             switch d { case .g: return trips.g; case .k: return trips.k; case .c: return trips.c; case .p: return trips.p }
         }
-        // Loops outside an operand's innermost relevant loop that it does not depend on refetch it.
-        @inline(__always) func refetch(_ x: Operand) -> Double {
-            var inner = -1
-            for i in 0..<order.count where BufferTiling.relevant(x, order[i]) && trip(order[i]) > 1 { inner = i }
-            var f = 1.0
-            if inner >= 0 { for i in 0...inner where !BufferTiling.relevant(x, order[i]) { f *= Double(trip(order[i])) } }
-            return f
+
+        /// The loops of `order` that run more than once, in order, 2 bits each from the low end.
+        /// Orders of this tile with the same key move the same words: a loop that runs once
+        /// multiplies no refetch and is no operand's innermost relevant loop. (Which loops run
+        /// more than once is fixed for the tile, so the sequence alone tells orders apart.)
+        func repeatedLoops(_ order: LoopOrder) -> UInt8 {
+            var key: UInt8 = 0, n: UInt8 = 0
+            for i in 0..<4 {
+                let d = order[i]
+                if trip(d) > 1 { key |= UInt8(d.rawValue) << (2 * n); n += 1 }
+            }
+            return key
         }
-        let weights = Double(sh.g * sh.kg * sh.c * sh.r * sh.s)
-        let inputs = Double(sh.n * sh.g * sh.c) * Double(trips.p * sh.inputRows(p) * sh.inputWidth)
-        let outputs = Double(sh.n * sh.g * sh.kg * sh.p * sh.q)
-        let outWrites = outputs * refetch(.output)
-        return DRAMTraffic(weights: weights * refetch(.weight), inputs: inputs * refetch(.input),
-                           partialSumReads: outWrites - outputs, outputWrites: outWrites)
+
+        func traffic(_ order: LoopOrder) -> DRAMTraffic {
+            // Loops outside an operand's innermost relevant loop that it does not depend on refetch it.
+            @inline(__always) func refetch(_ x: Operand) -> Double {
+                var inner = -1
+                for i in 0..<order.count where BufferTiling.relevant(x, order[i]) && trip(order[i]) > 1 { inner = i }
+                var f = 1.0
+                if inner >= 0 { for i in 0...inner where !BufferTiling.relevant(x, order[i]) { f *= Double(trip(order[i])) } }
+                return f
+            }
+            let outWrites = outputs * refetch(.output)
+            return DRAMTraffic(weights: weights * refetch(.weight), inputs: inputs * refetch(.input),
+                               partialSumReads: outWrites - outputs, outputWrites: outWrites)
+        }
     }
 
     var description: String { "g=\(g) k=\(k) c=\(c) p=\(p)" }
-    var orderText: String { order.dims.map { "\($0)" }.joined(separator: ">") }
+    var orderText: String { order.dims.map(\.name).joined(separator: ">") }
 }

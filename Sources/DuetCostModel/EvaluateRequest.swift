@@ -82,7 +82,9 @@ public struct EvaluateRequest: Sendable, Hashable {
     }
 
     /// The JSON report (the object `duet evaluate --format json` prints) and whether every budget is met.
-    public func json(dataDir: URL, cache: EvaluationCache? = nil) throws -> (json: JSONValue, met: Bool) {
+    /// - Parameter layers: false leaves out each network's per-layer rows (`"layers"`) on the
+    ///   accelerator path, without building them; the table path's rows are left to the caller.
+    public func json(dataDir: URL, cache: EvaluationCache? = nil, layers: Bool = true) throws -> (json: JSONValue, met: Bool) {
         if table != nil || device != nil {
             let (text, met) = try render(format: .json, dataDir: dataDir, cache: cache)
             do { return (try JSONValue(parsing: text), met) } catch {
@@ -90,11 +92,11 @@ public struct EvaluateRequest: Sendable, Hashable {
             }
         }
         let (result, verdicts, rates, notes) = try evaluateChip(dataDir: dataDir, cache: cache)
-        return (Self.json(result, verdicts: verdicts, rates: rates, notes: notes), verdicts.allSatisfy(\.met))
+        return (Self.json(result, verdicts: verdicts, rates: rates, notes: notes, layers: layers), verdicts.allSatisfy(\.met))
     }
 
-    static func json(_ result: ChipResult, verdicts: [Verdict], rates: FrameRates, notes: [String]) -> JSONValue {
-        var doc = EvaluationReport.json(result, verdicts: verdicts, rates: rates)
+    static func json(_ result: ChipResult, verdicts: [Verdict], rates: FrameRates, notes: [String], layers: Bool = true) -> JSONValue {
+        var doc = EvaluationReport.json(result, verdicts: verdicts, rates: rates, layers: layers)
         if !notes.isEmpty, case .object(var fields) = doc { fields.append(.init("notes", .array(notes.map { .string($0) }))); doc = .object(fields) }
         return doc
     }
@@ -138,7 +140,7 @@ public final class EvaluationCache: Sendable {
     /// The most entries each table keeps.
     public let limit: Int
     private let accelerators = Mutex<[String: Accelerator]>([:])
-    private let analyses = Mutex<[String: NetworkAnalysis]>([:])
+    private let analyses = Mutex<[AnalysisKey: NetworkAnalysis]>([:])
     private let specs = Mutex<[String: Spec]>([:])
     private let mappingCache = Mutex<MappingCache>(MappingCache())
 
@@ -160,10 +162,22 @@ public final class EvaluationCache: Sendable {
         return chip
     }
 
+    /// What an analysis depends on: the reference, its file's stamp, and the build options.
+    struct AnalysisKey: Hashable, Sendable {
+        var reference: String
+        var stamp: String
+        var input: Int?
+        var width: Double
+        var batch: Int
+        var classes: Int?
+        var allowUnknownOperators: Bool
+        var batchOverride: Int?
+    }
+
     func analysis(_ reference: String, options: BuildOptions, batch: Int?) throws -> NetworkAnalysis {
         let file = Self.isFile(reference, [".yaml", ".yml", ".json", ".onnx"])
-        let o = "\(options.input ?? -1) \(options.width) \(options.batch) \(options.classes ?? -1) \(options.allowUnknownOperators)"
-        let key = [reference, Self.stamp(reference, isFile: file), o, batch.map(String.init) ?? "-"].joined(separator: "\u{1F}")
+        let key = AnalysisKey(reference: reference, stamp: Self.stamp(reference, isFile: file), input: options.input, width: options.width,
+                              batch: options.batch, classes: options.classes, allowUnknownOperators: options.allowUnknownOperators, batchOverride: batch)
         if let hit = analyses.withLock({ $0[key] }) { return hit }
         let a = try EvaluateRequest.analyze(reference, options: options, batch: batch)
         store(a, key, in: analyses)
@@ -178,7 +192,7 @@ public final class EvaluationCache: Sendable {
         return s
     }
 
-    private func store<T: Sendable>(_ value: T, _ key: String, in table: borrowing Mutex<[String: T]>) {
+    private func store<K: Hashable & Sendable, T: Sendable>(_ value: T, _ key: K, in table: borrowing Mutex<[K: T]>) {
         table.withLock {
             if $0.count >= limit { $0.removeAll(keepingCapacity: true) }
             $0[key] = value

@@ -44,33 +44,15 @@ public enum EvaluationReport {
         return out
     }
 
-    /// - Parameter rates: the required frame rates (a spec's `fps` budgets), for average power.
-    public static func json(_ r: ChipResult, verdicts: [Verdict], rates: FrameRates = FrameRates()) -> JSONValue {
+    /// - Parameters:
+    ///   - rates: the required frame rates (a spec's `fps` budgets), for average power.
+    ///   - layers: false leaves out each network's `"layers"` rows (totals only): the same object
+    ///     with that key removed, without building the rows.
+    public static func json(_ r: ChipResult, verdicts: [Verdict], rates: FrameRates = FrameRates(), layers: Bool = true) -> JSONValue {
         .obj([
             "accelerator": accelerator(r.accelerator),
             "networks": .array(r.networks.map { n in
-                .obj([
-                    "name": .string(n.network), "subaccelerator": .string(n.subAccelerator),
-                    "layers": .array(n.layers.map { l in
-                        .obj(["name": .string(l.analysis.layer.name), "kind": .string(l.analysis.kind), "macs": .int(l.cost.macs),
-                              "latency_cycles": .int(Int(l.cost.latencyCycles)), "compute_cycles": .int(Int(l.cost.computeCycles)),
-                              "energy_pj": .double(l.cost.energy.total.value), "utilization": .double(l.cost.utilization),
-                              "bottleneck": .string(l.cost.bottleneck.rawValue), "mapping": .string(l.cost.mapping.description),
-                              "dram_bytes": .double(l.cost.traffic.dramBytes),
-                              "dram_stall_cycles": .double(l.cost.components.dramStall),
-                              "latency_components_cycles": componentsJSON(l.cost.components),
-                              "accesses_words": accessesJSON(l.cost.accesses),
-                              "loops": NetworkReport.loops(l.analysis.loops)]).adding(l.outputOnChip.map { ("output_on_chip", .bool($0)) })
-                            .adding(l.subAccelerator.map { ("subaccelerator", .string($0)) })
-                    }),
-                    "totals": .obj(["macs": .int(n.macs), "latency_cycles": .int(Int(n.latencyCycles)), "compute_cycles": .int(Int(n.computeCycles)),
-                                    "latency_ms": .double(n.latency.milliseconds), "energy_pj": .double(n.energy.total.value),
-                                    "energy_breakdown_pj": .obj(["mac": .double(n.energy.mac.value), "register_file": .double(n.energy.registerFile.value),
-                                                                 "noc": .double(n.energy.noc.value), "global_buffer": .double(n.energy.globalBuffer.value),
-                                                                 "dram": .double(n.energy.dram.value), "leakage": .double(n.energy.leakage.value)]),
-                                    "dram_bytes": .double(n.dramBytes),
-                                    "accesses_words": accessesJSON(n.layers.reduce(Accesses()) { $0 + $1.cost.accesses })]),
-                ]).adding(activationsJSON(n, r.accelerator))
+                networkJSON(n, r.accelerator, layers: layers)
             }),
             "totals": .object([.init("latency_cycles", .int(Int(r.latencyCycles))), .init("latency_ms", .double(r.makespan.milliseconds)),
                                .init("energy_pj", .double(r.energy.value)), .init("area_mm2", .double(r.area.value))] + powerJSON(r, rates: rates)),
@@ -82,6 +64,49 @@ public enum EvaluationReport {
                                      "whole_network_makespan_ms": .double(ls.wholeMakespan * 1e3),
                                      "lower_bound_ms": .double(ls.lowerBound * 1e3), "gap": .double(ls.gap)]))
         })
+    }
+
+    /// One network's object of ``json(_:verdicts:rates:layers:)``: name, sub-accelerator, the
+    /// per-layer rows (when `layers`), totals and, under activation residency, activations.
+    static func networkJSON(_ n: NetworkResult, _ chip: Accelerator, layers: Bool) -> JSONValue {
+        var fields: [JSONValue.Field] = [.init("name", .string(n.network)), .init("subaccelerator", .string(n.subAccelerator))]
+        if layers { fields.append(.init("layers", layerRows(n))) }
+        // The network's sums, each over its layers once (NetworkResult's properties reduce on every read).
+        var macs = 0, latency: Int64 = 0, compute: Int64 = 0, dram = 0.0
+        var energy = EnergyBreakdown(), acc = Accesses()
+        for l in n.layers {
+            macs = macs &+ l.cost.macs
+            latency += l.cost.latencyCycles
+            compute += l.cost.computeCycles
+            energy = energy + l.cost.energy
+            dram += l.cost.traffic.dramBytes
+            acc = acc + l.cost.accesses
+        }
+        fields.append(.init("totals", .obj([
+            "macs": .int(macs), "latency_cycles": .int(Int(latency)), "compute_cycles": .int(Int(compute)),
+            "latency_ms": .double(n.latency.milliseconds), "energy_pj": .double(energy.total.value),
+            "energy_breakdown_pj": .obj(["mac": .double(energy.mac.value), "register_file": .double(energy.registerFile.value),
+                                         "noc": .double(energy.noc.value), "global_buffer": .double(energy.globalBuffer.value),
+                                         "dram": .double(energy.dram.value), "leakage": .double(energy.leakage.value)]),
+            "dram_bytes": .double(dram),
+            "accesses_words": accessesJSON(acc)])))
+        return JSONValue.object(fields).adding(activationsJSON(n, chip))
+    }
+
+    /// The per-layer rows of a network's object.
+    static func layerRows(_ n: NetworkResult) -> JSONValue {
+                    .array(n.layers.map { l in
+                        .obj(["name": .string(l.analysis.layer.name), "kind": .string(l.analysis.kind), "macs": .int(l.cost.macs),
+                              "latency_cycles": .int(Int(l.cost.latencyCycles)), "compute_cycles": .int(Int(l.cost.computeCycles)),
+                              "energy_pj": .double(l.cost.energy.total.value), "utilization": .double(l.cost.utilization),
+                              "bottleneck": .string(l.cost.bottleneck.rawValue), "mapping": .string(l.cost.mapping.description),
+                              "dram_bytes": .double(l.cost.traffic.dramBytes),
+                              "dram_stall_cycles": .double(l.cost.components.dramStall),
+                              "latency_components_cycles": componentsJSON(l.cost.components),
+                              "accesses_words": accessesJSON(l.cost.accesses),
+                              "loops": NetworkReport.loops(l.analysis.loops)]).adding(l.outputOnChip.map { ("output_on_chip", .bool($0)) })
+                            .adding(l.subAccelerator.map { ("subaccelerator", .string($0)) })
+                    })
     }
 
     static func accessesJSON(_ a: Accesses) -> JSONValue {

@@ -27,6 +27,10 @@ public enum LayerModel {
         var dramPJPerWord: Double
         var fixedEnergy: EnergyBreakdown  // MAC, register file and network energy
         var residency: Residency
+        /// Per-search constants of ``quick(_:traffic:)`` (the same expressions, evaluated once).
+        var fixedEnergyTotal: Double
+        var dramBytesPerCycle: Double
+        var clockHz: Double
 
         init(_ loops: LoopNest, _ hw: SubAccelerator, macs: Int, residency: Residency = .none) {
             self.loops = loops
@@ -51,6 +55,9 @@ public enum LayerModel {
             e.registerFile = Picojoules(Double(macs) * rfPerMAC)
             e.noc = Picojoules(array.hopWords * bits * t.nocHopPJPerBit)
             fixedEnergy = e
+            fixedEnergyTotal = e.total.value
+            dramBytesPerCycle = hw.dramBytesPerCycle
+            clockHz = hw.clockMHz * 1e6
         }
     }
 
@@ -64,8 +71,12 @@ public enum LayerModel {
         var dramCycles: Double
     }
 
-    static func quick(_ c: Context, _ tiling: BufferTiling) -> Quick {
-        var traffic = tiling.dramTraffic(c.shape)
+    static func quick(_ c: Context, _ tiling: BufferTiling) -> Quick { quick(c, traffic: tiling.dramTraffic(c.shape)) }
+
+    /// ``quick(_:_:)`` of a tiling whose DRAM traffic is `traffic` (``BufferTiling/Tile/traffic(_:)``).
+    @inline(__always)
+    static func quick(_ c: Context, traffic t: BufferTiling.DRAMTraffic) -> Quick {
+        var traffic = t
         if c.residency.input { traffic.inputs = 0 }
         if c.residency.output { traffic.partialSumReads = 0; traffic.outputWrites = 0 }
         let r = traffic.reads, w = traffic.writes
@@ -83,11 +94,11 @@ public enum LayerModel {
                 ? max(traffic.weights, traffic.inputs, traffic.outputChannel)
                 : max(traffic.weights, traffic.inputs, traffic.partialSumReads) + traffic.outputWrites)
         }
-        let dramCycles = dramPathWords * c.bytesPerWord / c.hw.dramBytesPerCycle
+        let dramCycles = dramPathWords * c.bytesPerWord / c.dramBytesPerCycle
         let onChip = max(c.compute, c.nocCycles, glbCycles)
         let latency = max(c.compute, (c.hw.doubleBuffer ? max(onChip, dramCycles) : onChip + dramCycles).rounded(.up))
-        let seconds = latency / (c.hw.clockMHz * 1e6)
-        let energy = c.fixedEnergy.total.value + glbAccesses * c.glbPJPerWord + (r + w) * c.dramPJPerWord + c.leakageMW * 1e9 * seconds
+        let seconds = latency / c.clockHz
+        let energy = c.fixedEnergyTotal + glbAccesses * c.glbPJPerWord + (r + w) * c.dramPJPerWord + c.leakageMW * 1e9 * seconds
         return Quick(latency: latency, energy: energy, dramReads: r, dramWrites: w, glbCycles: glbCycles, dramCycles: dramCycles)
     }
 

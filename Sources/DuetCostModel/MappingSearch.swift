@@ -56,10 +56,14 @@ public enum MappingSearch {
                         let mid = (lo + hi + 1) / 2
                         if Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: mid)) <= capacityWords { lo = mid } else { hi = mid - 1 }
                     }
+                    // Orders that run the same loops more than once in the same order move the same
+                    // words, so score the same: only the first of them can win (ties keep the first).
+                    let tile = BufferTiling.Tile(BufferTiling(g: g, k: k, c: c, p: lo, order: orders[0]), sh)
+                    var seen = SeenKeys()
                     for order in orders {
-                        let tiling = BufferTiling(g: g, k: k, c: c, p: lo, order: order)
-                        let s = LayerModel.score(LayerModel.quick(context, tiling), objective)
-                        if best == nil || s < best!.score { best = (s, tiling) }
+                        guard seen.insert(tile.repeatedLoops(order)) else { continue }
+                        let s = LayerModel.score(LayerModel.quick(context, traffic: tile.traffic(order)), objective)
+                        if best == nil || s < best!.score { best = (s, BufferTiling(g: g, k: k, c: c, p: lo, order: order)) }
                     }
                 }
             }
@@ -71,6 +75,28 @@ public enum MappingSearch {
                              hint: "raise global_buffer_kib to at least \(Int((need / 1024).rounded(.up)))")
         }
         return LayerModel.cost(context, found)
+    }
+}
+
+/// The keys (``BufferTiling/Tile/repeatedLoops(_:)``, one byte) of the orders of one tile scored
+/// so far, as a 256-bit set kept inline (no allocation in the search's inner loop).
+struct SeenKeys {
+    private var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+
+    /// Adds `key`; false when it was there already.
+    mutating func insert(_ key: UInt8) -> Bool {
+        let bit = UInt64(1) << UInt64(key & 63)
+        func add(_ w: inout UInt64) -> Bool {
+            if w & bit != 0 { return false }
+            w |= bit
+            return true
+        }
+        switch key >> 6 {
+        case 0: return add(&w0)
+        case 1: return add(&w1)
+        case 2: return add(&w2)
+        default: return add(&w3)
+        }
     }
 }
 

@@ -57,6 +57,7 @@ public enum NetworkEvaluator {
     public static func evaluate(_ analysis: NetworkAnalysis, on hw: SubAccelerator, objective: MappingObjective = .latency,
                                 cache: MappingCache = MappingCache()) throws -> NetworkResult {
         var out: [LayerResult] = []
+        out.reserveCapacity(analysis.layers.count)
         var issues = IssueCollector()
         for (i, l) in analysis.layers.enumerated() {
             if let loops = l.loops, l.macs > 0 {
@@ -119,6 +120,7 @@ public enum NetworkEvaluator {
             for i in range { reserved[i] += size }
         }
         var out: [LayerResult] = []
+        out.reserveCapacity(n)
         for (i, l) in layers.enumerated() {
             let onChip = l.layer.inputs.filter { producer[$0].map { kept[$0] } ?? false }
             var r = base[i]

@@ -12,7 +12,28 @@ extension Server {
     /// `evaluate`: the direct form (networks on an accelerator, device or table: the object
     /// `duet evaluate --format json` prints; `designs` for many) or the config-point form (a point
     /// of a config's space: objectives, metrics, constraints, feasibility, design; `points` for many).
-    func evaluate(_ p: Params) async throws -> JSONValue {
+    /// The result as compact JSON text; each of many designs is serialized by the task that evaluated it.
+    func evaluate(_ p: Params) async throws -> String {
+        if !p.has("config"), let list = p["designs"] {
+            guard let items = list.arrayValue else { throw RPCError.invalidParams(p.key("designs"), value: list, "designs must be a list of objects, not \(list.typeName)") }
+            guard items.count <= Self.maxDesigns else { throw RPCError.invalidParams(p.key("designs"), "\(items.count) designs; at most \(Self.maxDesigns) a request") }
+            let indexed = Array(items.enumerated())
+            let results = await concurrentMap(indexed) { i, item -> String in
+                do {
+                    guard item.objectFields != nil else {
+                        throw RPCError.invalidParams("params.designs[\(i)]", value: item, "a design must be an object like the direct form's params, not \(item.typeName)")
+                    }
+                    return try self.direct(Params(item, path: "params.designs[\(i)]")).serialized(pretty: false)
+                } catch { return JSONValue.obj(["error": RPCError.from(error).json]).serialized(pretty: false) }
+            }
+            // The text of .obj(["results": .array(results)]).serialized(pretty: false).
+            return #"{"results":["# + results.joined(separator: ",") + "]}"
+        }
+        return try await evaluateValue(p).serialized(pretty: false)
+    }
+
+    /// `evaluate` in its other forms (config points, one direct design), as a value.
+    func evaluateValue(_ p: Params) async throws -> JSONValue {
         if p.has("config") {
             let entry = try configs.entry(try p.requiredString("config", example: "\"config.yaml\""), overrides: try p.overrides("set"))
             if let list = p["points"] {
@@ -44,20 +65,6 @@ extension Server {
             let point = try SpaceJSON.point(item, space: entry.exploration.space, keyPath: "params.point")
             return try Self.pointResult(await entry.evaluate([point])[0], entry)
         }
-        if let list = p["designs"] {
-            guard let items = list.arrayValue else { throw RPCError.invalidParams(p.key("designs"), value: list, "designs must be a list of objects, not \(list.typeName)") }
-            guard items.count <= Self.maxDesigns else { throw RPCError.invalidParams(p.key("designs"), "\(items.count) designs; at most \(Self.maxDesigns) a request") }
-            let indexed = Array(items.enumerated())
-            let results = await concurrentMap(indexed) { i, item -> JSONValue in
-                do {
-                    guard item.objectFields != nil else {
-                        throw RPCError.invalidParams("params.designs[\(i)]", value: item, "a design must be an object like the direct form's params, not \(item.typeName)")
-                    }
-                    return try self.direct(Params(item, path: "params.designs[\(i)]"))
-                } catch { return .obj(["error": RPCError.from(error).json]) }
-            }
-            return .obj(["results": .array(results)])
-        }
         return try direct(p)
     }
 
@@ -87,7 +94,8 @@ extension Server {
         }
         let layers = try p.bool("layers") ?? true
         do { try scheduled.validate() } catch let e as InputError { throw RPCError(e.under(p.path)) }
-        let doc = try scheduled.json(dataDir: dataDir, cache: evaluations).json
+        let doc = try scheduled.json(dataDir: dataDir, cache: evaluations, layers: layers).json
+        // (The accelerator path leaves the rows out itself; the table path's are removed here.)
         return layers ? doc : Self.withoutLayers(doc)
     }
 

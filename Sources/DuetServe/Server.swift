@@ -49,11 +49,12 @@ public final class Server: Sendable {
             }
             let answers = await concurrentMap(items) { await self.request($0) }
             let lines = answers.compactMap(\.response)
-            return Reply(line: lines.isEmpty ? nil : JSONValue.array(lines).serialized(pretty: false),
+            // The array's text, as JSONValue.array(responses).serialized(pretty: false) writes it.
+            return Reply(line: lines.isEmpty ? nil : "[" + lines.joined(separator: ",") + "]",
                          shutdown: answers.contains { $0.shutdown })
         }
         let a = await request(doc)
-        return Reply(line: a.response?.serialized(pretty: false), shutdown: a.shutdown)
+        return Reply(line: a.response, shutdown: a.shutdown)
     }
 
     /// Answers one request line given as text.
@@ -62,10 +63,12 @@ public final class Server: Sendable {
     /// Closes the study connections the server opened.
     public func close() async { await studies.closeAll() }
 
-    /// One request object: its response (nil for a notification) and whether it asks to shut down.
-    func request(_ item: JSONValue) async -> (response: JSONValue?, shutdown: Bool) {
+    /// One request object: its response as compact JSON text (nil for a notification) and whether
+    /// it asks to shut down. Text, not a ``JSONValue``: a batch's requests, and a request's many
+    /// designs, are serialized by the tasks that evaluated them, in parallel.
+    func request(_ item: JSONValue) async -> (response: String?, shutdown: Bool) {
         guard item.objectFields != nil else {
-            return (Self.response(id: .null, error: RPCError(.invalidRequest, "a request must be an object, not \(item.typeName)")), false)
+            return (Self.errorLine(id: .null, RPCError(.invalidRequest, "a request must be an object, not \(item.typeName)")), false)
         }
         let idValue = item["id"]
         var id = JSONValue.null
@@ -74,14 +77,14 @@ public final class Server: Sendable {
             case .string, .int, .null: id = v
             case .double(let d) where d == d.rounded(): id = v
             default:
-                return (Self.response(id: .null, error: RPCError(.invalidRequest, "the id must be a string, an integer or null, not \(v.typeName)")), false)
+                return (Self.errorLine(id: .null, RPCError(.invalidRequest, "the id must be a string, an integer or null, not \(v.typeName)")), false)
             }
         }
         guard item["jsonrpc"] == .string("2.0") else {
-            return (Self.response(id: id, error: RPCError(.invalidRequest, "not a JSON-RPC 2.0 request: \"jsonrpc\": \"2.0\" is missing")), false)
+            return (Self.errorLine(id: id, RPCError(.invalidRequest, "not a JSON-RPC 2.0 request: \"jsonrpc\": \"2.0\" is missing")), false)
         }
         guard let method = item["method"]?.stringValue else {
-            return (Self.response(id: id, error: RPCError(.invalidRequest, "the request has no method (a string)")), false)
+            return (Self.errorLine(id: id, RPCError(.invalidRequest, "the request has no method (a string)")), false)
         }
         let isNotification = idValue == nil
         let params: JSONValue
@@ -90,29 +93,30 @@ public final class Server: Sendable {
         case .object?: params = item["params"]!
         case let v?:
             let e = RPCError.invalidParams("params", value: v, "params must be an object of named parameters, not \(v.typeName)")
-            return (isNotification ? nil : Self.response(id: id, error: e), false)
+            return (isNotification ? nil : Self.errorLine(id: id, e), false)
         }
         do {
             let result = try await call(method, Params(params))
-            return (isNotification ? nil : Self.response(id: id, result: result), method == "shutdown")
+            return (isNotification ? nil : Self.resultLine(id: id, result), method == "shutdown")
         } catch {
-            return (isNotification ? nil : Self.response(id: id, error: RPCError.from(error)), false)
+            return (isNotification ? nil : Self.errorLine(id: id, RPCError.from(error)), false)
         }
     }
 
     /// The methods.
     public static let methods = ["evaluate", "space", "decode", "sample", "solve", "ask", "tell", "shutdown"]
 
-    func call(_ method: String, _ p: Params) async throws -> JSONValue {
+    /// The result of `method` as compact JSON text.
+    func call(_ method: String, _ p: Params) async throws -> String {
         switch method {
         case "evaluate": return try await evaluate(p)
-        case "space": return try space(p)
-        case "decode": return try decode(p)
-        case "sample": return try sample(p)
-        case "solve": return try await solve(p)
-        case "ask": return try await ask(p)
-        case "tell": return try await tell(p)
-        case "shutdown": return .obj(["ok": .bool(true)])
+        case "space": return try space(p).serialized(pretty: false)
+        case "decode": return try decode(p).serialized(pretty: false)
+        case "sample": return try sample(p).serialized(pretty: false)
+        case "solve": return try await solve(p).serialized(pretty: false)
+        case "ask": return try await ask(p).serialized(pretty: false)
+        case "tell": return try await tell(p).serialized(pretty: false)
+        case "shutdown": return JSONValue.obj(["ok": .bool(true)]).serialized(pretty: false)
         default:
             throw RPCError(.methodNotFound, "unknown method '\(InputIssue.capped(method, limit: 60))'; \(Suggestion.hint(for: method, in: Self.methods))",
                            issues: [InputIssue(keyPath: "method", value: InputIssue.capped(method), message: "unknown method",
@@ -120,8 +124,10 @@ public final class Server: Sendable {
         }
     }
 
-    static func response(id: JSONValue, result: JSONValue) -> JSONValue {
-        .obj(["jsonrpc": .string("2.0"), "id": id, "result": result])
+    /// The response to request `id` whose result is the compact JSON text `result`: the text
+    /// `.obj(["jsonrpc": "2.0", "id": id, "result": result]).serialized(pretty: false)` would be.
+    static func resultLine(id: JSONValue, _ result: String) -> String {
+        #"{"jsonrpc":"2.0","id":"# + id.serialized(pretty: false) + #","result":"# + result + "}"
     }
 
     static func response(id: JSONValue, error: RPCError) -> JSONValue {

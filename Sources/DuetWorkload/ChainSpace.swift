@@ -46,7 +46,7 @@ public struct ChainSpace: NetworkSpace {
     }
 
     public func parse(_ text: String) throws -> Architecture {
-        let tokens = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
+        let tokens = text.split(separator: "-").map { $0.trimmingWhitespace() }
         guard tokens.count == slots.count else {
             throw InputError(value: text, message: "a \(name) arch has \(slots.count) layers, found \(tokens.count)",
                              hint: "write one f<filters>k<kernel> token per layer joined by '-', e.g. " + format(Architecture(Array(repeating: 0, count: 2 * slots.count))))

@@ -28,7 +28,7 @@ public struct NASBench201Space: NetworkSpace {
     }
 
     public func parse(_ text: String) throws -> Architecture {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmingWhitespace()
         let groups = t.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
         guard groups.count == 3 else {
             throw InputError(value: text, message: "a NAS-Bench-201 arch string has 3 node groups separated by '+', found \(groups.count)",

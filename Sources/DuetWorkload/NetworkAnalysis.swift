@@ -81,7 +81,7 @@ extension Network {
         var out: [LayerAnalysis] = []
         var failed = Set<String>()
         for (i, layer) in layers.enumerated() {
-            let path = "layers[\(i)]"
+            var path: String { "layers[\(i)]" }   // built only for a problem
             if shapes[layer.name] != nil || failed.contains(layer.name) {
                 issues.add(path + ".name", value: layer.name, "duplicate layer or tensor name", hint: "give every layer a unique name")
                 continue

@@ -57,7 +57,7 @@ public enum NetworkReference {
     /// valid (unpadded) window produces exactly p×q outputs. For dense, p is the token count; for
     /// matmul, `[n, p, c] × [n, c, k]`.
     public static func inlineLayer(_ spec: String, batch: Int = 1) throws -> Network {
-        let parts = spec.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = spec.split(separator: ",").map { $0.trimmingWhitespace() }
         guard let kind = parts.first, ["conv", "depthwise", "pointwise", "dense", "matmul"].contains(kind) else {
             throw InputError(keyPath: "layer", value: parts.first ?? "", message: "unknown inline layer kind",
                              hint: Suggestion.hint(for: parts.first ?? "", in: ["conv", "depthwise", "pointwise", "dense", "matmul"]))

@@ -61,7 +61,7 @@ public struct OFAMobileNetV3Space: NetworkSpace {
     }
 
     public func parse(_ text: String) throws -> Architecture {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmingWhitespace()
         var fields: [String: [Int]] = [:]
         if t.hasPrefix("{") {
             let node = try ConfigNode.parse(yaml: t, file: nil)
@@ -73,12 +73,12 @@ public struct OFAMobileNetV3Space: NetworkSpace {
             try d.throwIfAny()
         } else {
             for part in t.split(separator: ";") {
-                let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
                 guard kv.count == 2, ["ks", "e", "d", "r"].contains(kv[0]) else {
                     throw InputError(value: String(part), message: "expected ks=…, e=…, d=… or r=…",
                                      hint: "write it as ks=3,5,…;e=3,4,…;d=2,3,4,2,3;r=224")
                 }
-                let values = kv[1].split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                let values = kv[1].split(separator: ",").map { Int($0.trimmingWhitespace()) }
                 guard values.allSatisfy({ $0 != nil }) else { throw InputError(keyPath: kv[0], value: kv[1], message: "expected integers separated by commas") }
                 fields[kv[0]] = values.map { $0! }
             }

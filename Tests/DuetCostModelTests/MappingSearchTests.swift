@@ -53,6 +53,79 @@ import Testing
         #expect(slow.latencyCycles > fast.latencyCycles)
     }
 
+    /// The search scores one order of each class of orders that move the same words (the same
+    /// loops run more than once, in the same order); a search over every order, as it was before,
+    /// must choose the same mapping and report the same cost, bit for bit.
+    static func exhaustive(_ loops: LoopNest, on hw: SubAccelerator, objective: MappingObjective, residency: Residency) throws -> LayerCost {
+        let context = LayerModel.Context(loops, hw, macs: try loops.macs(), residency: residency)
+        let sh = context.shape
+        let capacityWords = max(0, Double(hw.globalBufferBytes) - residency.reservedBytes) * 8 / Double(hw.precisionBits) / (hw.doubleBuffer ? 2 : 1)
+        var best: (score: Double, tiling: BufferTiling)?
+        for g in sh.g > 1 ? MappingSearch.candidates(sh.g) : [1] {
+            for k in MappingSearch.candidates(sh.kg) {
+                for c in MappingSearch.candidates(sh.c) {
+                    guard Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: 1)) <= capacityWords else { continue }
+                    var lo = 1, hi = sh.p
+                    while lo < hi {
+                        let mid = (lo + hi + 1) / 2
+                        if Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: mid)) <= capacityWords { lo = mid } else { hi = mid - 1 }
+                    }
+                    for order in MappingSearch.orders {
+                        let tiling = BufferTiling(g: g, k: k, c: c, p: lo, order: order)
+                        let s = LayerModel.score(LayerModel.quick(context, tiling), objective)
+                        if best == nil || s < best!.score { best = (s, tiling) }
+                    }
+                }
+            }
+        }
+        return LayerModel.cost(context, try #require(best).tiling)
+    }
+
+    @Test func skippingEquivalentOrdersKeepsTheExhaustiveChoice() throws {
+        var rng = SeededGenerator(seed: 18)
+        func draw(_ xs: [Int]) -> Int { xs[Int(rng.next() % UInt64(xs.count))] }
+        let hws = try ["tpu:edge", "eyeriss", "nvdla:nv_small", "shidiannao"].map { try accelerator($0) }
+            + [try accelerator("tpu:edge", ["global_buffer_kib=16", "double_buffer=false", "dram_channels=per_operand"])]
+        var searched = 0
+        for trial in 0..<40 {
+            let groups = draw([1, 1, 1, 2, 4])
+            let k = draw([8, 16, 24, 64, 96, 256, 512]) * groups, c = draw([3, 16, 32, 64, 128, 384])
+            let p = draw([1, 7, 14, 28, 56, 112]), r = draw([1, 3, 5, 7]), stride = draw([1, 2])
+            let loops = LoopNest(n: draw([1, 1, 4]), k: k, c: c, p: p, q: p, r: r, s: r, strideH: stride, strideW: stride, groups: groups)
+            for hw in hws {
+                for objective in [MappingObjective.latency, .energy, .edp] {
+                    let residency = trial % 3 == 0 ? Residency(input: true, output: trial % 2 == 0, reservedBytes: 1024) : .none
+                    guard let expected = try? Self.exhaustive(loops, on: hw, objective: objective, residency: residency) else { continue }
+                    let found = try MappingSearch.best(loops, on: hw, objective: objective, residency: residency)
+                    #expect(found == expected, "trial \(trial): \(loops) on \(hw.name), \(objective)")
+                    searched += 1
+                }
+            }
+        }
+        #expect(searched > 500)
+    }
+
+    @Test func ordersWithTheSameRepeatedLoopsMoveTheSameWords() throws {
+        let sh = BufferTiling.Shape(LoopNest(n: 2, k: 96, c: 48, p: 28, q: 28, r: 3, s: 3, groups: 2))
+        for (g, k, c, p) in [(1, 48, 48, 28), (1, 24, 12, 7), (2, 6, 48, 1), (1, 1, 1, 1), (2, 48, 48, 28)] {
+            let tile = BufferTiling.Tile(BufferTiling(g: g, k: k, c: c, p: p, order: MappingSearch.orders[0]), sh)
+            var byKey: [UInt8: BufferTiling.DRAMTraffic] = [:]
+            for order in MappingSearch.orders {
+                let t = tile.traffic(order)
+                let direct = BufferTiling(g: g, k: k, c: c, p: p, order: order).dramTraffic(sh)
+                #expect([t.weights, t.inputs, t.partialSumReads, t.outputWrites] == [direct.weights, direct.inputs, direct.partialSumReads, direct.outputWrites])
+                if let seen = byKey[tile.repeatedLoops(order)] {
+                    #expect([t.weights, t.inputs, t.partialSumReads, t.outputWrites] == [seen.weights, seen.inputs, seen.partialSumReads, seen.outputWrites],
+                            "tile \(g) \(k) \(c) \(p), order \(order.dims)")
+                } else {
+                    byKey[tile.repeatedLoops(order)] = t
+                }
+            }
+            let repeated = [sh.g > g, sh.kg > k, sh.c > c, sh.p > p].filter { $0 }.count
+            #expect(byKey.count == (1...max(1, repeated)).reduce(1, *), "one class per order of the loops that repeat")
+        }
+    }
+
     @Test func cacheReturnsTheSearchResult() throws {
         let cache = MappingCache()
         let hw = try accelerator("nvdla:nv_small")
