@@ -209,7 +209,12 @@ public actor PostgresStudyStore: StudyStore {
 
     static func schemaVersion(_ conn: PostgresConnection, logger: Logger) async throws -> Int? {
         var exists = false
-        for try await (v) in try await conn.query("SELECT to_regclass('duet_schema') IS NOT NULL", logger: logger).decode(Bool.self) { exists = v }
+        // A plain query of the catalog (a fresh snapshot each statement), not to_regclass: inside a
+        // transaction that waited for the schema lock, to_regclass answers from the catalog as it was
+        // before the wait and misses tables another creator committed meanwhile.
+        for try await (v) in try await conn.query("""
+            SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE tablename = 'duet_schema' AND schemaname = ANY (current_schemas(false)))
+            """, logger: logger).decode(Bool.self) { exists = v }
         guard exists else { return nil }
         var version: Int? = nil
         for try await (v) in try await conn.query("SELECT version FROM duet_schema WHERE id = 1", logger: logger).decode(Int.self) { version = v }
