@@ -45,6 +45,14 @@ actor AsyncProposer {
         return try await task.value
     }
 
+    /// Called as `claim` starts evaluating: when it took the last proposal made so far (the queue
+    /// is now empty), makes the next one while the trial is evaluated, so the next free worker
+    /// finds something to claim instead of proposing first. Its basis is what had finished by then.
+    func proposeAhead(after claim: TrialClaim) async throws {
+        guard let last = try await store.lastProposal(), last.generation == claim.generation, last.slot == claim.slot else { return }
+        _ = try await proposeNext()
+    }
+
     private func propose() async throws -> Bool {
         let last = try await store.lastProposal()
         let n = last.map { $0.generation * population + $0.slot + 1 } ?? 0
@@ -185,9 +193,10 @@ extension ExploreRun {
 }
 
 extension ExploreLog {
-    /// One claim loop of a steady-state study: claim and evaluate; with nothing to claim, make the
-    /// next proposal and claim again; once every proposal is made, wait (50–250 ms pauses) for the
-    /// other processes to finish the last trials.
+    /// One claim loop of a steady-state study: claim and evaluate (having the next proposal made
+    /// meanwhile when this claim emptied the queue: ``AsyncProposer/proposeAhead(after:)``); with
+    /// nothing to claim, make the next proposal and claim again; once every proposal is made, wait
+    /// (50–250 ms pauses) for the other processes to finish the last trials.
     func workAsync(proposer: AsyncProposer, as id: String, report: (@Sendable (Trial) -> Void)?,
                    evaluate: @escaping @Sendable (Point) async -> (Outcome, Double)) async throws {
         guard let worker, let store else { return }
@@ -199,7 +208,13 @@ extension ExploreLog {
             if let claim = try await store.claim(worker: id, leaseSeconds: worker.leaseSeconds) {
                 pause = 0.05
                 let point = exploration.space.decode(claim.genome)
-                let o = try await self.evaluate(claim: claim, point: point, store: store, worker: worker, evaluate: evaluate)
+                let ahead = Task { try await proposer.proposeAhead(after: claim) }
+                let o: Outcome
+                do { o = try await self.evaluate(claim: claim, point: point, store: store, worker: worker, evaluate: evaluate) } catch {
+                    ahead.cancel()
+                    throw error
+                }
+                try await ahead.value
                 report?(Trial(candidate: Candidate(genome: claim.genome, point: point), outcome: o))
                 continue
             }

@@ -55,7 +55,15 @@ import _DuetTestSupport
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = try writeConfig(dir, Self.asyncConfig)
-        try await runShared(dir.appendingPathComponent("async.sqlite").path, configPath: path)
+        let location = dir.appendingPathComponent("async.sqlite").path
+        try await runShared(location, configPath: path)
+        // The report and the export read an async study like any other (generation = n / population).
+        let out = dir.appendingPathComponent("report").path
+        let line = try await ExploreReport.write(study: location, to: out, dataDir: root)
+        #expect(line.hasPrefix("wrote \(out)/index.html"))
+        let csv = try String(contentsOfFile: out + "/trials.csv", encoding: .utf8).split(whereSeparator: \.isNewline)
+        #expect(csv.count == 71 && csv[0].hasSuffix(",finish_order,basis"))
+        #expect(csv.dropFirst().allSatisfy { !$0.hasSuffix(",,") }, "every trial of an async study has a finish order and a basis")
     }
 
     @Test(.enabled(if: !TestPostgres.optedOut, "DUET_TEST_SKIP_POSTGRES=1"))
