@@ -155,6 +155,8 @@ extension ExploreRun {
                 try await group.waitForAll()
             }
         } catch is ExploreLog.WorkerStop {}
+        // Gives the last trials their finish orders (PostgreSQL orders them when a proposer reads).
+        _ = try await proposer.catchUp()
         try await store.forEachTrial(pageSize: 1000) { t in if t.status.isFinished { log.summarize(t) } }
         return log.summary().result(reused: 0, seconds: (clock.now - start).seconds, seed: c.seed,
                                     study: store.location.description, evaluatedHere: log.evaluatedHere)

@@ -72,10 +72,11 @@ public enum StudyOpenMode: Sendable, Hashable {
 /// with nothing to claim reads ``lastProposal()`` for the next n, catches up with
 /// ``finishedTrials(afterFinishOrder:limit:)``, draws a child (asking ``hasGenome(_:before:slot:)``
 /// to avoid repeats) and ``enqueue(_:)``s it with its ``PendingTrial/basis``; a concurrent proposer
-/// of the same n loses the insert-or-ignore. Finish orders are given in commit order (SQLite: one
-/// writer, max + 1; PostgreSQL: a per-study counter whose row lock is held until the completing
-/// transaction commits), so every reader sees a prefix of them and a proposal's basis names exactly
-/// the trials it was computed from.
+/// of the same n loses the insert-or-ignore. Finish orders are given so that every reader sees a
+/// prefix of them (SQLite: at completion, max + 1 under its one writer; PostgreSQL: by
+/// ``finishedTrials(afterFinishOrder:limit:)``, to every trial finished since, in order of finishing
+/// time, under a per-study counter — completions take no study-wide lock), so a proposal's basis
+/// names exactly the trials it was computed from.
 public protocol StudyStore: Sendable {
     /// Where the study lives; its `description` never shows a password.
     var location: StudyLocation { get }
@@ -171,8 +172,8 @@ public protocol StudyStore: Sendable {
 
     /// Up to `limit` finished trials whose ``TrialRecord/finishOrder`` is above `finishOrder`, in
     /// finish order: how a steady-state proposer catches up with what finished since it last looked.
-    /// Every trial a call returns finished before every trial a later call can return (finish orders
-    /// are given in commit order), so reading up to the highest order seen reads a prefix.
+    /// Orders only grow: a trial that gets one later gets a higher one, so reading up to the highest
+    /// order seen reads a prefix. (PostgreSQL gives the orders here, see the protocol's notes.)
     func finishedTrials(afterFinishOrder finishOrder: Int64, limit: Int) async throws -> [TrialRecord]
 
     /// The highest (generation, slot) stored in any status; nil for an empty study.

@@ -53,10 +53,12 @@ public struct TrialRecord: Sendable, Hashable {
     public var retries: Int
     /// The worker that holds (`running`) or last held the trial's claim; nil for trials recorded directly.
     public var worker: String?
-    /// The trial's place in the order in which the study's queued trials finished (1, 2, … in
-    /// commit order; gaps are possible): set when a claim completes or fails, or when a lease runs
-    /// out of retries. Nil for trials not finished yet and for trials recorded directly (which never
-    /// went through the queue). What makes an `async` study reproducible: see ``basis``.
+    /// The trial's place in the order in which the study's queued trials finished (1, 2, …; gaps
+    /// are possible): SQLite sets it when a claim completes or fails or a lease runs out of
+    /// retries; PostgreSQL when a steady-state proposer first reads the finished trial
+    /// (``StudyStore/finishedTrials(afterFinishOrder:limit:)``, in order of finishing time). Nil for
+    /// trials not finished or not ordered yet and for trials recorded directly (which never went
+    /// through the queue). What makes an `async` study reproducible: see ``basis``.
     public var finishOrder: Int64?
     /// For a proposal of an `async` (steady-state) study: the highest ``finishOrder`` among the
     /// finished trials it was computed from (0: none had finished); nil for other trials.
