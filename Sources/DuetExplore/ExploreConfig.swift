@@ -2,6 +2,7 @@ import DuetCore
 import DuetCostModel
 import DuetHardware
 import DuetPredict
+import DuetStudy
 import DuetWorkload
 import Foundation
 
@@ -106,6 +107,10 @@ public struct ExploreConfig: Sendable {
     public var scheduling: ChipScheduling = .networks
     /// Whether the config gave `evaluations` (solvers that search use a budget of their own otherwise).
     public var evaluationsGiven = false
+    /// How a study's trials are proposed (`scheduling`): `deterministic` (the default: generations,
+    /// the same study for any number of workers) or `async` (steady-state NSGA-II: a new proposal as
+    /// soon as a trial finishes; reproducible given the order of completions, which the study records).
+    public var studyScheduling: StudySettings.SchedulingMode = .deterministic
 
     /// `power_mw` is peak (back-to-back) power; `fps` the achievable frame rate (chip: 1 /
     /// makespan; TASK.fps with the other tasks at their required rates); `average_power_mw` the
@@ -520,12 +525,19 @@ public struct ExploreConfig: Sendable {
         let population = r.int("population", min: 2, max: 100_000) ?? 50
         let seed = r.int("seed", min: 0, max: Int.max).map { UInt64($0) } ?? 1
         let workers = r.int("workers", min: 1, max: 1024) ?? ProcessInfo.processInfo.activeProcessorCount
+        let studyScheduling = r.choice("scheduling", in: StudySettings.SchedulingMode.allCases.map(\.rawValue))
+            .flatMap(StudySettings.SchedulingMode.init) ?? .deterministic
+        if studyScheduling == .async && (optimizer != "nsga2" || surrogate != nil) {
+            d.add("scheduling", value: "async", "steady-state (async) scheduling works with the nsga2 optimizer without surrogate screening (here: \(optimizer)\(surrogate != nil ? " with a surrogate" : ""))",
+                  hint: "use optimizer: nsga2 without surrogate:, or scheduling: deterministic")
+        }
         r.finish()
         try d.throwIfAny()
         var config = ExploreConfig(name: name, file: file, tasks: tasks, target: target, budgets: budgets, objectives: objectives,
                                    optimizer: optimizer, surrogate: surrogate, evaluations: evaluations, population: population, seed: seed, workers: workers)
         config.scheduling = scheduling
         config.evaluationsGiven = givenEvaluations != nil
+        config.studyScheduling = studyScheduling
         return config
     }
 }

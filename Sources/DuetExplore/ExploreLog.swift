@@ -40,17 +40,19 @@ final class ExploreLog: SearchLog {
     let worker: WorkerOptions?
     /// A surrogate's per-generation predictor quality, written into the study with each generation.
     let quality: SurrogateQualityLog?
-    private let state = Mutex<(records: [TrialRecord], error: Error?, evaluatedHere: Int, lastWork: Date)>(([], nil, 0, Date()))
+    private let state: Mutex<(summary: TrialSummary, error: Error?, evaluatedHere: Int, lastWork: Date)>
     let start = Date()
 
     /// Thrown when a worker reached ``WorkerOptions/maxTrials`` or ``WorkerOptions/idleExitSeconds``.
     struct WorkerStop: Error {}
 
-    init(exploration: CoExploration, store: (any StudyStore)?, worker: WorkerOptions? = nil, quality: SurrogateQualityLog? = nil) {
+    init(exploration: CoExploration, store: (any StudyStore)?, worker: WorkerOptions? = nil, quality: SurrogateQualityLog? = nil,
+         keepsTrials: Bool = true) {
         self.exploration = exploration
         self.store = store
         self.worker = worker
         self.quality = quality
+        state = Mutex((TrialSummary(maximize: exploration.config.objectives.map(\.maximize), keepsTrials: keepsTrials), nil, 0, Date()))
     }
 
     var evaluatedHere: Int { state.withLock { $0.evaluatedHere } }
@@ -61,7 +63,7 @@ final class ExploreLog: SearchLog {
         var out: [Int: LoggedTrial] = [:]
         for (slot, t) in try await store.trials(generation: generation) where t.status.isFinished {
             let point = exploration.space.decode(t.genome)
-            state.withLock { $0.records.append(t) }
+            state.withLock { $0.summary.add(t) }
             out[slot] = LoggedTrial(generation: generation, slot: slot, genome: t.genome, point: point, outcome: outcome(of: t), seconds: t.seconds)
         }
         return out
@@ -70,7 +72,7 @@ final class ExploreLog: SearchLog {
     func record(_ trial: LoggedTrial) async {
         let t = record(of: trial)
         do { try await store?.record(t) } catch { state.withLock { if $0.error == nil { $0.error = error } } }
-        state.withLock { $0.records.append(t); $0.evaluatedHere += 1 }
+        state.withLock { $0.summary.add(t); $0.evaluatedHere += 1 }
     }
 
     func flush() async throws {
@@ -78,10 +80,11 @@ final class ExploreLog: SearchLog {
         try await quality?.write(to: store)
     }
 
-    /// Every trial recorded or taken from the study, by (generation, slot).
-    func trials() -> [TrialRecord] {
-        state.withLock { $0.records }.sorted { ($0.generation, $0.slot) < ($1.generation, $1.slot) }
-    }
+    /// What was gathered of every trial recorded or taken from the study.
+    func summary() -> TrialSummary { state.withLock { $0.summary } }
+
+    /// Adds a trial read from the study to the summary (an `async` run's result).
+    func summarize(_ t: TrialRecord) { state.withLock { $0.summary.add(t) } }
 
     // MARK: A study shared through its queue
 
@@ -108,7 +111,7 @@ final class ExploreLog: SearchLog {
                                  message: "the study holds another design here than this configuration and seed propose",
                                  hint: "every worker must run the study's own configuration; start a new study for another one")
             }
-            state.withLock { $0.records.append(t) }
+            state.withLock { $0.summary.add(t) }
             return outcome(of: t)
         }
     }
@@ -127,33 +130,44 @@ final class ExploreLog: SearchLog {
             if let limit = worker.maxTrials, state.withLock({ $0.evaluatedHere }) >= limit { throw WorkerStop() }
             if let claim = try await store.claim(worker: id, leaseSeconds: worker.leaseSeconds) {
                 pause = 0.05
-                let lease = worker.leaseSeconds
-                let heartbeat = Task {
-                    while !Task.isCancelled {
-                        try await Task.sleep(nanoseconds: UInt64(lease / 3 * 1e9))
-                        try await store.heartbeat(claim, leaseSeconds: lease)
-                    }
-                }
-                let (o, seconds) = await evaluate(exploration.space.decode(claim.genome))
-                heartbeat.cancel()
-                switch o {
-                case .evaluated(let e):
-                    try await store.complete(claim, with: TrialResult(metrics: e.metrics, objectives: e.objectives,
-                                                                      constraints: exploration.namedConstraints(e),
-                                                                      violation: e.violation, seconds: seconds))
-                case .failed(let why):
-                    // A failed evaluation was already retried by its evaluator; it is the trial's result.
-                    try await store.fail(claim, reason: why, seconds: seconds, retry: false, maxRetries: worker.maxRetries)
-                }
-                state.withLock { $0.evaluatedHere += 1; $0.lastWork = Date() }
+                _ = try await self.evaluate(claim: claim, point: exploration.space.decode(claim.genome), store: store, worker: worker, evaluate: evaluate)
                 continue
             }
             let trials = try await store.trials(generation: generation)
             if (0..<size).allSatisfy({ trials[$0]?.status.isFinished == true }) { return }
-            if let idle = worker.idleExitSeconds, Date().timeIntervalSince(state.withLock { $0.lastWork }) > idle { throw WorkerStop() }
+            if let idle = worker.idleExitSeconds, Date().timeIntervalSince(lastWork) > idle { throw WorkerStop() }
             try await Task.sleep(nanoseconds: UInt64(pause * 1e9))
             pause = min(0.25, pause * 1.5)
         }
+    }
+
+    /// When this process last finished an evaluation (or started).
+    var lastWork: Date { state.withLock { $0.lastWork } }
+
+    /// Evaluates a claimed trial, heartbeating every third of the lease, and stores its result;
+    /// returns the outcome.
+    func evaluate(claim: TrialClaim, point: Point, store: any StudyStore, worker: WorkerOptions,
+                  evaluate: @escaping @Sendable (Point) async -> (Outcome, Double)) async throws -> Outcome {
+        let lease = worker.leaseSeconds
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(nanoseconds: UInt64(lease / 3 * 1e9))
+                try await store.heartbeat(claim, leaseSeconds: lease)
+            }
+        }
+        let (o, seconds) = await evaluate(point)
+        heartbeat.cancel()
+        switch o {
+        case .evaluated(let e):
+            try await store.complete(claim, with: TrialResult(metrics: e.metrics, objectives: e.objectives,
+                                                              constraints: exploration.namedConstraints(e),
+                                                              violation: e.violation, seconds: seconds))
+        case .failed(let why):
+            // A failed evaluation was already retried by its evaluator; it is the trial's result.
+            try await store.fail(claim, reason: why, seconds: seconds, retry: false, maxRetries: worker.maxRetries)
+        }
+        state.withLock { $0.evaluatedHere += 1; $0.lastWork = Date() }
+        return o
     }
 
     // MARK: Records

@@ -61,13 +61,13 @@ public enum ExploreOutput {
                 "seed": .int(Int(truncatingIfNeeded: r.seed)), "study": r.study.map { .string($0) } ?? .null,
                 "accuracy_source": accuracy,
                 "predicted_metrics": .object(cfg.predictedMetricLabels.map { .init($0.metric, .string($0.label)) }),
-                "feasible": .int(r.trials.filter(\.isFeasible).count),
-                "failed": .int(r.trials.filter { $0.status == "failed" }.count),
+                "feasible": .int(r.feasibleCount),
+                "failed": .int(r.failedCount),
             ]).serialized() + "\n"
         }
         var out = "\(cfg.name): \(r.evaluations) evaluations in \(String(format: "%.1f", r.seconds)) s (seed \(r.seed), \(cfg.optimizer))"
         out += r.reused > 0 ? ", \(r.reused) resumed from the study\n" : "\n"
-        out += "feasible: \(r.trials.filter(\.isFeasible).count), failed: \(r.trials.filter { $0.status == "failed" }.count)\n"
+        out += "feasible: \(r.feasibleCount), failed: \(r.failedCount)\n"
         let proxies = cfg.tasks.filter { $0.accuracy.isEstimate }
         if !proxies.isEmpty {
             out += "note: accuracy of " + proxies.map { "\($0.name) is a \($0.accuracy.estimateWord ?? "PROXY") (\($0.accuracy.label))" }.joined(separator: ", ") + "\n"

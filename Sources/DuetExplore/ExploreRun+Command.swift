@@ -34,9 +34,14 @@ extension ExploreRun {
         let store: (any StudyStore)? = if let study { try await openStudy(study, mode: .create) } else { nil }
         // Closed on every path: a PostgreSQL connection must be closed before it is released.
         do {
-            let queue = store.map { shared || $0.location.isPostgres } ?? false
+            // A steady-state study always goes through the queue (its proposals are made there).
+            let queue = store.map { shared || $0.location.isPostgres || cfg.studyScheduling == .async } ?? false
             let worker = queue ? WorkerOptions(concurrency: workerConcurrency ?? cfg.workers) : nil
-            let result = try await ExploreRun(exploration: exploration, store: store, worker: worker, overrides: overrides).run(progress: progress)
+            var run = ExploreRun(exploration: exploration, store: store, worker: worker, overrides: overrides)
+            // Memory holds the optimizer's state and the front, not every trial (they are in the
+            // study); the successive baseline's comparison needs them all.
+            run.keepsTrials = baseline
+            let result = try await run.run(progress: progress)
             status("\n")
             var outcome = ExploreOutcome(result: result, baseline: nil)
             if baseline {

@@ -22,6 +22,8 @@ public struct ExploreProgress: Sendable {
 
 /// The outcome of `duet explore`.
 public struct ExploreResult: Sendable {
+    /// This run's trials by (generation, slot) when the run kept them (``ExploreRun/keepsTrials``);
+    /// empty otherwise (they are in the study): the counts below are kept either way.
     public var trials: [TrialRecord]
     /// Non-dominated feasible trials (or, while none is feasible, the least-violating ones).
     public var pareto: [TrialRecord]
@@ -34,6 +36,73 @@ public struct ExploreResult: Sendable {
     public var study: String?
     /// Trials this process evaluated (in a shared study, the others were evaluated by workers).
     public var evaluatedHere: Int = 0
+    /// This run's feasible trials (complete, every budget met) and failed ones.
+    public var feasibleCount = 0
+    public var failedCount = 0
+}
+
+/// What the result of a run needs from its trials, gathered one trial at a time so that memory
+/// holds the front, not every trial: counts, the non-dominated feasible trials (distinct designs),
+/// and while none is feasible the (at most 10) least-violating complete ones.
+/// ``pareto`` equals ``ExploreRun/pareto(_:maximize:)`` of every trial added (for an evaluator
+/// that gives a design the same objectives every time).
+struct TrialSummary: Sendable {
+    let maximize: [Bool]
+    var count = 0, feasible = 0, failed = 0
+    /// Feasible trials no other feasible one dominates, one per design.
+    var front: [TrialRecord] = []
+    var leastViolation = Double.infinity
+    /// Complete trials of violation `leastViolation`, the first 10 by (generation, slot).
+    var least: [TrialRecord] = []
+    var trials: [TrialRecord]?
+
+    init(maximize: [Bool], keepsTrials: Bool) {
+        self.maximize = maximize
+        trials = keepsTrials ? [] : nil
+    }
+
+    /// Minimization form: a ≤ b everywhere and < somewhere.
+    func dominates(_ a: [Double], _ b: [Double]) -> Bool {
+        var strictly = false
+        for k in maximize.indices {
+            let x = maximize[k] ? -a[k] : a[k], y = maximize[k] ? -b[k] : b[k]
+            if x > y { return false }
+            if x < y { strictly = true }
+        }
+        return strictly
+    }
+
+    mutating func add(_ t: TrialRecord) {
+        count += 1
+        trials?.append(t)
+        if t.status == .failed { failed += 1 }
+        guard t.status == .complete else { return }
+        if t.isFeasible {
+            feasible += 1
+            guard t.objectives.count == maximize.count, !front.contains(where: { $0.design == t.design || dominates($0.objectives, t.objectives) }) else { return }
+            let summary = self
+            front.removeAll { summary.dominates(t.objectives, $0.objectives) }
+            front.append(t)
+        } else if t.violation <= leastViolation {
+            if t.violation < leastViolation { leastViolation = t.violation; least = [] }
+            least.append(t)
+            least.sort { ($0.generation, $0.slot) < ($1.generation, $1.slot) }
+            if least.count > 10 { least.removeLast(least.count - 10) }
+        }
+    }
+
+    var pareto: [TrialRecord] {
+        let ordered = { (ts: [TrialRecord]) in ts.sorted { ($0.generation, $0.slot) < ($1.generation, $1.slot) } }
+        return ExploreRun.pareto(front.isEmpty ? ordered(least) : ordered(front), maximize: maximize)
+    }
+
+    /// The run's result from what was added.
+    func result(reused: Int, seconds: Double, seed: UInt64, study: String?, evaluatedHere: Int) -> ExploreResult {
+        let pareto = self.pareto
+        return ExploreResult(trials: (trials ?? []).sorted { ($0.generation, $0.slot) < ($1.generation, $1.slot) }, pareto: pareto,
+                             best: ExploreRun.best(pareto, maximize: maximize), evaluations: count, reused: reused, seconds: seconds,
+                             seed: seed, study: study, evaluatedHere: evaluatedHere, feasibleCount: feasible, failedCount: failed)
+    }
 }
 
 /// Runs an exploration: the seeded optimizer proposes, designs are evaluated concurrently by
@@ -58,6 +127,12 @@ public struct ExploreRun {
     /// The `--set` overrides the configuration was loaded with, stored with a new study so that
     /// workers rebuild the same configuration.
     public var overrides: [String] = []
+    /// Whether the result lists every trial of the run (``ExploreResult/trials``). Off, memory
+    /// holds what the optimizer needs and the front, whatever the number of trials (they are in
+    /// the study); `duet explore` turns it off.
+    public var keepsTrials = true
+    /// The most designs the evaluation cache holds (``Evaluator/cacheCapacity``).
+    public var cacheCapacity = Evaluator<CoExploration>.defaultCacheCapacity
 
     public init(exploration: CoExploration, study: Study?) {
         self.exploration = exploration
@@ -124,7 +199,7 @@ public struct ExploreRun {
             objectives: c.objectives.map { .init(name: $0.metric, direction: $0.maximize ? .maximize : .minimize) },
             budgets: c.budgets.map { .init(name: $0.name, limit: $0.limit) },
             accuracy: c.tasks.map { .init(task: $0.name, label: $0.accuracy.label) },
-            optimizer: c.optimizer, population: c.population, scheduling: .deterministic, duetVersion: Self.version)
+            optimizer: c.optimizer, population: c.population, scheduling: c.studyScheduling, duetVersion: Self.version)
     }
 
     /// Checks that `store` holds this configuration, seed and budgets (a study holds one search,
@@ -141,9 +216,10 @@ public struct ExploreRun {
             " surrogate=\(s.model.rawValue)x\(s.screen) min=\(s.minimumTrainingRows) v2 batch=\(s.batch ?? 0) pool=\(s.pool ?? 0)"
                 + " random=\(s.randomShare) members=\(s.members) exploration=\(s.exploration) rows=\(s.maximumTrainingRows) exact=\(s.exactCosts)"
         } ?? ""
-        let signature = "\(c.optimizer) seed=\(c.seed) population=\(c.population) objectives=\(exploration.objectiveNames) space=\(exploration.space.variables.map(\.name))" + surrogate
+        let scheduling = c.studyScheduling == .async ? " scheduling=async" : ""
+        let signature = "\(c.optimizer) seed=\(c.seed) population=\(c.population) objectives=\(exploration.objectiveNames) space=\(exploration.space.variables.map(\.name))" + surrogate + scheduling
         let storedSignature = try await store.setAttributeOnce("signature", signature)
-        if storedSignature != signature || stored.seed != mine.seed || stored.objectives != mine.objectives
+        if storedSignature != signature || stored.seed != mine.seed || stored.objectives != mine.objectives || stored.scheduling != mine.scheduling
             || (!stored.optimizer.isEmpty && (stored.optimizer != mine.optimizer || stored.population != mine.population)) {
             throw InputError(file: location, message: "this study was made by a different configuration or seed",
                              hint: "use a new --study, or the same config and seed to resume")
@@ -186,11 +262,13 @@ public struct ExploreRun {
     /// study as its log.
     public func run(progress: (@Sendable (ExploreProgress) -> Void)? = nil) async throws -> ExploreResult {
         let c = exploration.config
+        if c.studyScheduling == .async { return try await runAsync(progress: progress) }
         if let store { try await claim(store) }
         let quality = SurrogateQualityLog(objectives: exploration.objectiveNames)
         var optimizer = try await makeOptimizer(quality: quality)
-        let log = ExploreLog(exploration: exploration, store: store, worker: worker, quality: quality)
-        let search = Search(problem: exploration, termination: .evaluations(c.evaluations), concurrency: max(1, c.workers))
+        let log = ExploreLog(exploration: exploration, store: store, worker: worker, quality: quality, keepsTrials: keepsTrials)
+        var search = Search(problem: exploration, termination: .evaluations(c.evaluations), concurrency: max(1, c.workers))
+        search.cacheCapacity = cacheCapacity
         var tracker = ExploreProgressTracker(maximize: c.objectives.map(\.maximize), total: c.evaluations)
         let result: SearchResult?
         do {
@@ -203,12 +281,8 @@ public struct ExploreRun {
         }
         // The last generation's predictor quality (the earlier ones were written as the run went).
         try await quality.write(to: store)
-        let trials = log.trials()
-        let maximize = c.objectives.map(\.maximize)
-        let pareto = Self.pareto(trials, maximize: maximize)
-        return ExploreResult(trials: trials, pareto: pareto, best: Self.best(pareto, maximize: maximize), evaluations: trials.count,
-                             reused: result?.reused ?? 0, seconds: result?.elapsedSeconds ?? log.seconds, seed: c.seed,
-                             study: store?.location.description, evaluatedHere: log.evaluatedHere)
+        return log.summary().result(reused: result?.reused ?? 0, seconds: result?.elapsedSeconds ?? log.seconds, seed: c.seed,
+                                    study: store?.location.description, evaluatedHere: log.evaluatedHere)
     }
 
     /// The feasible design best in the first objective, ties broken by the next objectives in

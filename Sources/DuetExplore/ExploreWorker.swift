@@ -8,12 +8,14 @@ import Foundation
 /// search's evaluation budget is spent, ``WorkerOptions/maxTrials`` were evaluated here, or the
 /// queue stayed empty for ``WorkerOptions/idleExitSeconds``.
 public enum ExploreWorker {
-    public static func run(study location: String, options: WorkerOptions, dataDir: URL,
+    /// `keepsTrials`: whether the result lists the run's trials (``ExploreRun/keepsTrials``; off,
+    /// memory stays flat in the study's size).
+    public static func run(study location: String, options: WorkerOptions, dataDir: URL, keepsTrials: Bool = true,
                            progress: (@Sendable (ExploreProgress) -> Void)? = nil) async throws -> ExploreResult {
         let store = try await openStudy(location, mode: .open)
         // Closed on every path: a PostgreSQL connection must be closed before it is released.
         do {
-            let result = try await run(store: store, options: options, dataDir: dataDir, progress: progress)
+            let result = try await run(store: store, options: options, dataDir: dataDir, keepsTrials: keepsTrials, progress: progress)
             try? await store.close()
             return result
         } catch {
@@ -22,14 +24,16 @@ public enum ExploreWorker {
         }
     }
 
-    static func run(store: any StudyStore, options: WorkerOptions, dataDir: URL,
+    static func run(store: any StudyStore, options: WorkerOptions, dataDir: URL, keepsTrials: Bool = true,
                     progress: (@Sendable (ExploreProgress) -> Void)?) async throws -> ExploreResult {
         guard let settings = try await store.settings(), !settings.config.isEmpty else {
             throw InputError(file: store.location.description, message: "this study holds no configuration to evaluate",
                              hint: "start it with duet explore CONFIG --study \(store.location.description); workers then join it")
         }
         let (exploration, overrides) = try await storedExploration(store: store, settings: settings, dataDir: dataDir)
-        return try await ExploreRun(exploration: exploration, store: store, worker: options, overrides: overrides).run(progress: progress)
+        var run = ExploreRun(exploration: exploration, store: store, worker: options, overrides: overrides)
+        run.keepsTrials = keepsTrials
+        return try await run.run(progress: progress)
     }
 
     /// The problem a study holds: its configuration's text loaded with the `--set` overrides stored

@@ -6,8 +6,9 @@ import Foundation
 /// Every trial of a study as CSV or JSON (`duet study export`, and `trials.csv` of `duet report`).
 public enum StudyExport {
     /// The trials in the study's order: generation, slot, status, violation, every metric any trial
-    /// has (sorted by name), the design, error, seconds, seed and version. `.json` gives a list of
-    /// objects; any other format CSV.
+    /// has (sorted by name), the design, error, seconds, seed, version, and the finish order and
+    /// basis (``TrialRecord/finishOrder``, ``TrialRecord/basis``; empty when not recorded). `.json`
+    /// gives a list of objects; any other format CSV.
     public static func render(_ s: any StudyStore, format: OutputFormat) async throws -> String {
         var metricSet = Set<String>()
         try await s.forEachTrial { metricSet.formUnion($0.metrics.keys) }
@@ -20,7 +21,8 @@ public enum StudyExport {
                                    "metrics": .object(t.metrics.keys.sorted().map { .init($0, .double(t.metrics[$0]!)) }),
                                    "violation": t.violation.isFinite ? .double(t.violation) : .null,
                                    "error": t.error.map { .string($0) } ?? .null, "seconds": .double(t.seconds),
-                                   "seed": .int(Int(truncatingIfNeeded: t.seed)), "version": .string(t.version)]))
+                                   "seed": .int(Int(truncatingIfNeeded: t.seed)), "version": .string(t.version),
+                                   "finish_order": t.finishOrder.map { .int(Int($0)) } ?? .null, "basis": t.basis.map { .int(Int($0)) } ?? .null]))
             }
             return JSONValue.array(items).serialized() + "\n"
         }
@@ -30,7 +32,7 @@ public enum StudyExport {
     }
 
     static func csvHeader(_ metricNames: [String]) -> String {
-        (["generation", "slot", "status", "violation"] + metricNames + ["design", "error", "seconds", "seed", "version"])
+        (["generation", "slot", "status", "violation"] + metricNames + ["design", "error", "seconds", "seed", "version", "finish_order", "basis"])
             .map(csvField).joined(separator: ",") + "\n"
     }
 
@@ -50,7 +52,9 @@ public enum StudyExport {
             out.append(0x2C)
             if let v = r.metrics[m] { out.append(contentsOf: String(v).utf8) }
         }
-        for f in [r.design, r.error ?? "", String(r.seconds), String(r.seed), r.version] { out.append(0x2C); appendField(f, to: &out) }
+        for f in [r.design, r.error ?? "", String(r.seconds), String(r.seed), r.version, r.finishOrder.map(String.init) ?? "", r.basis.map(String.init) ?? ""] {
+            out.append(0x2C); appendField(f, to: &out)
+        }
         out.append(0x0A)
     }
 

@@ -1,7 +1,13 @@
 import Foundation
 
 /// Evaluates batches of designs concurrently, at most ``concurrency`` at a time, caching outcomes
-/// by decoded ``Point`` so that no design is evaluated twice.
+/// by decoded ``Point`` so that no design is evaluated twice while it is in the cache.
+///
+/// The cache is bounded (``cacheCapacity`` designs): two generations of at most half the capacity
+/// each; when the newer one fills up it becomes the older one and the older one is dropped, and a
+/// design found in the older one moves to the newer one (a cheap approximation of least recently
+/// used). So memory stays flat however many designs a long search evaluates; a design evicted
+/// and proposed again is evaluated again (the same outcome: evaluations are pure).
 ///
 /// Results come back in the order of the batch whatever order evaluations finish in, so a
 /// seeded search stays reproducible. Work is split into tasks of several designs when
@@ -14,9 +20,16 @@ public actor Evaluator<P: Problem> {
     public nonisolated let concurrency: Int
     /// Whether outcomes are cached by point.
     public nonisolated let caching: Bool
-    /// Point → position of its outcome in `store` (one hash lookup per design).
-    var cache: [Point: Int] = [:]
-    var store: [Outcome?] = []
+    /// The most designs the cache holds (at least 2).
+    public nonisolated let cacheCapacity: Int
+    /// The cache's two generations (each at most half of ``cacheCapacity``).
+    var recent: [Point: Outcome] = [:]
+    var older: [Point: Outcome] = [:]
+    /// The designs the cache holds now.
+    public var cachedCount: Int { recent.count + older.count }
+    /// The default ``cacheCapacity``: 50,000 designs (a design's outcome with its metrics and
+    /// design JSON is about 1–3 KB, so at most ~150 MB).
+    public static var defaultCacheCapacity: Int { 50_000 }
     /// Calls made to the problem's `evaluate` (cache misses).
     public private(set) var evaluationCount = 0
     /// Designs answered from the cache (including repeats within one batch).
@@ -29,15 +42,32 @@ public actor Evaluator<P: Problem> {
     /// - Parameter expectedEvaluations: a hint for the cache's initial capacity (e.g. the
     ///   evaluation budget), which saves rehashing a large cache as it grows.
     public init(problem: P, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount, caching: Bool = true,
-                expectedEvaluations: Int = 0) {
+                expectedEvaluations: Int = 0, cacheCapacity: Int = Evaluator.defaultCacheCapacity) {
         precondition(concurrency >= 1, "concurrency must be at least 1")
         self.problem = problem
         self.concurrency = concurrency
         self.caching = caching
+        self.cacheCapacity = max(2, cacheCapacity)
         if caching && expectedEvaluations > 0 {
-            cache.reserveCapacity(min(expectedEvaluations, 1 << 22))
-            store.reserveCapacity(min(expectedEvaluations, 1 << 22))
+            recent.reserveCapacity(min(expectedEvaluations, self.cacheCapacity / 2))
         }
+    }
+
+    /// The cached outcome of `key`, moved to the newer generation when found in the older one.
+    func cached(_ key: Point) -> Outcome? {
+        if let o = recent[key] { return o }
+        guard let o = older.removeValue(forKey: key) else { return nil }
+        remember(key, o)
+        return o
+    }
+
+    func remember(_ key: Point, _ outcome: Outcome) {
+        if recent.count >= cacheCapacity / 2 {
+            older = recent
+            recent = [:]
+            recent.reserveCapacity(cacheCapacity / 2)
+        }
+        recent[key] = outcome
     }
 
     /// Called once for each design of a batch as its outcome is known, from concurrent tasks:
@@ -52,32 +82,38 @@ public actor Evaluator<P: Problem> {
         if !caching {
             return await evaluateMisses(keys, onEach: onEach, indices: Array(keys.indices))
         }
-        // Look each point up once; a miss gets a fresh slot (later repeats in the batch find it).
-        var slot = [Int](repeating: 0, count: keys.count)
+        // Look each point up once; a miss is evaluated once (later repeats in the batch share it).
+        var answer = [Outcome?](repeating: nil, count: keys.count)
         var todo: [Point] = [], todoIndex: [Int] = [], hits: [Int] = []
-        let base = store.count
+        var pending: [Point: Int] = [:]
+        var repeats: [(index: Int, todo: Int)] = []
         for (k, p) in keys.enumerated() {
-            var fresh = false
-            let next = base + todo.count
-            func claim(_ s: inout Int) { if s < 0 { s = next; fresh = true } }
-            claim(&cache[p, default: -1])
-            if fresh {
-                todo.append(p)
-                todoIndex.append(k)
-                slot[k] = next
-            } else {
-                slot[k] = cache[p]!
+            if let o = cached(p) {
+                answer[k] = o
                 cacheHits += 1
                 hits.append(k)
+            } else if let t = pending[p] {
+                repeats.append((k, t))
+                cacheHits += 1
+            } else {
+                pending[p] = todo.count
+                todo.append(p)
+                todoIndex.append(k)
             }
         }
         if !todo.isEmpty {
-            store.append(contentsOf: repeatElement(nil, count: todo.count))
             let outcomes = await evaluateMisses(todo, onEach: onEach, indices: todoIndex)
-            for (t, o) in outcomes.enumerated() { store[base + t] = o }
+            for (t, o) in outcomes.enumerated() {
+                answer[todoIndex[t]] = o
+                remember(todo[t], o)
+            }
+            for (k, t) in repeats { answer[k] = outcomes[t] }
         }
-        if let onEach { for k in hits { await onEach(k, store[slot[k]]!, 0) } }
-        return slot.map { store[$0]! }
+        if let onEach {
+            for k in hits { await onEach(k, answer[k]!, 0) }
+            for (k, _) in repeats { await onEach(k, answer[k]!, 0) }
+        }
+        return answer.map { $0! }
     }
 
     /// Tells the cache the outcome of a design evaluated elsewhere (a resumed study's trial), so
@@ -85,9 +121,8 @@ public actor Evaluator<P: Problem> {
     public func prime(_ point: Point, _ outcome: Outcome) {
         guard caching else { return }
         let key = problem.canonical(point)
-        guard cache[key] == nil else { return }
-        cache[key] = store.count
-        store.append(outcome)
+        guard cached(key) == nil else { return }
+        remember(key, outcome)
     }
 
     /// Evaluates `points` (no cache), updating the counters and the timing estimate; `indices`

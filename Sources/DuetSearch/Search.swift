@@ -12,6 +12,8 @@ public struct Search<P: Problem>: Sendable {
     public var concurrency: Int
     /// Whether evaluations are cached by point.
     public var caching: Bool
+    /// The most designs the evaluation cache holds (``Evaluator/cacheCapacity``).
+    public var cacheCapacity: Int = Evaluator<P>.defaultCacheCapacity
 
     public init(problem: P, termination: Termination, concurrency: Int? = nil, caching: Bool = true) {
         self.problem = problem
@@ -39,7 +41,7 @@ public struct Search<P: Problem>: Sendable {
         precondition(optimizer.space == problem.space, "the optimizer searches a different space than the problem's")
         var tracker = TerminationTracker(termination)
         let evaluator = Evaluator(problem: problem, concurrency: concurrency, caching: caching,
-                                  expectedEvaluations: tracker.remainingEvaluations ?? 0)
+                                  expectedEvaluations: tracker.remainingEvaluations ?? 0, cacheCapacity: cacheCapacity)
         let clock = ContinuousClock()
         let start = clock.now
         var trials = 0, reused = 0, round = 0
@@ -168,6 +170,10 @@ public struct SearchProgress: Sendable {
     public var batch: [Trial]
     /// Trials taken from the search's log (a resumed study) so far instead of evaluated.
     public var reused: Int = 0
+
+    public init(generation: Int, evaluations: Int, fraction: Double, batch: [Trial], reused: Int = 0) {
+        self.generation = generation; self.evaluations = evaluations; self.fraction = fraction; self.batch = batch; self.reused = reused
+    }
 }
 
 /// What a ``Search`` found.

@@ -25,6 +25,8 @@ public actor PostgresStudyStore: StudyStore {
     public nonisolated var name: String { url.study ?? "" }
     private let studyID: Int64
     private let readOnly: Bool
+    /// The trial columns read: a schema-2 database opened read-only has no finish order or basis.
+    private let trialColumns: String
     private var connection: PostgresConnection
     private var reconnecting: Task<PostgresConnection, any Error>?
     private let logger: Logger
@@ -39,8 +41,9 @@ public actor PostgresStudyStore: StudyStore {
         return 60
     }()
 
-    private init(url: PostgresURL, studyID: Int64, readOnly: Bool, connection: PostgresConnection, logger: Logger) {
+    private init(url: PostgresURL, studyID: Int64, readOnly: Bool, storedVersion: Int, connection: PostgresConnection, logger: Logger) {
         self.url = url; self.studyID = studyID; self.readOnly = readOnly; self.connection = connection; self.logger = logger
+        self.trialColumns = storedVersion >= 3 ? Self.trialColumns : Self.trialColumnsV2
     }
 
     /// Opens the study `url.study` in `url`'s database. `create` makes the tables and the study when
@@ -57,7 +60,7 @@ public actor PostgresStudyStore: StudyStore {
         let logger = Logger(label: "duet.study.postgres")
         let conn = try await connect(url, readOnly: mode == .readOnly, logger: logger)
         do {
-            try await ensureSchema(conn, url: url, create: mode == .create, logger: logger)
+            let version = try await ensureSchema(conn, url: url, create: mode == .create, migrate: mode == .open, logger: logger)
             var id: Int64? = nil
             if mode == .create {
                 try await conn.query("INSERT INTO duet_study (name) VALUES (\(study)) ON CONFLICT (name) DO NOTHING", logger: logger)
@@ -70,7 +73,7 @@ public actor PostgresStudyStore: StudyStore {
                                  hint: names.isEmpty ? "create it with duet explore CONFIG --study \(url.description)"
                                      : "studies there: \(names.prefix(10).joined(separator: ", ")); or create it with duet explore CONFIG --study URL")
             }
-            return PostgresStudyStore(url: url, studyID: id, readOnly: mode == .readOnly, connection: conn, logger: logger)
+            return PostgresStudyStore(url: url, studyID: id, readOnly: mode == .readOnly, storedVersion: version, connection: conn, logger: logger)
         } catch {
             try? await conn.close()
             throw mapError(error, url)
@@ -207,7 +210,12 @@ public actor PostgresStudyStore: StudyStore {
 
     static func schemaVersion(_ conn: PostgresConnection, logger: Logger) async throws -> Int? {
         var exists = false
-        for try await (v) in try await conn.query("SELECT to_regclass('duet_schema') IS NOT NULL", logger: logger).decode(Bool.self) { exists = v }
+        // A plain query of the catalog (a fresh snapshot each statement), not to_regclass: inside a
+        // transaction that waited for the schema lock, to_regclass answers from the catalog as it was
+        // before the wait and misses tables another creator committed meanwhile.
+        for try await (v) in try await conn.query("""
+            SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE tablename = 'duet_schema' AND schemaname = ANY (current_schemas(false)))
+            """, logger: logger).decode(Bool.self) { exists = v }
         guard exists else { return nil }
         var version: Int? = nil
         for try await (v) in try await conn.query("SELECT version FROM duet_schema WHERE id = 1", logger: logger).decode(Int.self) { version = v }
@@ -251,23 +259,48 @@ public actor PostgresStudyStore: StudyStore {
         "INSERT INTO duet_schema (id, version) VALUES (1, 2) ON CONFLICT (id) DO NOTHING",
     ]
 
+    /// Schema 3: each trial's finish order and basis (``TrialRecord/finishOrder``,
+    /// ``TrialRecord/basis``), when a queued trial finished (`finished_at`, server clock), the
+    /// per-study counter that gives finish orders (``finishedTrials(afterFinishOrder:limit:)``), an
+    /// index on genomes. Trials finished before keep a NULL finish order.
+    static let schema3: [PostgresQuery] = [
+        "ALTER TABLE duet_trial ADD COLUMN IF NOT EXISTS finish_order bigint",
+        "ALTER TABLE duet_trial ADD COLUMN IF NOT EXISTS basis bigint",
+        "ALTER TABLE duet_trial ADD COLUMN IF NOT EXISTS finished_at timestamptz",
+        "ALTER TABLE duet_study ADD COLUMN IF NOT EXISTS finished bigint NOT NULL DEFAULT 0",
+        "CREATE INDEX IF NOT EXISTS duet_trial_unordered ON duet_trial (study_id, finished_at) WHERE finish_order IS NULL AND finished_at IS NOT NULL",
+        "CREATE UNIQUE INDEX IF NOT EXISTS duet_trial_finish_order ON duet_trial (study_id, finish_order)",
+        "CREATE INDEX IF NOT EXISTS duet_trial_genome ON duet_trial (study_id, genome)",
+        "UPDATE duet_schema SET version = 3 WHERE id = 1 AND version < 3",
+    ]
+
     /// Checks the schema version; with `create`, makes (or migrates to) the current schema under an
     /// advisory lock, so concurrent creators do it once.
-    static func ensureSchema(_ conn: PostgresConnection, url: PostgresURL, create: Bool, logger: Logger) async throws {
+    /// A database of an older schema is migrated when opened for writing (`create` or `open`:
+    /// `migrate`), and read as it is when opened read-only (returns the stored version).
+    @discardableResult
+    static func ensureSchema(_ conn: PostgresConnection, url: PostgresURL, create: Bool, migrate: Bool = false, logger: Logger) async throws -> Int {
         if let v = try await schemaVersion(conn, logger: logger) {
             if v > StudySchema.current { throw newerSchema(url, v) }
-            if v == StudySchema.current { return }
+            if v == StudySchema.current || !(create || migrate) { return v }
         }
-        guard create else {
+        let exists = try await schemaVersion(conn, logger: logger) != nil
+        guard create || (migrate && exists) else {
             throw InputError(file: url.description, message: "database \(url.database) at \(url.endpoint) holds no Duet studies",
                              hint: "create one with duet explore CONFIG --study \(url.description)")
         }
         try await conn.withTransaction(logger: logger) { c in
             try await c.query("SELECT pg_advisory_xact_lock(4475657400)", logger: logger)   // 'Duet' 00: serializes schema creation
-            if let v = try await schemaVersion(c, logger: logger), v > StudySchema.current { throw newerSchema(url, v) }
-            for q in schema2 { try await c.query(q, logger: logger) }
-            // Later schemas: `if v < 3 { … UPDATE duet_schema SET version = 3 }` here.
+            // Under the lock, what another creator may have done meanwhile: a migration's ALTER TABLE
+            // takes strong locks, so it runs only where it is needed.
+            let v = try await schemaVersion(c, logger: logger)
+            if let v, v > StudySchema.current { throw newerSchema(url, v) }
+            if v == StudySchema.current { return }
+            if v == nil { for q in schema2 { try await c.query(q, logger: logger) } }
+            for q in schema3 { try await c.query(q, logger: logger) }
+            // Later schemas: `… UPDATE duet_schema SET version = 4 WHERE version < 4` here.
         }
+        return StudySchema.current
     }
 
     static func studyNames(_ conn: PostgresConnection, logger: Logger) async throws -> [String] {
@@ -346,7 +379,8 @@ public actor PostgresStudyStore: StudyStore {
         }
     }
 
-    private static let trialColumns = "generation, slot, genome, design, metrics, objectives, constraints, violation, status, error, seconds, seed, version, retries, worker"
+    private static let trialColumnsV2 = "generation, slot, genome, design, metrics, objectives, constraints, violation, status, error, seconds, seed, version, retries, worker, NULL::bigint AS finish_order, NULL::bigint AS basis"
+    private static let trialColumns = "generation, slot, genome, design, metrics, objectives, constraints, violation, status, error, seconds, seed, version, retries, worker, finish_order, basis"
 
     private static func decodeTrial(_ r: PostgresRandomAccessRow) throws -> TrialRecord {
         TrialRecord(generation: try r["generation"].decode(Int.self), slot: try r["slot"].decode(Int.self),
@@ -358,7 +392,8 @@ public actor PostgresStudyStore: StudyStore {
                     status: TrialStatus(rawValue: try r["status"].decode(String.self)) ?? .failed,
                     error: try r["error"].decode(String?.self), seconds: try r["seconds"].decode(Double.self),
                     seed: UInt64(bitPattern: try r["seed"].decode(Int64.self)), version: try r["version"].decode(String.self),
-                    retries: try r["retries"].decode(Int.self), worker: try r["worker"].decode(String?.self))
+                    retries: try r["retries"].decode(Int.self), worker: try r["worker"].decode(String?.self),
+                    finishOrder: try r["finish_order"].decode(Int64?.self), basis: try r["basis"].decode(Int64?.self))
     }
 
     // MARK: StudyStore
@@ -406,19 +441,25 @@ public actor PostgresStudyStore: StudyStore {
     public func record(_ trials: [TrialRecord]) async throws -> Int {
         guard !trials.isEmpty else { return 0 }
         precondition(trials.allSatisfy(\.status.isFinished), "record() stores finished trials; enqueue() pending ones")
-        // One statement over arrays: all-or-nothing whatever the batch size.
+        // One statement over arrays: all-or-nothing whatever the batch size. Given finish orders are
+        // kept (a copied study) and the study's counter moved past them.
+        let orders = trials.compactMap(\.finishOrder)
         let q: PostgresQuery = """
+            WITH c AS (UPDATE duet_study SET finished = greatest(finished, \(orders.max() ?? 0)) WHERE id = \(studyID) AND \(!orders.isEmpty) RETURNING id)
             INSERT INTO duet_trial (study_id, generation, slot, genome, design, metrics, objectives, constraints, violation,
-                                    status, error, seconds, seed, version, retries, worker)
-            SELECT \(studyID), g, s, ge, d, m, o, c, v, st, CASE WHEN eh THEN e END, sec, sd, ver, r, CASE WHEN wh THEN w END
+                                    status, error, seconds, seed, version, retries, worker, finish_order, basis)
+            SELECT \(studyID), g, s, ge, d, m, o, c, v, st, CASE WHEN eh THEN e END, sec, sd, ver, r, CASE WHEN wh THEN w END,
+                   CASE WHEN foh THEN fo END, CASE WHEN bh THEN b END
             FROM unnest(\(trials.map { Int64($0.generation) })::bigint[], \(trials.map { Int64($0.slot) })::bigint[],
                         \(trials.map { TrialCoding.encode($0.genome) })::text[], \(trials.map(\.design))::text[],
                         \(trials.map { TrialCoding.encode($0.metrics) })::text[], \(trials.map { TrialCoding.encode($0.objectives) })::text[],
                         \(trials.map { TrialCoding.encode($0.constraints) })::text[], \(trials.map { TrialCoding.storedViolation($0.violation) })::float8[],
                         \(trials.map(\.status.rawValue))::text[], \(trials.map { $0.error ?? "" })::text[], \(trials.map { $0.error != nil })::bool[],
                         \(trials.map(\.seconds))::float8[], \(trials.map { Int64(bitPattern: $0.seed) })::bigint[], \(trials.map(\.version))::text[],
-                        \(trials.map { Int64($0.retries) })::bigint[], \(trials.map { $0.worker ?? "" })::text[], \(trials.map { $0.worker != nil })::bool[])
-                 AS u(g, s, ge, d, m, o, c, v, st, e, eh, sec, sd, ver, r, w, wh)
+                        \(trials.map { Int64($0.retries) })::bigint[], \(trials.map { $0.worker ?? "" })::text[], \(trials.map { $0.worker != nil })::bool[],
+                        \(trials.map { $0.finishOrder ?? 0 })::bigint[], \(trials.map { $0.finishOrder != nil })::bool[],
+                        \(trials.map { $0.basis ?? 0 })::bigint[], \(trials.map { $0.basis != nil })::bool[])
+                 AS u(g, s, ge, d, m, o, c, v, st, e, eh, sec, sd, ver, r, w, wh, fo, foh, b, bh)
             ON CONFLICT (study_id, generation, slot) DO NOTHING
             RETURNING number
             """
@@ -429,12 +470,13 @@ public actor PostgresStudyStore: StudyStore {
     public func enqueue(_ trials: [PendingTrial]) async throws -> Int {
         guard !trials.isEmpty else { return 0 }
         let q: PostgresQuery = """
-            INSERT INTO duet_trial (study_id, generation, slot, genome, design, status, seed, version)
-            SELECT \(studyID), g, s, ge, d, 'pending', sd, ver
+            INSERT INTO duet_trial (study_id, generation, slot, genome, design, status, seed, version, basis)
+            SELECT \(studyID), g, s, ge, d, 'pending', sd, ver, CASE WHEN bh THEN b END
             FROM unnest(\(trials.map { Int64($0.generation) })::bigint[], \(trials.map { Int64($0.slot) })::bigint[],
                         \(trials.map { TrialCoding.encode($0.genome) })::text[], \(trials.map(\.design))::text[],
-                        \(trials.map { Int64(bitPattern: $0.seed) })::bigint[], \(trials.map(\.version))::text[])
-                 AS u(g, s, ge, d, sd, ver)
+                        \(trials.map { Int64(bitPattern: $0.seed) })::bigint[], \(trials.map(\.version))::text[],
+                        \(trials.map { $0.basis ?? 0 })::bigint[], \(trials.map { $0.basis != nil })::bool[])
+                 AS u(g, s, ge, d, sd, ver, b, bh)
             ON CONFLICT (study_id, generation, slot) DO NOTHING
             RETURNING number
             """
@@ -471,7 +513,7 @@ public actor PostgresStudyStore: StudyStore {
         try await !rows("""
             UPDATE duet_trial SET status = 'complete', metrics = \(TrialCoding.encode(r.metrics)), objectives = \(TrialCoding.encode(r.objectives)),
                    constraints = \(TrialCoding.encode(r.constraints)), violation = \(TrialCoding.storedViolation(r.violation)),
-                   seconds = \(r.seconds), error = NULL, lease_expires = NULL
+                   seconds = \(r.seconds), error = NULL, lease_expires = NULL, finished_at = coalesce(finished_at, clock_timestamp())
             WHERE number = \(claim.number) AND study_id = \(studyID) AND status IN ('running', 'complete') AND worker = \(claim.worker) AND attempt = \(Int64(claim.attempt))
             RETURNING number
             """).isEmpty
@@ -484,6 +526,7 @@ public actor PostgresStudyStore: StudyStore {
                 status = CASE WHEN \(retry) AND retries < \(Int64(maxRetries)) THEN 'pending' ELSE 'failed' END,
                 violation = CASE WHEN \(retry) AND retries < \(Int64(maxRetries)) THEN violation ELSE 1e308 END,
                 seconds = CASE WHEN \(retry) AND retries < \(Int64(maxRetries)) THEN seconds ELSE \(seconds) END,
+                finished_at = CASE WHEN \(retry) AND retries < \(Int64(maxRetries)) THEN finished_at ELSE clock_timestamp() END,
                 retries = CASE WHEN \(retry) AND retries < \(Int64(maxRetries)) THEN retries + 1 ELSE retries END,
                 error = \(reason), lease_expires = NULL
             WHERE number = \(claim.number) AND study_id = \(studyID) AND status = 'running' AND worker = \(claim.worker) AND attempt = \(Int64(claim.attempt))
@@ -502,6 +545,7 @@ public actor PostgresStudyStore: StudyStore {
                         || CASE WHEN retries < \(m) THEN '; re-queued (retry ' || (retries + 1)::text || ' of ' || \(m)::bigint::text || ')'
                                 ELSE '; no retries left (' || \(m)::bigint::text || ' used): recorded as failed' END,
                 violation = CASE WHEN retries < \(m) THEN violation ELSE 1e308 END,
+                finished_at = CASE WHEN retries < \(m) THEN finished_at ELSE clock_timestamp() END,
                 retries = CASE WHEN retries < \(m) THEN retries + 1 ELSE retries END,
                 lease_expires = NULL
             WHERE study_id = \(studyID) AND status = 'running' AND lease_expires < clock_timestamp()
@@ -510,14 +554,56 @@ public actor PostgresStudyStore: StudyStore {
         return ReclaimReport(requeued: statuses.filter { $0 == "pending" }.count, failed: statuses.filter { $0 == "failed" }.count)
     }
 
+    /// Gives finish orders to the trials finished (through the queue) since the last call, in the
+    /// order of their finishing times: one statement that takes the study's counter first, so
+    /// concurrent callers are serialized and every reader sees a prefix of the orders. Completions
+    /// themselves take no study-wide lock (the coordination benchmark's throughput), so on
+    /// PostgreSQL a finish order is given when a steady-state proposer first looks.
+    private func orderFinishedTrials() async throws {
+        _ = try await rows("""
+            WITH f AS (SELECT number, row_number() OVER (ORDER BY finished_at, number) AS k FROM duet_trial
+                       WHERE study_id = \(studyID) AND finish_order IS NULL AND finished_at IS NOT NULL),
+                 c AS (UPDATE duet_study SET finished = finished + (SELECT count(*) FROM f)
+                       WHERE id = \(studyID) AND EXISTS (SELECT 1 FROM f)
+                       RETURNING finished - (SELECT count(*) FROM f) AS base)
+            UPDATE duet_trial t SET finish_order = (SELECT base FROM c) + f.k FROM f
+            WHERE t.number = f.number AND t.finish_order IS NULL
+            RETURNING t.number
+            """)
+    }
+
+    public func finishedTrials(afterFinishOrder finishOrder: Int64, limit: Int) async throws -> [TrialRecord] {
+        guard trialColumns == Self.trialColumns else { return [] }   // schema 2, read-only: no finish orders
+        if !readOnly { try await orderFinishedTrials() }
+        return try await rows("""
+            SELECT \(unescaped: trialColumns) FROM duet_trial
+            WHERE study_id = \(studyID) AND finish_order > \(finishOrder) ORDER BY finish_order LIMIT \(Int64(max(1, limit)))
+            """).map(Self.decodeTrial)
+    }
+
+    public func lastProposal() async throws -> (generation: Int, slot: Int)? {
+        guard let r = try await rows("""
+            SELECT generation, slot FROM duet_trial WHERE study_id = \(studyID) ORDER BY generation DESC, slot DESC LIMIT 1
+            """).first else { return nil }
+        return (generation: try r["generation"].decode(Int.self), slot: try r["slot"].decode(Int.self))
+    }
+
+    public func hasGenome(_ genome: [Double], before generation: Int, slot: Int) async throws -> Bool {
+        let g = Int64(generation), s = Int64(slot)
+        return try await !rows("""
+            SELECT number FROM duet_trial WHERE study_id = \(studyID) AND genome = \(TrialCoding.encode(genome))
+            AND (generation < \(g) OR (generation = \(g) AND slot < \(s))) LIMIT 1
+            """).isEmpty
+    }
+
     public func trials(generation: Int) async throws -> [Int: TrialRecord] {
-        let rs = try await rows("SELECT \(unescaped: Self.trialColumns) FROM duet_trial WHERE study_id = \(studyID) AND generation = \(Int64(generation))")
+        let rs = try await rows("SELECT \(unescaped: trialColumns) FROM duet_trial WHERE study_id = \(studyID) AND generation = \(Int64(generation))")
         return Dictionary(try rs.map { r in let t = try Self.decodeTrial(r); return (t.slot, t) }, uniquingKeysWith: { a, _ in a })
     }
 
     public func trialPage(after cursor: Int64?, limit: Int) async throws -> (trials: [TrialRecord], next: Int64?) {
         let rs = try await rows("""
-            SELECT number, \(unescaped: Self.trialColumns) FROM duet_trial
+            SELECT number, \(unescaped: trialColumns) FROM duet_trial
             WHERE study_id = \(studyID) AND number > \(cursor ?? 0) ORDER BY number LIMIT \(Int64(limit))
             """)
         let next: Int64? = rs.count == limit ? try rs.last?["number"].decode(Int64.self) : nil

@@ -56,6 +56,16 @@ public final class SQLiteStudyStore: StudyStore {
                 try db.execute(sql: "INSERT INTO study_settings (id, json) VALUES (1, ?)", arguments: [try s.jsonText()])
             }
         }
+        m.registerMigration("v3") { db in
+            // Trials finished before schema 3 have no recorded finish order (NULL): only `async`
+            // studies, which schema 3 introduced, need one.
+            try db.execute(sql: """
+                ALTER TABLE trial ADD COLUMN finish_order INTEGER;
+                ALTER TABLE trial ADD COLUMN basis INTEGER;
+                CREATE UNIQUE INDEX trial_finish_order ON trial (finish_order);
+                CREATE INDEX trial_genome ON trial (genome);
+                """)
+        }
         return m
     }
 
@@ -247,12 +257,12 @@ public final class SQLiteStudyStore: StudyStore {
             precondition(t.status.isFinished, "record() stores finished trials; enqueue() pending ones")
             try db.execute(sql: """
                 INSERT OR IGNORE INTO trial (generation, slot, genome, design, metrics, objectives, constraints, violation,
-                                             status, error, seconds, seed, version, retries, worker)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                             status, error, seconds, seed, version, retries, worker, finish_order, basis)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [t.generation, t.slot, TrialCoding.encode(t.genome), t.design, TrialCoding.encode(t.metrics),
                                  TrialCoding.encode(t.objectives), TrialCoding.encode(t.constraints),
                                  TrialCoding.storedViolation(t.violation), t.status.rawValue, t.error, t.seconds,
-                                 Int64(bitPattern: t.seed), t.version, t.retries, t.worker])
+                                 Int64(bitPattern: t.seed), t.version, t.retries, t.worker, t.finishOrder, t.basis])
             n += db.changesCount
         }
         return n
@@ -266,9 +276,9 @@ public final class SQLiteStudyStore: StudyStore {
             for t in trials {
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO trial (generation, slot, genome, design, metrics, objectives, constraints, violation,
-                                                 status, seconds, seed, version)
-                    VALUES (?, ?, ?, ?, '{}', '[]', '{}', 1e308, 'pending', 0, ?, ?)
-                    """, arguments: [t.generation, t.slot, TrialCoding.encode(t.genome), t.design, Int64(bitPattern: t.seed), t.version])
+                                                 status, seconds, seed, version, basis)
+                    VALUES (?, ?, ?, ?, '{}', '[]', '{}', 1e308, 'pending', 0, ?, ?, ?)
+                    """, arguments: [t.generation, t.slot, TrialCoding.encode(t.genome), t.design, Int64(bitPattern: t.seed), t.version, t.basis])
                 n += db.changesCount
             }
             return n
@@ -290,6 +300,9 @@ public final class SQLiteStudyStore: StudyStore {
     }
 
     private static let held = "number = ? AND status = 'running' AND worker = ? AND attempt = ?"
+    /// The next finish order: one writer at a time, so max + 1 inside the write is commit order
+    /// (the unique index makes the maximum one index lookup).
+    private static let nextFinishOrder = "(SELECT coalesce(max(finish_order), 0) + 1 FROM trial)"
 
     @discardableResult
     public func heartbeat(_ claim: TrialClaim, leaseSeconds: Double) async throws -> Bool {
@@ -306,7 +319,7 @@ public final class SQLiteStudyStore: StudyStore {
         try await write { db in
             try db.execute(sql: """
                 UPDATE trial SET status = 'complete', metrics = ?, objectives = ?, constraints = ?, violation = ?, seconds = ?,
-                                 error = NULL, lease_expires = NULL
+                                 error = NULL, lease_expires = NULL, finish_order = coalesce(finish_order, \(Self.nextFinishOrder))
                 WHERE number = ? AND status IN ('running', 'complete') AND worker = ? AND attempt = ?
                 """, arguments: [TrialCoding.encode(r.metrics), TrialCoding.encode(r.objectives), TrialCoding.encode(r.constraints),
                                  TrialCoding.storedViolation(r.violation), r.seconds, claim.number, claim.worker, claim.attempt])
@@ -324,7 +337,7 @@ public final class SQLiteStudyStore: StudyStore {
                                arguments: [reason, claim.number])
                 return .requeued(retries: retries + 1)
             }
-            try db.execute(sql: "UPDATE trial SET status = 'failed', error = ?, violation = 1e308, seconds = ?, lease_expires = NULL WHERE number = ?",
+            try db.execute(sql: "UPDATE trial SET status = 'failed', error = ?, violation = 1e308, seconds = ?, lease_expires = NULL, finish_order = \(Self.nextFinishOrder) WHERE number = ?",
                            arguments: [reason, seconds, claim.number])
             return .failed
         }
@@ -345,7 +358,7 @@ public final class SQLiteStudyStore: StudyStore {
                                    arguments: [reason, r["number"] as Int64])
                     report.requeued += 1
                 } else {
-                    try db.execute(sql: "UPDATE trial SET status = 'failed', error = ?, violation = 1e308, lease_expires = NULL WHERE number = ?",
+                    try db.execute(sql: "UPDATE trial SET status = 'failed', error = ?, violation = 1e308, lease_expires = NULL, finish_order = \(Self.nextFinishOrder) WHERE number = ?",
                                    arguments: [reason, r["number"] as Int64])
                     report.failed += 1
                 }
@@ -372,6 +385,28 @@ public final class SQLiteStudyStore: StudyStore {
     }
 
     public func counts() async throws -> TrialCounts { try await read(Self.counts) }
+
+    public func finishedTrials(afterFinishOrder finishOrder: Int64, limit: Int) async throws -> [TrialRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM trial WHERE finish_order > ? ORDER BY finish_order LIMIT ?",
+                             arguments: [finishOrder, max(1, limit)]).map(Self.decode)
+        }
+    }
+
+    public func lastProposal() async throws -> (generation: Int, slot: Int)? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT generation, slot FROM trial ORDER BY generation DESC, slot DESC LIMIT 1")
+                .map { (generation: $0[0], slot: $0[1]) }
+        }
+    }
+
+    public func hasGenome(_ genome: [Double], before generation: Int, slot: Int) async throws -> Bool {
+        let text = TrialCoding.encode(genome)
+        return try await read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM trial WHERE genome = ? AND (generation < ? OR (generation = ? AND slot < ?)))",
+                              arguments: [text, generation, generation, slot]) ?? false
+        }
+    }
 
     static func counts(_ db: Database) throws -> TrialCounts {
         var c = TrialCounts()
@@ -419,6 +454,6 @@ public final class SQLiteStudyStore: StudyStore {
                     constraints: TrialCoding.decodeDict(r["constraints"]), violation: TrialCoding.loadedViolation(r["violation"]),
                     status: TrialStatus(rawValue: r["status"]) ?? .failed, error: r["error"], seconds: r["seconds"],
                     seed: UInt64(bitPattern: r["seed"] as Int64), version: r["version"],
-                    retries: r["retries"] ?? 0, worker: r["worker"])
+                    retries: r["retries"] ?? 0, worker: r["worker"], finishOrder: r["finish_order"], basis: r["basis"])
     }
 }

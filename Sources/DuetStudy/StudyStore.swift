@@ -6,9 +6,11 @@ import Foundation
 /// schema is refused with an ``InputError`` that says to upgrade Duet.
 ///
 /// History: 1 — settings as comma-joined key/value rows, finished trials only (SQLite only);
-/// 2 — typed settings, the trial queue (pending/running, worker, attempt, retries, lease).
+/// 2 — typed settings, the trial queue (pending/running, worker, attempt, retries, lease);
+/// 3 — each trial's `finish_order` (the order in which queued trials finished) and `basis` (the
+/// finish order an `async` proposal was computed from), an index on genomes.
 public enum StudySchema {
-    public static let current = 2
+    public static let current = 3
 }
 
 /// How a study is opened.
@@ -65,6 +67,16 @@ public enum StudyOpenMode: Sendable, Hashable {
 /// in one ``enqueue(_:)``, waits until ``trials(generation:)`` shows every slot finished, and only
 /// then proposes the next generation from those results: the designs depend on the seed and on
 /// earlier results, never on which worker ran what.
+///
+/// **Steady-state (`async`) mode.** Proposal n lives at (n / population, n % population). A process
+/// with nothing to claim reads ``lastProposal()`` for the next n, catches up with
+/// ``finishedTrials(afterFinishOrder:limit:)``, draws a child (asking ``hasGenome(_:before:slot:)``
+/// to avoid repeats) and ``enqueue(_:)``s it with its ``PendingTrial/basis``; a concurrent proposer
+/// of the same n loses the insert-or-ignore. Finish orders are given so that every reader sees a
+/// prefix of them (SQLite: at completion, max + 1 under its one writer; PostgreSQL: by
+/// ``finishedTrials(afterFinishOrder:limit:)``, to every trial finished since, in order of finishing
+/// time, under a per-study counter — completions take no study-wide lock), so a proposal's basis
+/// names exactly the trials it was computed from.
 public protocol StudyStore: Sendable {
     /// Where the study lives; its `description` never shows a password.
     var location: StudyLocation { get }
@@ -155,6 +167,20 @@ public protocol StudyStore: Sendable {
 
     /// Trials by status.
     func counts() async throws -> TrialCounts
+
+    // MARK: Steady-state (`async`) studies
+
+    /// Up to `limit` finished trials whose ``TrialRecord/finishOrder`` is above `finishOrder`, in
+    /// finish order: how a steady-state proposer catches up with what finished since it last looked.
+    /// Orders only grow: a trial that gets one later gets a higher one, so reading up to the highest
+    /// order seen reads a prefix. (PostgreSQL gives the orders here, see the protocol's notes.)
+    func finishedTrials(afterFinishOrder finishOrder: Int64, limit: Int) async throws -> [TrialRecord]
+
+    /// The highest (generation, slot) stored in any status; nil for an empty study.
+    func lastProposal() async throws -> (generation: Int, slot: Int)?
+
+    /// Whether a trial stored before (generation, slot) in (generation, slot) order has this genome.
+    func hasGenome(_ genome: [Double], before generation: Int, slot: Int) async throws -> Bool
 
     /// The studies stored where this one lives (SQLite: this one; PostgreSQL: every study in the database).
     func listStudies() async throws -> [StudySummary]

@@ -53,14 +53,24 @@ public struct TrialRecord: Sendable, Hashable {
     public var retries: Int
     /// The worker that holds (`running`) or last held the trial's claim; nil for trials recorded directly.
     public var worker: String?
+    /// The trial's place in the order in which the study's queued trials finished (1, 2, …; gaps
+    /// are possible): SQLite sets it when a claim completes or fails or a lease runs out of
+    /// retries; PostgreSQL when a steady-state proposer first reads the finished trial
+    /// (``StudyStore/finishedTrials(afterFinishOrder:limit:)``, in order of finishing time). Nil for
+    /// trials not finished or not ordered yet and for trials recorded directly (which never went
+    /// through the queue). What makes an `async` study reproducible: see ``basis``.
+    public var finishOrder: Int64?
+    /// For a proposal of an `async` (steady-state) study: the highest ``finishOrder`` among the
+    /// finished trials it was computed from (0: none had finished); nil for other trials.
+    public var basis: Int64?
 
     public init(generation: Int, slot: Int, genome: [Double], design: String, metrics: [String: Double], objectives: [Double],
                 constraints: [String: Double], violation: Double, status: TrialStatus, error: String? = nil, seconds: Double,
-                seed: UInt64, version: String, retries: Int = 0, worker: String? = nil) {
+                seed: UInt64, version: String, retries: Int = 0, worker: String? = nil, finishOrder: Int64? = nil, basis: Int64? = nil) {
         self.generation = generation; self.slot = slot; self.genome = genome; self.design = design; self.metrics = metrics
         self.objectives = objectives; self.constraints = constraints; self.violation = violation; self.status = status
         self.error = error; self.seconds = seconds; self.seed = seed; self.version = version
-        self.retries = retries; self.worker = worker
+        self.retries = retries; self.worker = worker; self.finishOrder = finishOrder; self.basis = basis
     }
 
     public var isFeasible: Bool { status == .complete && violation == 0 }
@@ -75,9 +85,13 @@ public struct PendingTrial: Sendable, Hashable {
     public var design: String
     public var seed: UInt64
     public var version: String
+    /// For a proposal of an `async` study, the finish-order high-water mark it was computed from
+    /// (``TrialRecord/basis``); nil otherwise.
+    public var basis: Int64?
 
-    public init(generation: Int, slot: Int, genome: [Double], design: String, seed: UInt64, version: String) {
+    public init(generation: Int, slot: Int, genome: [Double], design: String, seed: UInt64, version: String, basis: Int64? = nil) {
         self.generation = generation; self.slot = slot; self.genome = genome; self.design = design; self.seed = seed; self.version = version
+        self.basis = basis
     }
 }
 

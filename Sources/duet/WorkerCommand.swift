@@ -30,7 +30,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = WorkerOptions(concurrency: concurrency, leaseSeconds: lease, maxTrials: maxTrials, idleExitSeconds: idleExit)
-        let r = try await ExploreWorker.run(study: study, options: options, dataDir: try DataDirectory.locate())
-        emit("worker \(options.id): \(r.evaluatedHere) trials evaluated here; the study holds \(r.trials.count) of this run's trials\n")
+        let r = try await ExploreWorker.run(study: study, options: options, dataDir: try DataDirectory.locate(), keepsTrials: false)
+        emit("worker \(options.id): \(r.evaluatedHere) trials evaluated here; the study holds \(r.evaluations) of this run's trials\n")
     }
 }
