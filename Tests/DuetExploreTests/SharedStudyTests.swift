@@ -115,7 +115,8 @@ import _DuetTestSupport
         let duet = try #require(builtDuet())
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        // 20 ms per evaluation: 60 trials keep four workers busy long enough to kill two mid-run.
+        // 100 ms per evaluation: 60 trials keep four workers busy ~1.5 s, long enough to kill two mid-run
+        // even when this test process is starved on a loaded machine (20 ms once let all 60 finish first).
         let (cfg, alone) = try await SharedStudyTests.sleepyStudy(dir)
 
         let url = try await TestPostgres.newStudyURL("faults")
@@ -222,7 +223,7 @@ extension SharedStudyTests {
     static func sleepyStudy(_ dir: URL) async throws -> (cfg: ExploreConfig, alone: String) {
         let script = root.appendingPathComponent("Tests/DuetExploreTests/Fixtures/evaluator.sh").path
         let path = try writeConfig(dir, smallConfig.replacingOccurrences(of: "evaluations: 120", with: "evaluations: 60")
-            .replacingOccurrences(of: "accuracy: proxy:macs", with: "accuracy: {command: \"sleep 0.02; \(script)\"}"))
+            .replacingOccurrences(of: "accuracy: proxy:macs", with: "accuracy: {command: \"sleep 0.1; \(script)\"}"))
         let cfg = try ExploreConfig.load(path: path, dataDir: root)
         let alone = dir.appendingPathComponent("alone.sqlite").path
         _ = try await ExploreRun(exploration: try CoExploration(config: cfg, dataDir: root), store: try await openStudy(alone, mode: .create)).run()
