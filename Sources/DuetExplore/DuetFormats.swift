@@ -15,8 +15,10 @@ public enum DuetFormats {
         NetworkLoaders.standard.adding(ONNX.loader(warn: warn))
     }
 
-    /// Every export format: Duet's network format (yaml, json), ONNX and SCALE-Sim.
+    /// Every export format: Duet's network format (yaml, json), ONNX, SCALE-Sim, MAESTRO and ZigZag.
     public static let exporters = DesignExporters.standard
         .adding(ONNX.exporter)
         .adding(SCALESimExporter())
+        .adding(MAESTROExporter())
+        .adding(ZigZagExporter())
 }

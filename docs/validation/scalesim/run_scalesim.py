@@ -12,6 +12,11 @@ Subcommands (run with the venv's python, see run_scalesim.sh):
                                             compute + double-buffered SRAM/DRAM memory model),
                                             traces not saved; copies COMPUTE_REPORT.csv,
                                             BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv to raw/
+  export  --cfg F.cfg --topology F.csv --out F.json
+                                            SCALE-Sim's compute model (as `compute`) on a config and
+                                            topology written by `duet export-design --format scalesim`,
+                                            read by SCALE-Sim's own config and topology readers; layers
+                                            of the same shape are computed once (run_exports.py)
   collect                                   merge raw/ into reference.csv
   check                                     closed form of REFERENCE-FIGURES.md vs the runs
 
@@ -186,6 +191,74 @@ def cmd_compute(a):
         json.dump(dict(cpu_s=time.process_time() - t_all, layers=out), f, indent=1)
     shutil.rmtree(tmp)
     print(run_name(a.net, a.df, a.array), "compute-only cpu_s %.1f" % (time.process_time() - t_all))
+
+
+def compute_layers(cfg_path, topo_path):
+    """SCALE-Sim's compute model on any config and conv topology: per topology row, the demand
+    rows (compute cycles + 1) and SRAM requests. Rows of the same shape are computed once."""
+    import numpy as np  # noqa: F401
+    from scalesim.scale_config import scale_config
+    from scalesim.topology_utils import topologies
+    from scalesim.layout_utils import layouts
+    from scalesim.compute.operand_matrix import operand_matrix
+    from scalesim.compute.systolic_compute_os import systolic_compute_os
+    from scalesim.compute.systolic_compute_ws import systolic_compute_ws
+    from scalesim.compute.systolic_compute_is import systolic_compute_is
+
+    tmp = tempfile.mkdtemp()
+    lay_path = os.path.join(tmp, "nolayout.csv")
+    with open(lay_path, "w") as f:
+        f.write("Layer name,\n")
+    conf = scale_config()
+    conf.read_conf_file(cfg_path)
+    df = conf.get_dataflow()
+    topo = topologies()
+    topo.load_arrays(topofile=topo_path)
+    topo.topo_calc_hyperparams()
+    lay = layouts()
+    lay.load_arrays(layoutfile=lay_path)
+    cls = {"os": systolic_compute_os, "ws": systolic_compute_ws, "is": systolic_compute_is}[df]
+    out, seen = [], {}
+    for lid in range(topo.get_num_layers()):
+        shape = tuple(map(str, topo.get_layer_params(lid)[1:]))
+        if shape in seen:
+            r = dict(seen[shape])
+            r.update(layer_id=lid, layer=topo.get_layer_name(lid), cpu_s=0.0)
+            out.append(r)
+            continue
+        t0 = time.process_time()
+        op = operand_matrix()
+        op.set_params(layer_id=lid, config_obj=conf, topoutil_obj=topo, layoututil_obj=lay)
+        _, ifm = op.get_ifmap_matrix()
+        _, fil = op.get_filter_matrix()
+        _, ofm = op.get_ofmap_matrix()
+        cs = cls()
+        if df == "ws":
+            cs.set_params(config_obj=conf, ifmap_op_mat=ifm, filter_op_mat=fil, ofmap_op_mat=ofm,
+                          sparsity_ratio_N=1, sparsity_ratio_M=1,
+                          ifmap_op_mat_original=op.ifmap_addr_matrix_original,
+                          sparsity_filter_array=op.sparse_filter_array)
+        else:
+            cs.set_params(config_obj=conf, ifmap_op_mat=ifm, filter_op_mat=fil, ofmap_op_mat=ofm)
+        ifd, fid, ofd = cs.get_demand_matrices()
+        r = dict(layer_id=lid, layer=topo.get_layer_name(lid), demand_rows=int(ofd.shape[0]),
+                 sram_ifmap_reads=int(cs.get_ifmap_requests()), sram_filter_reads=int(cs.get_filter_requests()),
+                 sram_ofmap_writes=int(cs.get_ofmap_requests()),
+                 mapping_eff_pct=cs.get_avg_mapping_efficiency() * 100,
+                 compute_util_pct=cs.get_avg_compute_utilization() * 100, cpu_s=time.process_time() - t0)
+        seen[shape] = r
+        out.append(r)
+        del ifd, fid, ofd, cs, op, ifm, fil, ofm
+    shutil.rmtree(tmp)
+    return df, out
+
+
+def cmd_export(a):
+    t0 = time.process_time()
+    df, layers = compute_layers(a.cfg, a.topology)
+    with open(a.out, "w") as f:
+        json.dump(dict(dataflow=df, cpu_s=time.process_time() - t0, layers=layers), f, indent=1)
+    print(os.path.basename(a.topology), df, len(layers), "topology rows, compute-only cpu_s %.1f" % (time.process_time() - t0))
 
 
 # ---------------------------------------------------------------- full simulator
@@ -383,13 +456,17 @@ def main():
     p.add_argument("--df", choices=DFS, required=True)
     p.add_argument("--array", type=int, required=True)
     p.add_argument("--out", required=True)
+    p = sub.add_parser("export")
+    p.add_argument("--cfg", required=True)
+    p.add_argument("--topology", required=True)
+    p.add_argument("--out", required=True)
     sub.add_parser("collect")
     sub.add_parser("check")
     a = ap.parse_args()
     if a.cmd == "config":
         write_config(a.out, "run", a.df, a.array)
     else:
-        {"compute": cmd_compute, "full": cmd_full, "collect": cmd_collect,
+        {"compute": cmd_compute, "full": cmd_full, "collect": cmd_collect, "export": cmd_export,
          "check": cmd_check}[a.cmd](a)
 
 

@@ -1,0 +1,170 @@
+import DuetCore
+import Foundation
+import Testing
+@testable import DuetCostModel
+@testable import DuetHardware
+@testable import DuetWorkload
+
+/// The MAESTRO exporter on hand-checkable layers: exact dimensions and directives (MAESTRO's own
+/// example mappings, data/mapping/*.m in github.com/maestro-project/maestro, with the cluster
+/// sizes of the array), the hardware file, grouped and depthwise layers, refused inputs. That
+/// MAESTRO parses the files is checked by docs/validation/maestro/run.sh with MAESTRO itself.
+@Suite struct MAESTROExporterTests {
+    func export(_ net: Network, _ hw: SubAccelerator, exporter: MAESTROExporter = MAESTROExporter()) throws -> (mapping: String, hardware: String) {
+        let files = try exporter.export(ExportDesign(networks: [net], accelerator: Accelerator(name: hw.name, subAccelerators: [hw], dramGBps: hw.dramGBps)),
+                                        baseName: "net", options: ExportOptions())
+        #expect(files.map(\.name) == ["net.m", "net_hw.m"])
+        return (String(decoding: files[0].data, as: UTF8.self), String(decoding: files[1].data, as: UTF8.self))
+    }
+
+    /// The lines of the `Dataflow` block of the layer named `layer`.
+    func dataflow(_ text: String, layer: String) throws -> [String] {
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let start = try #require(lines.firstIndex(of: "Layer \(layer) {"))
+        let open = try #require(lines[start...].firstIndex(of: "Dataflow {"))
+        let close = try #require(lines[open...].firstIndex(of: "}"))
+        return Array(lines[(open + 1)..<close])
+    }
+
+    func line(_ text: String, after layer: String, starting prefix: String) -> String? {
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let start = lines.firstIndex(of: "Layer \(layer) {") else { return nil }
+        return lines[start...].first { $0.hasPrefix(prefix) }
+    }
+
+    /// The issue's anchor: a 3×3 depthwise layer of 32 channels, 110×110 outputs, on NVDLA 64×4.
+    /// MAESTRO's NVDLA-style mapping (MobileNetV2_kcp_ws.m's DSCONV layer, the same shape) runs it
+    /// in 133,100 cycles on its accelerator_1.m (checked in docs/validation/maestro/anchor.csv).
+    @Test func depthwiseAnchorOnNVDLA() throws {
+        let hw = try accelerator("nvdla", ["pe_rows=64", "pe_cols=4", "allow_outside_template_ranges=true"])
+        let net = try NetworkReference.inlineLayer("depthwise,k=32,c=1,p=110,q=110,r=3,s=3,groups=32")
+        let (m, h) = try export(net, hw)
+        #expect(line(m, after: "depthwise", starting: "Type:") == "Type: DSCONV")
+        #expect(line(m, after: "depthwise", starting: "Stride") == "Stride { X: 1, Y: 1 }")
+        // Y = (p − 1)·stride + r = 112: MAESTRO's (Y − R)/stride + 1 gives Duet's 110.
+        #expect(line(m, after: "depthwise", starting: "Dimensions") == "Dimensions { K: 1, C: 32, R: 3, S: 3, Y: 112, X: 112 }")
+        #expect(try dataflow(m, layer: "depthwise") == ["SpatialMap(1,1) C;", "TemporalMap(Sz(R),1) Y;", "TemporalMap(Sz(S),1) X;",
+                                                        "TemporalMap(Sz(R),Sz(R)) R;", "TemporalMap(Sz(S),Sz(S)) S;"])
+        #expect(m.contains("// duet: depthwise\n"))
+        // 256 PEs; L1 = weight 1 + input 0 + accumulator 4 bytes; L2 = 512 KiB; off-chip 25.6 GB/s at 1 GHz = 25 one-byte words per cycle.
+        let fields = Dictionary(uniqueKeysWithValues: h.split(separator: "\n").map { l -> (String, String) in
+            let kv = l.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+            return (kv[0], kv[1])
+        })
+        #expect(fields["num_pes"] == "256")
+        #expect(fields["l1_size_cstr"] == "5")
+        #expect(fields["l2_size_cstr"] == "524288")
+        #expect(fields["offchip_bw_cstr"] == "25")
+        #expect(fields["noc_bw_cstr"] == "\(Int(hw.nocWordsPerCycle))")
+    }
+
+    /// A dense 3×3 convolution on each template's dataflow: the directives of MAESTRO's example for it.
+    @Test func convolutionPerStyle() throws {
+        let net = try NetworkReference.inlineLayer("conv,k=64,c=32,p=28,q=28,r=3,s=3,stride=2")
+        // nvdla 64×32: K across the 32 column clusters, C on the 64 PEs of a cluster (kcp_ws).
+        let nv = try accelerator("nvdla")
+        #expect(try MAESTROExporter.style(of: nv) == .kcpWS)
+        #expect(try dataflow(export(net, nv).mapping, layer: "conv") == [
+            "SpatialMap(1,1) K;", "TemporalMap(64,64) C;", "TemporalMap(Sz(R),Sz(R)) R;", "TemporalMap(Sz(S),Sz(S)) S;",
+            "TemporalMap(Sz(R),1) Y;", "TemporalMap(Sz(S),1) X;", "Cluster(64,P);", "SpatialMap(1,1) C;",
+            "TemporalMap(Sz(R),1) Y;", "TemporalMap(Sz(S),1) X;", "TemporalMap(Sz(R),Sz(R)) R;", "TemporalMap(Sz(S),Sz(S)) S;"])
+        // shidiannao 8×8: output rows across 8 clusters, 8 output columns per cluster; the X tile
+        // is (8 − 1)·2 + 3 = 17 input columns, 8·2 = 16 apart (stride 2).
+        let sd = try accelerator("shidiannao")
+        #expect(try MAESTROExporter.style(of: sd) == .yxpOS)
+        #expect(try dataflow(export(net, sd).mapping, layer: "conv") == [
+            "TemporalMap(1,1) K;", "TemporalMap(1,1) C;", "SpatialMap(Sz(R),1) Y;", "TemporalMap(17,16) X;",
+            "TemporalMap(Sz(R),Sz(R)) R;", "TemporalMap(Sz(S),Sz(S)) S;", "Cluster(8,P);", "SpatialMap(Sz(S),1) X;"])
+        // eyeriss: MAESTRO's row-stationary mapping, clusters of Sz(R) PEs.
+        let ey = try accelerator("eyeriss")
+        #expect(try MAESTROExporter.style(of: ey) == .rs)
+        #expect(try dataflow(export(net, ey).mapping, layer: "conv") == [
+            "SpatialMap(1,1) Y';", "TemporalMap(1,1) X';", "TemporalMap(1,1) C;", "TemporalMap(16,16) K;",
+            "TemporalMap(Sz(R),Sz(R)) R;", "TemporalMap(Sz(S),Sz(S)) S;", "Cluster(Sz(R),P);", "SpatialMap(1,1) Y;",
+            "SpatialMap(1,1) R;", "TemporalMap(Sz(S),Sz(S)) S;"])
+        // tpu:edge os: K across 32 column clusters, 32 output columns per cluster: (32 − 1)·2 + 3 = 65.
+        let os = try accelerator("tpu:edge", ["dataflow=os"])
+        #expect(try MAESTROExporter.style(of: os) == .kxOS)
+        #expect(try dataflow(export(net, os).mapping, layer: "conv") == [
+            "SpatialMap(1,1) K;", "TemporalMap(1,1) C;", "TemporalMap(Sz(R),1) Y;", "TemporalMap(65,64) X;",
+            "TemporalMap(Sz(R),Sz(R)) R;", "TemporalMap(Sz(S),Sz(S)) S;", "Cluster(32,P);", "SpatialMap(Sz(S),1) X;"])
+        // input_stationary 16×16: output columns across 16 clusters, C on the 16 PEs of a cluster, K innermost.
+        let ist = try accelerator("input_stationary")
+        #expect(try MAESTROExporter.style(of: ist) == .xcIS)
+        #expect(try dataflow(export(net, ist).mapping, layer: "conv") == [
+            "SpatialMap(Sz(S),1) X;", "TemporalMap(Sz(R),1) Y;", "TemporalMap(16,16) C;", "TemporalMap(Sz(R),Sz(R)) R;",
+            "TemporalMap(Sz(S),Sz(S)) S;", "TemporalMap(1,1) K;", "Cluster(16,P);", "SpatialMap(1,1) C;"])
+        #expect(try MAESTROExporter.style(of: accelerator("tpu:edge")) == .kcpWS)
+        let (m, _) = try export(net, nv)
+        #expect(line(m, after: "conv", starting: "Dimensions") == "Dimensions { K: 64, C: 32, R: 3, S: 3, Y: 57, X: 57 }")
+        #expect(line(m, after: "conv", starting: "Stride") == "Stride { X: 2, Y: 2 }")
+    }
+
+    /// Depthwise on the row-stationary array: MAESTRO's RS mapping without the K tile.
+    @Test func depthwiseRowStationary() throws {
+        let net = try NetworkReference.inlineLayer("depthwise,k=16,p=14,q=14,r=3,s=3")
+        let (m, _) = try export(net, try accelerator("eyeriss"))
+        #expect(line(m, after: "depthwise", starting: "Type:") == "Type: DSCONV")
+        #expect(try dataflow(m, layer: "depthwise") == [
+            "SpatialMap(1,1) Y';", "TemporalMap(1,1) X';", "TemporalMap(1,1) C;", "TemporalMap(Sz(R),Sz(R)) R;",
+            "TemporalMap(Sz(S),Sz(S)) S;", "Cluster(Sz(R),P);", "SpatialMap(1,1) Y;", "SpatialMap(1,1) R;", "TemporalMap(Sz(S),Sz(S)) S;"])
+    }
+
+    /// MAC count of a MAESTRO layer as MAESTRO derives it: N·K·C·R·S·Y'·X' (DSCONV: K = 1).
+    func macs(_ l: MAESTROExporter.Layer) -> Int {
+        l.n * l.k * l.c * l.r * l.s * ((l.y - l.r) / l.strideY + 1) * ((l.x - l.s) / l.strideX + 1)
+    }
+
+    /// Grouped (non-depthwise) layers become one CONV per group; MobileNetV2's depthwise layers
+    /// become DSCONV; every network's MACs add up, and names are unique.
+    @Test func groupsDepthwiseAndMACsAddUp() throws {
+        let grouped = try NetworkReference.inlineLayer("conv,k=64,c=8,p=14,q=14,r=3,s=3,groups=4")
+        let ga = try grouped.analyze()
+        let gl = try MAESTROExporter().layers(ga)
+        #expect(gl.map(\.name) == ["conv_g0", "conv_g1", "conv_g2", "conv_g3"])
+        #expect(gl.allSatisfy { !$0.depthwise && $0.k == 16 && $0.c == 8 })
+        #expect(gl.reduce(0) { $0 + macs($1) } == ga.totalMACs)
+
+        let mv2 = try NetworkReference.resolve("mobilenet-v2", options: BuildOptions(input: 96))
+        let a = try mv2.analyze()
+        let ls = try MAESTROExporter().layers(a)
+        #expect(ls.reduce(0) { $0 + macs($1) } == a.layers.filter { $0.loops != nil }.reduce(0) { $0 + $1.macs })
+        #expect(Set(ls.map(\.name)).count == ls.count)
+        #expect(ls.filter(\.depthwise).count == a.layers.filter { $0.kind == "depthwise" }.count)
+        #expect(ls.filter(\.depthwise).allSatisfy { $0.k == 1 && $0.c > 1 })
+        let (m, _) = try export(mv2, try accelerator("nvdla"))
+        #expect(m.components(separatedBy: "Type: DSCONV").count - 1 == ls.filter(\.depthwise).count)
+        #expect(m.components(separatedBy: "\tLayer ").count - 1 == ls.count)
+
+        // A batch adds N and an outermost N loop.
+        let batched = try NetworkReference.inlineLayer("conv,k=8,c=8,p=4,q=4,r=1,s=1", batch: 2)
+        let (bm, _) = try export(batched, try accelerator("nvdla"))
+        #expect(line(bm, after: "conv", starting: "Dimensions") == "Dimensions { N: 2, K: 8, C: 8, R: 1, S: 1, Y: 4, X: 4 }")
+        #expect(try dataflow(bm, layer: "conv").first == "TemporalMap(1,1) N;")
+    }
+
+    @Test func namesAreMAESTROIdentifiers() {
+        #expect(MAESTROExporter.sanitized("features.1.conv.0") == "features_1_conv_0")
+        #expect(MAESTROExporter.sanitized("3x3 conv") == "L3x3_conv")
+        #expect(MAESTROExporter.sanitized("") == "L")
+    }
+
+    @Test func refusedInputs() throws {
+        let net = try NetworkReference.inlineLayer("conv,k=8,c=8,p=4,q=4,r=1,s=1")
+        let noAccelerator = #expect(throws: InputError.self) {
+            try MAESTROExporter().export(ExportDesign(networks: [net]), baseName: "x", options: ExportOptions())
+        }
+        #expect(noAccelerator?.issues.first?.keyPath == "accelerator")
+        var custom = try accelerator("nvdla")
+        custom.dataflow = .custom
+        let e = #expect(throws: InputError.self) { try export(net, custom) }
+        #expect(e?.issues.first?.keyPath == "accelerator")
+        #expect(e?.issues.first?.hint?.contains("shidiannao") == true)
+        var small = MAESTROExporter()
+        small.maxLayers = 3
+        let grouped = try NetworkReference.inlineLayer("conv,k=64,c=8,p=14,q=14,r=3,s=3,groups=4")
+        let tooMany = #expect(throws: InputError.self) { try export(grouped, try accelerator("nvdla"), exporter: small) }
+        #expect(tooMany?.issues.first?.keyPath == "network")
+        #expect(tooMany?.issues.first?.message.contains("more than 3 layers") == true)
+    }
+}
