@@ -22,6 +22,8 @@ struct ArrayModel {
     /// Σ words × hops, for network energy.
     var hopWords: Double
     var spatial: String
+    /// The spatial and array-level temporal loops of one fold (``MappingDescription``).
+    var rowLoops: [MappedLoop], colLoops: [MappedLoop], peLoops: [MappedLoop]
 
     init(loops l: LoopNest, hw: SubAccelerator) {
         let m = hw.mapping
@@ -97,6 +99,18 @@ struct ArrayModel {
         text += "; stream " + (m.stream.isEmpty ? "-" : m.stream.map(\.rawValue).joined(separator: "·")) + "=\(t)"
         if !m.folds.isEmpty && foldProduct > 1 { text += "; folds " + m.folds.filter { size($0) > 1 }.map { "\($0.rawValue)=\(size($0))" }.joined(separator: " ") }
         spatial = text
+        rowLoops = rowAxis.loops
+        colLoops = colAxis.loops
+        peLoops = m.stream.map { MappedLoop($0, size($0)) }
+    }
+
+    /// The readable and structured mapping of this array level under a global-buffer tiling.
+    func description(_ tiling: BufferTiling) -> MappingDescription {
+        var d = MappingDescription(spatial: spatial, tile: tiling.description, order: tiling.orderText, groupsPacked: groupsPacked)
+        d.rowLoops = rowLoops; d.colLoops = colLoops; d.peLoops = peLoops
+        d.tileExtents = TileExtents(g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p)
+        d.dramOrder = tiling.order.dims.map(\.name)
+        return d
     }
 }
 
@@ -110,6 +124,7 @@ struct Axis {
     private var factored: [(dim: LoopDim, size: Int, factor: Int)]
     private var flat: [(dim: LoopDim, size: Int)]
     private var flatExtent: Int
+    private var order: [LoopDim]
 
     init(_ dims: [LoopDim], _ factors: [LoopDim: Int], extent: Int, size: (LoopDim) -> Int) {
         factored = dims.compactMap { d in factors[d].map { (d, size(d), $0) } }
@@ -120,6 +135,23 @@ struct Axis {
         folds = factored.reduce(1) { $0 * (($1.size + $1.factor - 1) / $1.factor) } * ((flatSize + flatExtent - 1) / flatExtent)
         used = factored.reduce(1) { $0 * min($1.size, $1.factor) } * min(flatSize, flatExtent)
         total = dims.reduce(1) { $0 * size($1) }
+        order = dims
+    }
+
+    /// The loops of one fold and the PEs each spans: blocked loops their factor (capped at the
+    /// loop's size), flattened loops a greedy split of the rest of the axis from the innermost.
+    var loops: [MappedLoop] {
+        var flatShare: [LoopDim: Int] = [:]
+        var room = flatExtent
+        for f in flat.reversed() {
+            let n = max(1, min(f.size, room))
+            flatShare[f.dim] = n
+            room = max(1, room / n)
+        }
+        return order.map { d in
+            if let f = factored.first(where: { $0.dim == d }) { return MappedLoop(d, min(f.size, f.factor)) }
+            return MappedLoop(d, flatShare[d] ?? 1)
+        }
     }
 
     /// Words of operand X delivered along this axis over all its folds: every element of the
