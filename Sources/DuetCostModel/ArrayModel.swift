@@ -8,9 +8,11 @@ import DuetWorkload
 /// once per layer.
 ///
 /// Per group of a grouped convolution the layer is an independent sub-layer; groups that fit
-/// the array several times over are packed block-diagonally (disjoint rows and columns, so
-/// every operand keeps its own feed) — depthwise layers then use `⌊rows/(r·s)⌋` groups at once
-/// instead of one PE column.
+/// the array several times over are placed as the template's mapping says (``GroupPlacement``):
+/// block-diagonally (disjoint rows and columns, so every operand keeps its own feed; systolic
+/// arrays), or along the rows sharing the columns (NVDLA's channel-parallel lanes: a depthwise
+/// layer puts one channel per lane). Row-stationary mappings have their own model
+/// (``RowStationary``).
 struct ArrayModel {
     var computeCycles: Int64
     var folds: Int64
@@ -26,6 +28,10 @@ struct ArrayModel {
     var rowLoops: [MappedLoop], colLoops: [MappedLoop], peLoops: [MappedLoop]
 
     init(loops l: LoopNest, hw: SubAccelerator) {
+        if hw.mapping.rowStationary {
+            self = ArrayModel(rowStationary: l, hw: hw)
+            return
+        }
         let m = hw.mapping
         let g = max(1, l.groups)
         let kg = max(1, l.k / g)
@@ -35,7 +41,13 @@ struct ArrayModel {
         let sr = rowAxis.used, sc = colAxis.used
         let t = m.stream.reduce(1) { $0 * size($1) }
         let foldProduct = m.folds.reduce(1) { $0 * size($1) }
-        let pack = g > 1 && rowAxis.folds == 1 && colAxis.folds == 1 ? max(1, min(g, min(ar / sr, ac / sc))) : 1
+        let pack: Int
+        switch m.groups {
+        case _ where g == 1: pack = 1
+        case .block: pack = rowAxis.folds == 1 && colAxis.folds == 1 ? max(1, min(g, min(ar / sr, ac / sc))) : 1
+        case .rows: pack = rowAxis.folds == 1 ? max(1, min(g, ar / sr)) : 1
+        case .cols: pack = colAxis.folds == 1 ? max(1, min(g, ac / sc)) : 1
+        }
         let rowFolds = rowAxis.folds, colFolds = colAxis.folds
         let groupFolds = (g + pack - 1) / pack
         let folds = Int64(rowFolds) * Int64(colFolds) * Int64(groupFolds) * Int64(foldProduct)
