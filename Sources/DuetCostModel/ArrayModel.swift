@@ -8,9 +8,11 @@ import DuetWorkload
 /// once per layer.
 ///
 /// Per group of a grouped convolution the layer is an independent sub-layer; groups that fit
-/// the array several times over are packed block-diagonally (disjoint rows and columns, so
-/// every operand keeps its own feed) — depthwise layers then use `⌊rows/(r·s)⌋` groups at once
-/// instead of one PE column.
+/// the array several times over are placed as the template's mapping says (``GroupPlacement``):
+/// block-diagonally (disjoint rows and columns, so every operand keeps its own feed; systolic
+/// arrays), or along the rows sharing the columns (NVDLA's channel-parallel lanes: a depthwise
+/// layer puts one channel per lane). Row-stationary mappings have their own model
+/// (``RowStationary``).
 struct ArrayModel {
     var computeCycles: Int64
     var folds: Int64
@@ -22,8 +24,14 @@ struct ArrayModel {
     /// Σ words × hops, for network energy.
     var hopWords: Double
     var spatial: String
+    /// The spatial and array-level temporal loops of one fold (``MappingDescription``).
+    var rowLoops: [MappedLoop], colLoops: [MappedLoop], peLoops: [MappedLoop]
 
     init(loops l: LoopNest, hw: SubAccelerator) {
+        if hw.mapping.rowStationary {
+            self = ArrayModel(rowStationary: l, hw: hw)
+            return
+        }
         let m = hw.mapping
         let g = max(1, l.groups)
         let kg = max(1, l.k / g)
@@ -33,7 +41,13 @@ struct ArrayModel {
         let sr = rowAxis.used, sc = colAxis.used
         let t = m.stream.reduce(1) { $0 * size($1) }
         let foldProduct = m.folds.reduce(1) { $0 * size($1) }
-        let pack = g > 1 && rowAxis.folds == 1 && colAxis.folds == 1 ? max(1, min(g, min(ar / sr, ac / sc))) : 1
+        let pack: Int
+        switch m.groups {
+        case _ where g == 1: pack = 1
+        case .block: pack = rowAxis.folds == 1 && colAxis.folds == 1 ? max(1, min(g, min(ar / sr, ac / sc))) : 1
+        case .rows: pack = rowAxis.folds == 1 ? max(1, min(g, ar / sr)) : 1
+        case .cols: pack = colAxis.folds == 1 ? max(1, min(g, ac / sc)) : 1
+        }
         let rowFolds = rowAxis.folds, colFolds = colAxis.folds
         let groupFolds = (g + pack - 1) / pack
         let folds = Int64(rowFolds) * Int64(colFolds) * Int64(groupFolds) * Int64(foldProduct)
@@ -97,6 +111,18 @@ struct ArrayModel {
         text += "; stream " + (m.stream.isEmpty ? "-" : m.stream.map(\.rawValue).joined(separator: "·")) + "=\(t)"
         if !m.folds.isEmpty && foldProduct > 1 { text += "; folds " + m.folds.filter { size($0) > 1 }.map { "\($0.rawValue)=\(size($0))" }.joined(separator: " ") }
         spatial = text
+        rowLoops = rowAxis.loops
+        colLoops = colAxis.loops
+        peLoops = m.stream.map { MappedLoop($0, size($0)) }
+    }
+
+    /// The readable and structured mapping of this array level under a global-buffer tiling.
+    func description(_ tiling: BufferTiling) -> MappingDescription {
+        var d = MappingDescription(spatial: spatial, tile: tiling.description, order: tiling.orderText, groupsPacked: groupsPacked)
+        d.rowLoops = rowLoops; d.colLoops = colLoops; d.peLoops = peLoops
+        d.tileExtents = TileExtents(g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p)
+        d.dramOrder = tiling.order.dims.map(\.name)
+        return d
     }
 }
 
@@ -110,6 +136,7 @@ struct Axis {
     private var factored: [(dim: LoopDim, size: Int, factor: Int)]
     private var flat: [(dim: LoopDim, size: Int)]
     private var flatExtent: Int
+    private var order: [LoopDim]
 
     init(_ dims: [LoopDim], _ factors: [LoopDim: Int], extent: Int, size: (LoopDim) -> Int) {
         factored = dims.compactMap { d in factors[d].map { (d, size(d), $0) } }
@@ -120,6 +147,23 @@ struct Axis {
         folds = factored.reduce(1) { $0 * (($1.size + $1.factor - 1) / $1.factor) } * ((flatSize + flatExtent - 1) / flatExtent)
         used = factored.reduce(1) { $0 * min($1.size, $1.factor) } * min(flatSize, flatExtent)
         total = dims.reduce(1) { $0 * size($1) }
+        order = dims
+    }
+
+    /// The loops of one fold and the PEs each spans: blocked loops their factor (capped at the
+    /// loop's size), flattened loops a greedy split of the rest of the axis from the innermost.
+    var loops: [MappedLoop] {
+        var flatShare: [LoopDim: Int] = [:]
+        var room = flatExtent
+        for f in flat.reversed() {
+            let n = max(1, min(f.size, room))
+            flatShare[f.dim] = n
+            room = max(1, room / n)
+        }
+        return order.map { d in
+            if let f = factored.first(where: { $0.dim == d }) { return MappedLoop(d, min(f.size, f.factor)) }
+            return MappedLoop(d, flatShare[d] ?? 1)
+        }
     }
 
     /// Words of operand X delivered along this axis over all its folds: every element of the

@@ -74,7 +74,24 @@ public struct LatencyComponents: Sendable, Hashable {
     public var dramStall: Double { overlapped ? max(0, dram - max(compute, noc, buffer)) : dram }
 }
 
-/// The chosen mapping of a layer, in readable form.
+/// One loop of a mapping at one level: a loop dimension and how many of its iterations that level
+/// covers (PEs spanned when spatial, trips when temporal).
+public struct MappedLoop: Sendable, Hashable, CustomStringConvertible {
+    public var dim: LoopDim
+    public var factor: Int
+    public init(_ dim: LoopDim, _ factor: Int) { self.dim = dim; self.factor = factor }
+    public var description: String { "\(dim.rawValue)=\(factor)" }
+}
+
+/// The global-buffer tile of a mapping: groups, kernels per group, channels and output rows held
+/// at once (output width q, the window r × s and the batch n are whole in a tile).
+public struct TileExtents: Sendable, Hashable {
+    public var g: Int, k: Int, c: Int, p: Int
+    public init(g: Int, k: Int, c: Int, p: Int) { self.g = g; self.k = k; self.c = c; self.p = p }
+}
+
+/// The chosen mapping of a layer, in readable form and as loops per level (what exporters to
+/// Timeloop, ZigZag and MAESTRO turn into mapping constraints).
 public struct MappingDescription: Sendable, Hashable, CustomStringConvertible {
     /// e.g. "rows c·r·s=576/32 (18 folds) × cols k=64/32 (2 folds)".
     public var spatial: String
@@ -84,6 +101,23 @@ public struct MappingDescription: Sendable, Hashable, CustomStringConvertible {
     public var order: String
     /// Groups packed block-diagonally on the array at once (1 for dense layers).
     public var groupsPacked: Int
+    /// Loops unrolled on the PE rows in one fold (factor = rows that loop spans), outermost first.
+    /// Flattened axes (SCALE-Sim style) are split greedily from the innermost loop.
+    public var rowLoops: [MappedLoop] = []
+    /// Loops unrolled on the PE columns in one fold (factor = columns spanned).
+    public var colLoops: [MappedLoop] = []
+    /// Loops run in time at the array level within one fold (streamed through the array or
+    /// iterated in the PEs' register files), innermost last; factor = trips per fold.
+    public var peLoops: [MappedLoop] = []
+    /// The global-buffer tile.
+    public var tileExtents = TileExtents(g: 1, k: 1, c: 1, p: 1)
+    /// The DRAM-level tile loops ("g", "k", "c", "p"), outermost first.
+    public var dramOrder: [String] = []
+
+    public init(spatial: String, tile: String, order: String, groupsPacked: Int) {
+        self.spatial = spatial; self.tile = tile; self.order = order; self.groupsPacked = groupsPacked
+    }
+
     public var description: String { "\(spatial); tile \(tile); order \(order)" + (groupsPacked > 1 ? "; \(groupsPacked) groups packed" : "") }
 }
 

@@ -141,7 +141,7 @@ public enum LayerModel {
             macs: c.macs, computeCycles: c.array.computeCycles, latencyCycles: Int64(q.latency),
             utilization: Double(c.macs) / (c.compute * Double(hw.peCount)),
             bottleneck: bottleneck, energy: e, traffic: traffic,
-            mapping: MappingDescription(spatial: c.array.spatial, tile: tiling.description, order: tiling.orderText, groupsPacked: c.array.groupsPacked),
+            mapping: c.array.description(tiling),
             bufferBytes: Double(BufferTiling.footprint(c.shape, g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p)) * c.bytesPerWord * (hw.doubleBuffer ? 2 : 1),
             accesses: accesses, components: components)
     }

@@ -34,6 +34,9 @@ public struct SubAccelerator: Sendable, Hashable {
     /// activation residency, `activation_residency`); false: every layer reads its inputs from and
     /// writes its output to DRAM (layer-at-a-time, as SCALE-Sim and ZigZag count).
     public var activationResidency = false
+    /// Which unroll factors a mapping search that chooses them (row-stationary) may use
+    /// (`spatial_factors`): any (strip-mined, the last fold partly idle) or divisors only.
+    public var spatialFactors: SpatialFactors = .any
     /// Fixed pipeline latency per fold of a broadcast array, in cycles.
     public var pipelineCycles: Int
     /// The node's technology figures.
@@ -55,6 +58,17 @@ public enum DRAMChannels: String, Sendable, Hashable, CaseIterable {
     /// transfer time = the busiest channel's bytes ÷ (`dram_gbps` ÷ 3); single-buffered, the
     /// largest operand read, then the output writes, each at `dram_gbps` ÷ 3.
     case perOperand = "per_operand"
+}
+
+/// Which spatial unroll factors a mapping search may choose (`spatial_factors`).
+public enum SpatialFactors: String, Sendable, Hashable, CaseIterable {
+    /// Any factor up to the array's extent: a loop is strip-mined over folds and the last fold
+    /// may leave PEs idle (what Eyeriss's own mapper does, e.g. AlexNet CONV1's 55 output rows on
+    /// 14 columns).
+    case any
+    /// Divisors of the loop's extent only, as Timeloop's mapper factors loops (so a Timeloop
+    /// export evaluates the same mapping).
+    case perfect
 }
 
 /// A chip: one or more sub-accelerators sharing DRAM.
@@ -88,13 +102,15 @@ public enum Parameter: String, CaseIterable, Sendable {
     case dram_channels
     /// Optional: keep activations on chip between layers when they fit (default false).
     case activation_residency
+    /// Optional: `any` (default) or `perfect` (see ``SpatialFactors``).
+    case spatial_factors
     // Optional energy overrides (default: the node's technology table).
     case mac_pj, rf_pj_per_bit, glb_pj_per_bit, noc_hop_pj_per_bit, dram_pj_per_bit, leakage_mw_per_mm2
 
     /// Parameters a template must define; the others are optional overrides.
     public var isRequired: Bool {
         switch self {
-        case .dram_channels, .activation_residency, .mac_pj, .rf_pj_per_bit, .glb_pj_per_bit, .noc_hop_pj_per_bit, .dram_pj_per_bit, .leakage_mw_per_mm2: return false
+        case .dram_channels, .activation_residency, .spatial_factors, .mac_pj, .rf_pj_per_bit, .glb_pj_per_bit, .noc_hop_pj_per_bit, .dram_pj_per_bit, .leakage_mw_per_mm2: return false
         default: return true
         }
     }
@@ -116,7 +132,7 @@ public enum Parameter: String, CaseIterable, Sendable {
         case .pipeline_cycles: return ValidRange(0...1_000_000)
         case .mac_pj, .rf_pj_per_bit, .glb_pj_per_bit, .noc_hop_pj_per_bit, .dram_pj_per_bit: return ValidRange(0, 1e6)
         case .leakage_mw_per_mm2: return ValidRange(0, 1e6)
-        case .dataflow, .double_buffer, .dram_channels, .activation_residency: return nil
+        case .dataflow, .double_buffer, .dram_channels, .activation_residency, .spatial_factors: return nil
         }
     }
 
@@ -140,6 +156,7 @@ public enum Parameter: String, CaseIterable, Sendable {
         case .pipeline_cycles: return "fixed pipeline latency per fold of a broadcast array, cycles"
         case .dram_channels: return "optional: DRAM wiring, shared (one link, default) or per_operand (weights, inputs, outputs on three channels of dram_gbps/3 each)"
         case .activation_residency: return "optional: keep a layer's output in the global buffer for its consumers when it fits beside their working set (true/false; default false: layer at a time, every activation through DRAM)"
+        case .spatial_factors: return "optional: unroll factors the row-stationary mapping search may choose, any (strip-mined, default) or perfect (divisors only, as Timeloop's mapper)"
         case .mac_pj: return "optional: energy per MAC, pJ (overrides the technology table)"
         case .rf_pj_per_bit: return "optional: register-file access energy, pJ/bit"
         case .glb_pj_per_bit: return "optional: global-buffer access energy, pJ/bit"

@@ -47,6 +47,7 @@ public enum AcceleratorFile {
             add(.dram_channels, .string(s.dramChannels.rawValue))
             add(.pipeline_cycles, .int(s.pipelineCycles))
             if s.activationResidency { add(.activation_residency, .bool(true)) }
+            if s.spatialFactors != .any { add(.spatial_factors, .string(s.spatialFactors.rawValue)) }
             // The template's own energy overrides (relative to the node's table): as the template has them.
             for (k, v) in t.parameters {
                 guard let p = Parameter(rawValue: k), !p.isRequired, p != .dram_channels, p != .activation_residency else { continue }

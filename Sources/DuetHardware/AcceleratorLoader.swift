@@ -278,6 +278,13 @@ public struct AcceleratorLoader {
             switch v.text.lowercased() { case "true", "yes": residency = true; case "false", "no": residency = false
             default: bad(v, "activation_residency must be true or false") }
         }
+        var factors = SpatialFactors.any
+        if let v = raw(.spatial_factors) {
+            if let f = SpatialFactors(rawValue: v.text.lowercased()) { factors = f } else {
+                bad(v, "spatial_factors must be one of \(SpatialFactors.allCases.map(\.rawValue).joined(separator: ", "))",
+                    hint: Suggestion.hint(for: v.text, in: SpatialFactors.allCases.map(\.rawValue)))
+            }
+        }
         let pipe = int(.pipeline_cycles, min: 0)
         var tech: Technology?
         if issues.isEmpty || values["node_nm"].map({ Int($0.text) != nil }) == true {
@@ -313,6 +320,7 @@ public struct AcceleratorLoader {
                               glbWordsPerCycle: glbBW, nocWordsPerCycle: nocBW, dramGBps: dram, doubleBuffer: db,
                               dramChannels: channels, pipelineCycles: pipe, technology: tech!)
         sub.activationResidency = residency
+        sub.spatialFactors = factors
         return sub
     }
 }

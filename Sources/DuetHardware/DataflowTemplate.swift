@@ -17,10 +17,19 @@ public struct SpatialMapping: Sendable, Hashable {
     /// Whether inputs shared by neighbouring windows are fetched once (`window`, Eyeriss-style
     /// diagonal reuse) or once per use (`im2col`, as SCALE-Sim counts them).
     public var windowReuse: Bool
+    /// Where the groups of a grouped or depthwise convolution go when one group leaves the array
+    /// mostly idle (`groups:` in YAML; ``GroupPlacement``).
+    public var groups: GroupPlacement = .block
+    /// Eyeriss's row-stationary dataflow (`row_stationary: true`): filter rows on PE rows, output
+    /// rows on PE columns, 1-D convolutions in each PE's scratchpads; the cost model chooses the
+    /// replication of the PE sets and the scratchpad blocking per layer (rows/cols/stream here
+    /// name the loops of the paper's mapping, for reports).
+    public var rowStationary = false
 
-    public init(stationary: Operand, rows: [LoopDim], cols: [LoopDim], stream: [LoopDim], windowReuse: Bool = false, factors: [LoopDim: Int] = [:]) {
+    public init(stationary: Operand, rows: [LoopDim], cols: [LoopDim], stream: [LoopDim], windowReuse: Bool = false, factors: [LoopDim: Int] = [:],
+                groups: GroupPlacement = .block, rowStationary: Bool = false) {
         self.stationary = stationary; self.rows = rows; self.cols = cols; self.stream = stream; self.windowReuse = windowReuse
-        self.factors = factors
+        self.factors = factors; self.groups = groups; self.rowStationary = rowStationary
     }
 
     /// How an axis's loops read in text: `c·q` or `c:8·q:4`.
@@ -56,12 +65,28 @@ extension SpatialMapping {
         }
         let st = e.choice("stationary", in: Operand.allCases.map(\.rawValue), required: true).flatMap(Operand.init) ?? .weight
         let m = SpatialMapping(stationary: st, rows: dimList("rows"), cols: dimList("cols"), stream: dimList("stream"),
-                               windowReuse: e.choice("input_reuse", in: ["im2col", "window"]) == "window", factors: factors)
+                               windowReuse: e.choice("input_reuse", in: ["im2col", "window"]) == "window", factors: factors,
+                               groups: e.choice("groups", in: GroupPlacement.allCases.map(\.rawValue)).flatMap(GroupPlacement.init) ?? .block,
+                               rowStationary: e.bool("row_stationary") ?? false)
         e.finish()
         let used = m.rows + m.cols + m.stream
         if Set(used).count != used.count { d.add(e.path, "a loop dimension appears twice among rows, cols and stream") }
         return m
     }
+}
+
+/// Where a grouped convolution's groups go on the array when one group alone would leave it
+/// mostly idle (depthwise layers: one channel and one kernel per group).
+public enum GroupPlacement: String, Sendable, Hashable, CaseIterable {
+    /// Block-diagonally: each group on its own rows and columns, so every operand keeps its own
+    /// feed (systolic arrays, whose operands flow along rows and columns).
+    case block
+    /// Along the rows, sharing the columns: each row lane carries its own group's channel and
+    /// accumulates its own output (NVDLA's channel-parallel MAC lanes, MAESTRO's NVDLA-style
+    /// depthwise mapping); the window is streamed in time.
+    case rows
+    /// Along the columns, sharing the rows.
+    case cols
 }
 
 /// Array organisation: a systolic array pays fill/drain skew per fold; a broadcast array

@@ -19,7 +19,7 @@ import Foundation
             layer (layer:conv,k=64,c=64,p=56,q=56,r=3,s=3) or a .yaml/.json network file.
             """,
         version: version,
-        subcommands: [EvaluateCommand.self, ExploreCommand.self, WorkerCommand.self, NetworkCommand.self, SpaceCommand.self, StudyCommand.self,
+        subcommands: [EvaluateCommand.self, ExploreCommand.self, ExportDesignCommand.self, WorkerCommand.self, NetworkCommand.self, SpaceCommand.self, StudyCommand.self,
                       ReportCommand.self, DashboardCommand.self, SolveCommand.self, ServeCommand.self, TableCommand.self, TemplateCommand.self, PredictorCommand.self])
 }
 

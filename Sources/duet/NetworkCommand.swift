@@ -79,8 +79,22 @@ struct NetworkCommand: AsyncParsableCommand {
                 try OutputFile.write(try ONNX.export(net, weights: noWeights ? .none : .random(seed: seed), dynamicBatch: dynamicBatch), to: out)
                 return
             }
-            let text = format == "json" ? NetworkFormat.json(net) : NetworkFormat.yaml(net)
-            if let out { try OutputFile.write(text, to: out) } else { emit(text) }
+            if format == "json" || format == "yaml" {
+                let text = format == "json" ? NetworkFormat.json(net) : NetworkFormat.yaml(net)
+                if let out { try OutputFile.write(text, to: out) } else { emit(text) }
+                return
+            }
+            // Peer formats that describe hardware too (scalesim, …): the same path as `duet export-design`.
+            let exporter = try DuetFormats.exporters.named(format)
+            var chip: Accelerator?
+            if exporter.input == .networkAndSubAccelerator {
+                guard let accelerator else {
+                    throw InputError(keyPath: "--accelerator", message: "--format \(format) describes hardware too", hint: "give --accelerator (e.g. tpu:edge), or use `duet export-design`")
+                }
+                chip = try AcceleratorLoader(dataDir: DataDirectory.locate()).load(accelerator)
+            }
+            let design = ExportDesign(networks: [net], accelerator: chip)
+            if let text = try DuetFormats.exporters.write(design, format: format, baseName: net.name, to: out) { emit(text) }
         }
     }
 }

@@ -100,3 +100,29 @@ func accelerator(_ ref: String, _ overrides: [String] = []) throws -> SubAcceler
         #expect(writes == outWrites)
     }
 }
+
+/// The structured mapping (what exporters to Timeloop, ZigZag and MAESTRO read) says the same as
+/// the readable one.
+@Suite struct StructuredMappingTests {
+    @Test func loopsPerLevelMatchTheArrayAndTheTile() throws {
+        // nvdla (ws, rows c, cols k) at 64 × 4: a 3×3 conv with 32 channels and 16 kernels puts
+        // c=32 on 32 of 64 rows and k=4 on the 4 columns (4 folds); n·p·q stream through.
+        let hw = try accelerator("nvdla", ["pe_rows=64", "pe_cols=4", "allow_outside_template_ranges=true"])
+        let cost = try MappingSearch.best(LoopNest(n: 1, k: 16, c: 32, p: 10, q: 12, r: 3, s: 3), on: hw)
+        let m = cost.mapping
+        #expect(m.rowLoops == [MappedLoop(.c, 32)])
+        #expect(m.colLoops == [MappedLoop(.k, 4)])
+        #expect(m.peLoops == [MappedLoop(.n, 1), MappedLoop(.p, 10), MappedLoop(.q, 12)])
+        #expect(m.tile == "g=\(m.tileExtents.g) k=\(m.tileExtents.k) c=\(m.tileExtents.c) p=\(m.tileExtents.p)")
+        #expect(m.dramOrder.joined(separator: ">") == m.order)
+        #expect(Set(m.dramOrder) == ["g", "k", "c", "p"])
+    }
+
+    @Test func aFlattenedAxisIsSplitFromItsInnermostLoop() throws {
+        // tpu ws rows [c, r, s] flattened on 32 rows: s=3, r=3, then c gets ⌊32/9⌋ = 3.
+        let hw = try accelerator("tpu", ["dataflow=ws", "pe_rows=32", "pe_cols=32"])
+        let m = ArrayModel(loops: LoopNest(n: 1, k: 64, c: 64, p: 8, q: 8, r: 3, s: 3), hw: hw)
+        #expect(m.rowLoops == [MappedLoop(.c, 3), MappedLoop(.r, 3), MappedLoop(.s, 3)])
+        #expect(m.colLoops == [MappedLoop(.k, 32)])
+    }
+}

@@ -61,3 +61,42 @@ import Testing
         }
     }
 }
+
+@Suite struct ExportDesignCommandTests {
+    private func tempFolder() -> String {
+        NSTemporaryDirectory() + "duet-export-design-\(UUID().uuidString)"
+    }
+
+    @Test func writesThePeersFilesIntoTheFolder() async throws {
+        let out = tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var cmd = try ExportDesignCommand.parse(["resnet18", "--accelerator", "tpu:edge", "--format", "scalesim", "--out", out])
+        try await cmd.run()
+        let cfg = try String(contentsOfFile: out + "/resnet18.cfg", encoding: .utf8)
+        let csv = try String(contentsOfFile: out + "/resnet18.csv", encoding: .utf8)
+        #expect(cfg.contains("ArrayHeight:"))
+        #expect(csv.hasPrefix("Layer name, IFMAP Height"))
+    }
+
+    /// `network export --format scalesim` once wrote the network as YAML; it goes through the exporter now.
+    @Test func networkExportWritesPeerFormatsToo() async throws {
+        let out = tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var cmd = try NetworkCommand.Export.parse(["resnet18", "--format", "scalesim", "--accelerator", "tpu:edge", "--out", out])
+        try await cmd.run()
+        #expect(try String(contentsOfFile: out + "/resnet18.cfg", encoding: .utf8).contains("[architecture_presets]"))
+        var noChip = try NetworkCommand.Export.parse(["resnet18", "--format", "scalesim", "--out", out])
+        let e = try await #require(throws: InputError.self) { try await noChip.run() }
+        #expect(e.issues[0].keyPath == "--accelerator")
+    }
+
+    @Test func aTemplateThePeerCannotModelIsBadInput() async throws {
+        let out = tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var cmd = try ExportDesignCommand.parse(["resnet18", "--accelerator", "eyeriss", "--format", "scalesim", "--out", out])
+        let e = try await #require(throws: InputError.self) { try await cmd.run() }
+        #expect(Duet.exitStatus(for: e) == 2)
+        #expect(!FileManager.default.fileExists(atPath: out))
+        #expect(throws: (any Error).self) { try ExportDesignCommand.parse(["resnet18", "--accelerator", "eyeriss", "--format", "yaml", "--out", out]) }
+    }
+}
