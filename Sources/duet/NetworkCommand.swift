@@ -1,6 +1,5 @@
 import ArgumentParser
 import DuetCore
-import DuetCostModel
 import DuetExplore
 import DuetHardware
 import DuetONNX
@@ -49,9 +48,7 @@ struct NetworkCommand: AsyncParsableCommand {
         @OptionGroup var build: NetworkBuildOptions
         @Option(help: "\(DuetFormats.exporters.names.joined(separator: ", ")).") var format: String = "yaml"
         @Option(help: "Output file, or folder for exports of several files (default: stdout for text).") var out: String?
-        @Option(help: "The accelerator, for formats that describe hardware (scalesim, maestro).") var accelerator: String?
-        @Option(name: .customLong("set"), help: "Override an accelerator parameter: key=value (repeatable; with --accelerator).")
-        var overrides: [String] = []
+        @Option(help: "The accelerator, for formats that describe hardware (scalesim).") var accelerator: String?
         @Option(help: "Seed of the random ONNX weights.") var seed: UInt64 = 1
         @Flag(name: .customLong("dynamic-batch"), help: "ONNX: write the batch dimension as the symbol N instead of the network's batch.")
         var dynamicBatch = false
@@ -68,13 +65,6 @@ struct NetworkCommand: AsyncParsableCommand {
         func run() async throws {
             let net = try NetworkReference.resolve(network, options: build.buildOptions)
             _ = try net.analyze()
-            if let exporter = DuetFormats.exporters.exporters.first(where: { $0.name == format }), exporter.input == .networkAndSubAccelerator {
-                guard let accelerator else { throw ValidationError("--format \(format) needs --accelerator (e.g. tpu:edge)") }
-                let chip = try AcceleratorLoader(dataDir: DataDirectory.locate()).load(accelerator, overrides: overrides)
-                if let text = try DuetFormats.exporters.write(ExportDesign(networks: [net], accelerator: chip), format: format,
-                                                              baseName: MAESTROExporter.sanitized(net.name), to: out) { emit(text) }
-                return
-            }
             if format == "onnx", let out {
                 try OutputFile.write(try ONNX.export(net, weights: noWeights ? .none : .random(seed: seed), dynamicBatch: dynamicBatch), to: out)
                 return

@@ -111,6 +111,40 @@ import Testing
         #expect(d2 == ["K, 1"])
     }
 
+    /// Eyeriss's row-stationary mapping: filter rows (FY) on the PE rows, output rows (OY) on the
+    /// columns, as Duet's chosen mapping spans them.
+    @Test func rowStationaryOnEyeriss() throws {
+        let hw = try accelerator("eyeriss")
+        let net = try NetworkReference.inlineLayer("conv,k=64,c=64,p=56,q=56,r=3,s=3")
+        let (_, _, mp, _) = try export(net, hw)
+        let chosen = try #require(try NetworkEvaluator.evaluate(try net.analyze(), on: hw).layers.first).cost.mapping
+        let (d1, d2) = try spatial(mp, "conv")
+        #expect(d1.first == "FY, 3")
+        #expect(d2.first == "OY, \(try #require(chosen.colLoops.first { $0.dim == .p }).factor)")
+        func product(_ xs: [String]) -> Int { xs.reduce(1) { $0 * (Int($1.split(separator: " ").last ?? "1") ?? 1) } }
+        #expect(product(d1) <= hw.peRows && product(d2) <= hw.peCols)
+    }
+
+    /// Hand-made chosen mappings: a loop spanning more PEs than its per-group extent replicates
+    /// over groups (G); groups packed on NVDLA-style lanes go on the rows, capped at what is left.
+    @Test func chosenMappingToZigZag() {
+        let dw = LoopNest(n: 1, k: 32, c: 1, p: 14, q: 14, r: 3, s: 3, groups: 32)
+        var rs = MappingDescription(spatial: "", tile: "", order: "", groupsPacked: 4)
+        rs.rowLoops = [MappedLoop(.r, 3), MappedLoop(.c, 4)]
+        rs.colLoops = [MappedLoop(.p, 14)]
+        let a = ZigZagExporter.spatial(dw, chosen: rs, placement: .block, rows: 12, cols: 14)
+        #expect(a.0.map { "\($0.0)\($0.1)" } == ["FY3", "G4"])
+        #expect(a.1.map { "\($0.0)\($0.1)" } == ["OY14"])
+        var lanes = MappingDescription(spatial: "", tile: "", order: "", groupsPacked: 32)
+        lanes.rowLoops = [MappedLoop(.c, 1)]
+        lanes.colLoops = [MappedLoop(.k, 1)]
+        let b = ZigZagExporter.spatial(dw, chosen: lanes, placement: .rows, rows: 16, cols: 4)
+        #expect(b.0.map { "\($0.0)\($0.1)" } == ["G16"])
+        #expect(b.1.isEmpty)
+        let c = ZigZagExporter.spatial(dw, chosen: lanes, placement: .cols, rows: 16, cols: 4)
+        #expect(c.0.isEmpty && c.1.map { "\($0.0)\($0.1)" } == ["G4"])
+    }
+
     /// Every layer of MobileNetV2 with MACs has a workload entry and a mapping entry of the same
     /// name, in Duet's order, and its spatial unrolling fits the array.
     @Test func mobileNetV2NamesAndFit() throws {

@@ -21,11 +21,13 @@ import Foundation
 ///   partial sums at twice it. Layers are independent (no `operand_source`): each is evaluated as
 ///   Duet evaluates it, layer at a time.
 /// - `NAME_mapping.yaml`: one entry per layer (matched by name) with the spatial mapping Duet
-///   chose for it: D1 the loops on the PE rows, D2 those on the columns, each `DIM, factor`;
-///   flattened loops (`rows: [c, r, s]`) are unrolled innermost first (S, then R, then C) as far
-///   as the axis holds them whole, the last one partly; groups packed side by side (Duet's
-///   `groups packed`) as G on the axis that holds C. A `default` entry (ZigZag requires one)
-///   repeats the template's mapping. Temporal ordering is left to ZigZag's LOMA search.
+///   chose for it (``MappingDescription/rowLoops`` and ``MappingDescription/colLoops``): D1 the
+///   loops on the PE rows, D2 those on the columns, each `DIM, factor` (flattened axes such as a
+///   TPU's `rows: [c, r, s]` split innermost first, S, then R, then C, as Duet splits them);
+///   groups packed side by side as G on the axis the template puts them on (see
+///   ``spatial(_:chosen:placement:rows:cols:)``). A `default` entry (ZigZag
+///   requires one) repeats the template's mapping. Temporal ordering is left to ZigZag's LOMA
+///   search.
 ///
 /// Duet's layer names become ZigZag names with only letters, digits, `_` and `.` kept (others
 /// `_`), unique; the workload's `name` is the link between the three files.
@@ -90,44 +92,72 @@ public struct ZigZagExporter: DesignExporter {
             var name = base, i = 1
             while used.contains(name) { name = "\(base)_\(i)"; i += 1 }
             used.insert(name)
-            let packed = max(1, costs[l.layer.name]?.mapping.groupsPacked ?? 1)
-            let (d1, d2) = Self.spatial(n, mapping: hw.mapping, rows: hw.peRows, cols: hw.peCols, groupsPacked: packed)
+            let (d1, d2): ([(String, Int)], [(String, Int)])
+            if let m = costs[l.layer.name]?.mapping, !(m.rowLoops.isEmpty && m.colLoops.isEmpty) {
+                (d1, d2) = Self.spatial(n, chosen: m, placement: hw.mapping.groups, rows: hw.peRows, cols: hw.peCols)
+            } else {
+                (d1, d2) = Self.spatial(n, mapping: hw.mapping, rows: hw.peRows, cols: hw.peCols, groupsPacked: 1)
+            }
             out.append(Layer(name: name, duetName: l.layer.name, loops: n, d1: d1, d2: d2))
         }
         return out
     }
 
-    /// The spatial unrolling of `loops` on a `rows` × `cols` array under `mapping` (see the type's
-    /// documentation): per axis, (ZigZag dimension, factor), factors of 1 left out.
-    public static func spatial(_ loops: LoopNest, mapping: SpatialMapping, rows: Int, cols: Int, groupsPacked: Int) -> ([(String, Int)], [(String, Int)]) {
+    /// The per-group extent of `d` in `loops` (K per group; the others as they are).
+    static func perGroup(_ d: LoopDim, _ loops: LoopNest) -> Int {
+        d == .k ? max(1, loops.k / max(1, loops.groups)) : max(1, d.size(in: loops))
+    }
+
+    /// The spatial unrolling of Duet's chosen mapping `m` (its row and column loops, factor = PEs
+    /// spanned): per axis, (ZigZag dimension, factor), factors of 1 left out. A loop spanning more
+    /// PEs than its per-group extent replicates over groups (row-stationary PE sets on a grouped
+    /// layer) and becomes G; groups packed side by side otherwise (`groups packed`) become G on the
+    /// axis the template places them on (`groups: rows|cols`; block-diagonal and row-stationary
+    /// packing on the axis holding C, else the rows), capped at what the axis has left.
+    public static func spatial(_ loops: LoopNest, chosen m: MappingDescription, placement: GroupPlacement,
+                               rows: Int, cols: Int) -> ([(String, Int)], [(String, Int)]) {
         let groups = max(1, loops.groups)
-        func size(_ d: LoopDim) -> Int {
-            switch d {
-            case .k: return max(1, loops.k / groups)
-            default: return max(1, d.size(in: loops))
+        var sawGroups = false
+        func axis(_ mapped: [MappedLoop]) -> [(String, Int)] {
+            mapped.compactMap { ml in
+                guard ml.factor > 1 else { return nil }
+                if groups > 1 && ml.factor > perGroup(ml.dim, loops) { sawGroups = true; return ("G", min(ml.factor, groups)) }
+                return (dimension(ml.dim), min(ml.factor, perGroup(ml.dim, loops)))
             }
         }
-        func axis(_ dims: [LoopDim], _ capacity: Int) -> (unrolls: [(String, Int)], left: Int) {
+        var d1 = axis(m.rowLoops), d2 = axis(m.colLoops)
+        let packed = min(max(1, m.groupsPacked), groups)
+        if packed > 1 && !sawGroups {
+            func left(_ u: [(String, Int)], _ extent: Int) -> Int { max(1, extent / max(1, u.reduce(1) { $0 * $1.1 })) }
+            let onCols: Bool
+            switch placement {
+            case .rows: onCols = false
+            case .cols: onCols = true
+            case .block: onCols = m.colLoops.contains { $0.dim == .c } && !m.rowLoops.contains { $0.dim == .c }
+            }
+            if onCols { d2.append(("G", min(packed, left(d2, cols)))) } else { d1.append(("G", min(packed, left(d1, rows)))) }
+        }
+        return (d1.filter { $0.1 > 1 }, d2.filter { $0.1 > 1 })
+    }
+
+    /// The spatial unrolling of `loops` on a `rows` × `cols` array under the template's `mapping`
+    /// alone (layers without a chosen array mapping): flattened loops innermost first, as far as
+    /// the axis holds them; per axis, (ZigZag dimension, factor), factors of 1 left out.
+    public static func spatial(_ loops: LoopNest, mapping: SpatialMapping, rows: Int, cols: Int, groupsPacked: Int) -> ([(String, Int)], [(String, Int)]) {
+        func axis(_ dims: [LoopDim], _ capacity: Int) -> [(String, Int)] {
             var left = max(1, capacity)
             var out: [(String, Int)] = []
             for d in dims.reversed() {
-                let f = min(size(d), mapping.factors[d] ?? left, left)
+                let f = min(perGroup(d, loops), mapping.factors[d] ?? left, left)
                 if f > 1 { out.insert((dimension(d), f), at: 0) }
                 left /= max(1, f)
             }
-            return (out, left)
+            return out
         }
-        var (d1, left1) = axis(mapping.rows, rows)
-        var (d2, left2) = axis(mapping.cols, cols)
-        let g = min(groupsPacked, groups)
-        if g > 1 {
-            // Groups side by side on the axis holding C (the rows when neither does).
-            if mapping.cols.contains(.c) && !mapping.rows.contains(.c) {
-                d2.append(("G", min(g, left2))); left2 /= min(g, left2)
-            } else {
-                d1.append(("G", min(g, left1))); left1 /= min(g, left1)
-            }
-        }
+        var d1 = axis(mapping.rows, rows)
+        let d2 = axis(mapping.cols, cols)
+        let g = min(groupsPacked, max(1, loops.groups))
+        if g > 1 { d1.append(("G", g)) }
         return (d1, d2)
     }
 
