@@ -41,6 +41,10 @@ PEERS = os.environ.get("DUET_PEERS", os.path.join(os.path.expanduser("~"), ".cac
 # name, accelerator, --set overrides
 CASES = [
     ("nvdla_64x4", "nvdla", ["pe_rows=64", "pe_cols=4", "allow_outside_template_ranges=true"]),
+    # nvdla 64x4 with MAESTRO's accelerator_1.m bandwidths in Duet too (array network and buffer
+    # 1000 words/cycle, DRAM 50 B/cycle at 1 GHz): both tools on the same hardware.
+    ("nvdla_64x4_acc1", "nvdla", ["pe_rows=64", "pe_cols=4", "allow_outside_template_ranges=true",
+                                  "noc_words_per_cycle=1000", "glb_words_per_cycle=1000", "dram_gbps=50"]),
     ("nvdla", "nvdla", []),
     ("shidiannao", "shidiannao", []),
     ("eyeriss", "eyeriss", []),

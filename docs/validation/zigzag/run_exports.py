@@ -11,8 +11,9 @@ For every case (a template, with --set overrides) and network:
      instead of ~25 a layer, same cycles within 0.5 % on a 3x3 conv and a depthwise layer tried).
   3. `duet evaluate --format json` gives Duet's per-layer cycles and energy.
 
-Writes beside this script: exports_layers.csv and exports_summary.csv (Spearman rho of per-layer
-cycles and energy, overall, depthwise only and without depthwise; ratios Duet/ZigZag).
+Writes beside this script: exports_layers_CASE.csv per case, and exports_summary.csv over every
+case file present (Spearman rho of per-layer cycles and energy, overall, depthwise only and
+without depthwise; ratios Duet/ZigZag); cases may be run one at a time (--cases).
 
 Run with the ZigZag venv's python (run_exports.sh). Usage:
   run_exports.py [--duet PATH] [--cases a,b] [--networks n1,n2] [--layers-limit N]
@@ -135,22 +136,31 @@ def main():
     logging.disable(logging.CRITICAL)
     work = a.keep or tempfile.mkdtemp(prefix="duet-zigzag-")
     only = set(a.cases.split(",")) if a.cases else None
-    layers, summary = [], []
     for case, accel, sets in CASES:
         if only and case not in only:
             continue
+        layers = []
         for net in a.networks.split(","):
-            rows = run_case(a, work, case, accel, sets, net)
-            layers += rows
-            s = summarize(rows)
-            summary += s
-            for x in s:
-                print("%-12s %-13s %-13s %3d layers  rho cycles %6s energy %6s  Duet/ZigZag cycles median %6s [%s, %s]  energy median %6s"
-                      % (case, net, x["subset"], x["layers"], x["rho_cycles"], x["rho_energy"], x["cycles_ratio_median"],
-                         x["cycles_ratio_min"], x["cycles_ratio_max"], x["energy_ratio_median"]), flush=True)
-    suffix = "" if not only and not a.layers_limit else "_partial"
-    write(os.path.join(HERE, "exports_layers%s.csv" % suffix), layers)
-    write(os.path.join(HERE, "exports_summary%s.csv" % suffix), summary)
+            layers += run_case(a, work, case, accel, sets, net)
+        suffix = "_partial" if a.layers_limit or a.networks != ",".join(NETWORKS) else ""
+        write(os.path.join(HERE, "exports_layers_%s%s.csv" % (case, suffix)), layers)
+    # The summary covers every case whose full per-layer file is present (cases run separately add up).
+    summary = []
+    for case, _, _ in CASES:
+        path = os.path.join(HERE, "exports_layers_%s.csv" % case)
+        if not os.path.exists(path):
+            continue
+        rows = list(csv.DictReader(open(path)))
+        for net in NETWORKS:
+            rs = [r for r in rows if r["network"] == net]
+            if not rs:
+                continue
+            for x in summarize(rs):
+                summary.append(x)
+                print("%-12s %-13s %-13s %3d layers  rho cycles %6s energy %6s (compute vs ideal %6s)  Duet/ZigZag cycles median %6s [%s, %s]  energy median %6s"
+                      % (case, net, x["subset"], x["layers"], x["rho_cycles"], x["rho_energy"], x["rho_compute_vs_ideal"],
+                         x["cycles_ratio_median"], x["cycles_ratio_min"], x["cycles_ratio_max"], x["energy_ratio_median"]), flush=True)
+    write(os.path.join(HERE, "exports_summary.csv"), summary)
 
 
 if __name__ == "__main__":
