@@ -16,7 +16,8 @@ import Foundation
 ///   rows; MAESTRO cannot flatten loops on one axis). Depthwise: C spatial over every PE
 ///   (the NVDLA channel-parallel form of MAESTRO's `MobileNetV2_kcp_ws.m`).
 /// - output-stationary with output rows and columns on the array (`shidiannao`): `yxp_os`, Y
-///   spatial across `pe_rows` clusters, X spatial over the `pe_cols` PEs of a cluster.
+///   spatial across `pe_rows` clusters, X spatial over the `pe_cols` PEs of a cluster (the X tile
+///   `(pe_cols − 1)·stride + S` wide, `pe_cols·stride` apart, at most the input width).
 /// - output-stationary with K on the columns (`tpu` os): K spatial across `pe_cols` clusters,
 ///   X spatial over the `pe_rows` PEs of a cluster, C, R, S in time.
 /// - input-stationary (`input_stationary`, `tpu` is): X spatial across `pe_cols` clusters, C
@@ -175,8 +176,9 @@ public struct MAESTROExporter: DesignExporter {
     public func directives(_ l: Layer, hw: SubAccelerator, style: Style) -> [String] {
         let rows = max(1, hw.peRows), cols = max(1, hw.peCols)
         let rsFull = ["TemporalMap(Sz(R),Sz(R)) R;", "TemporalMap(Sz(S),Sz(S)) S;"]
-        /// A temporal tile of `n` output columns in input coordinates: (n − 1)·stride + S wide, n·stride apart.
-        func xTile(_ n: Int) -> String { "TemporalMap(\((n - 1) * l.strideX + l.s),\(n * l.strideX)) X;" }
+        /// A temporal tile of `n` output columns in input coordinates: (n − 1)·stride + S wide, n·stride
+        /// apart, at most the input's width (MAESTRO 4eb08d1 reports 0 cycles for a tile wider than X).
+        func xTile(_ n: Int) -> String { "TemporalMap(\(min((n - 1) * l.strideX + l.s, l.x)),\(n * l.strideX)) X;" }
         switch style {
         case .kcpWS:
             if l.depthwise {

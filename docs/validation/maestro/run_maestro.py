@@ -19,7 +19,8 @@ MAESTRO layers are joined to Duet layers through the `// duet: NAME` comment the
 before each layer (a grouped layer's per-group entries are summed).
 
 Writes beside this script: layers.csv (one row per case, network and Duet layer), summary.csv
-(Spearman rho of per-layer cycles overall, depthwise layers only and without them; ratio
+(Spearman rho of per-layer cycles overall, depthwise layers only and without them, for each
+MAESTRO setting, and of Duet's compute cycles against MAESTRO "free" (the array models alone); ratio
 Duet/MAESTRO median, geometric mean, range) and anchor.csv (the issue's anchor layer).
 
 Usage: run_maestro.py [--duet PATH] [--maestro PATH] [--cases a,b] [--networks n1,n2]
@@ -114,6 +115,10 @@ def run_case(a, work, case, accel, sets, network):
     rows_hw = maestro(a.maestro, hw, mapping, d)
     rows_ref = maestro(a.maestro, with_bandwidths(hw, os.path.join(d, "ref_hw.m"), REF_NOC_BW, REF_OFFCHIP_BW), mapping, d)
     rows_free = maestro(a.maestro, with_bandwidths(hw, os.path.join(d, "free_hw.m"), FREE_BW, FREE_BW), mapping, d)
+    for label, rs in (("hw", rows_hw), ("ref", rows_ref), ("free", rows_free)):
+        zero = [r["Layer Number"] for r in rs if float(r["Runtime (Cycles)"]) <= 0]
+        if zero:
+            sys.exit("%s/%s: MAESTRO (%s) gives 0 cycles for %s: a directive it cannot evaluate" % (case, network, label, ", ".join(zero)))
     cyc_hw, cyc_ref, cyc_free = per_duet_layer(rows_hw, names), per_duet_layer(rows_ref, names), per_duet_layer(rows_free, names)
     pes = per_duet_layer(rows_free, names, "Avg number of utilized PEs")
     layers, _ = pc.evaluate(a.duet, network, accel, sets)
@@ -145,11 +150,13 @@ def summarize(rows):
         m = [float(r["maestro_cycles"]) for r in rs]
         f = [float(r["maestro_free_cycles"]) for r in rs]
         g = [float(r["maestro_ref_cycles"]) for r in rs]
+        dc = [float(r["duet_compute_cycles"]) for r in rs]
         rat = pc.ratio_summary([x / y for x, y in zip(d, m) if y])
         rat_g = pc.ratio_summary([x / y for x, y in zip(d, g) if y])
         rat_f = pc.ratio_summary([x / y for x, y in zip(d, f) if y])
         out.append(dict(case=rows[0]["case"], network=rows[0]["network"], subset=subset, layers=len(rs),
                         rho_cycles_ref=pc.fmt(pc.spearman(d, g)), rho_cycles=pc.fmt(pc.spearman(d, m)), rho_cycles_free=pc.fmt(pc.spearman(d, f)),
+                        rho_compute_free=pc.fmt(pc.spearman(dc, f)),
                         ratio_ref_median=pc.fmt(rat_g["median"]), ratio_ref_min=pc.fmt(rat_g["min"]), ratio_ref_max=pc.fmt(rat_g["max"]),
                         ratio_median=pc.fmt(rat["median"]), ratio_geomean=pc.fmt(rat["geomean"]),
                         ratio_min=pc.fmt(rat["min"]), ratio_max=pc.fmt(rat["max"]),
@@ -192,8 +199,8 @@ def main():
             s = summarize(rows)
             summary += s
             for x in s:
-                print("%-17s %-13s %-13s %3d layers  rho ref %6s hw %6s free %6s  Duet/MAESTRO-ref median %6s [%s, %s]"
-                      % (case, net, x["subset"], x["layers"], x["rho_cycles_ref"], x["rho_cycles"], x["rho_cycles_free"],
+                print("%-17s %-13s %-13s %3d layers  rho ref %6s hw %6s free %6s compute/free %6s  Duet/MAESTRO-ref median %6s [%s, %s]"
+                      % (case, net, x["subset"], x["layers"], x["rho_cycles_ref"], x["rho_cycles"], x["rho_cycles_free"], x["rho_compute_free"],
                          x["ratio_ref_median"], x["ratio_ref_min"], x["ratio_ref_max"]), flush=True)
     # The anchor layer on nvdla 64x4, and on MAESTRO's own accelerator_1 hardware (256 PEs,
     # NoC 1000, off-chip 50 words/cycle) where MAESTRO's NVDLA-style mapping gives 133,100 cycles.
