@@ -9,8 +9,11 @@ import Testing
 @Suite struct DuetFormatsTests {
     @Test func everyExporterIsListedByNameAndExtension() throws {
         let e = DuetFormats.exporters
-        #expect(e.names == ["yaml", "json", "onnx", "scalesim"])
+        #expect(e.names == ["yaml", "json", "onnx", "scalesim", "maestro", "zigzag"])
         #expect(e.forExtension("cfg")?.name == "scalesim")
+        #expect(e.forExtension("m")?.name == "maestro")
+        // ZigZag writes .yaml files too; the extension still finds Duet's own network format.
+        #expect(e.forExtension("yaml")?.name == "yaml")
         #expect(e.forExtension("onnx")?.name == "onnx")
         #expect(DuetFormats.networkLoaders().extensions == ["yaml", "yml", "json", "onnx"])
     }
