@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # MAESTRO, SCALE-Sim and ZigZag on Duet's exports of ResNet-50 and MobileNetV2 (docs/VALIDATION.md,
 # "MAESTRO, ZigZag, SCALE-Sim on Duet's exports"): re-run after a cost-model change with
-#   docs/validation/peers_exports.sh            (all three; ~25 min on 2 cores, ZigZag most of it)
+#   docs/validation/peers_exports.sh            (all three; ~40 min on 2 shared cores, ZigZag most of it)
 #   docs/validation/peers_exports.sh maestro    (or scalesim, zigzag: one peer)
 # Peers are built or installed under ${DUET_PEERS:-$HOME/.cache/duet-peers} when missing
 # (DUET_PEER_MIRROR=/work/.mirror clones MAESTRO from a local mirror). Uses $DUET, else

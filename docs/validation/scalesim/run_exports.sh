@@ -3,7 +3,7 @@
 # ResNet-50 and MobileNetV2 on tpu:edge (32x32) in ws, os and is; writes exports_layers.csv and
 # exports_summary.csv beside this script.
 # Usage: docs/validation/scalesim/run_exports.sh [run_exports.py options, e.g. --dataflows ws]
-#   ~5-10 min on 2 cores (layers of one shape are computed once).
+#   8 min wall on 2 shared cores (layers of one shape are computed once).
 # The venv is ${DUET_PEERS:-$HOME/.cache/duet-peers}/venv-scalesim (pip scalesim==3.0.0, created when missing).
 # Uses $DUET, else .build/release/duet (built with `swift build -c release --product duet` when missing).
 set -euo pipefail

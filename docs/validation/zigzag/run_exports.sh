@@ -2,7 +2,7 @@
 # ZigZag 3.9.1 on Duet's exports (duet export-design --format zigzag) of ResNet-50 and MobileNetV2;
 # writes exports_layers_CASE.csv and exports_summary.csv beside this script.
 # Usage: docs/validation/zigzag/run_exports.sh [run_exports.py options, e.g. --cases nvdla_64x4]
-#   ~2 CPU-s per layer (LOMA lpf_limit 4): ~15 min for all cases (4 templates x 2 networks, ~430 layers) on 2 cores.
+#   ~2 CPU-s per layer (LOMA lpf_limit 4): 32 min wall for the 4 cases (428 layers) on 2 shared cores.
 # The venv is ${DUET_PEERS:-$HOME/.cache/duet-peers}/venv-zigzag (pip zigzag-dse==3.9.1, created when missing).
 # Uses $DUET, else .build/release/duet (built with `swift build -c release --product duet` when missing).
 set -euo pipefail
