@@ -146,7 +146,7 @@ public enum EvaluationReport {
 
     static func componentsJSON(_ c: LatencyComponents) -> JSONValue {
         .obj(["compute": .double(c.compute), "noc": .double(c.noc), "buffer": .double(c.buffer), "dram": .double(c.dram),
-              "dram_overlapped": .bool(c.overlapped)])
+              "dram_overlapped": .bool(c.overlapped), "dram_hidden": .double(c.dramHidden)])
     }
 
     /// `"activations": {kept_on_chip, to_dram: [layer…], kept_bytes, dram_bytes}` under activation residency.

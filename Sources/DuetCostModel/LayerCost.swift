@@ -107,8 +107,11 @@ public struct LatencyComponents: Sendable, Hashable {
     public var buffer: Double = 0
     public var dram: Double = 0
     public var overlapped = true
+    /// Single-buffered with weight prefetch: DRAM cycles of weight transfers hidden behind the
+    /// on-chip work.
+    public var dramHidden: Double = 0
     /// DRAM cycles not hidden behind on-chip work.
-    public var dramStall: Double { overlapped ? max(0, dram - max(compute, noc, buffer)) : dram }
+    public var dramStall: Double { overlapped ? max(0, dram - max(compute, noc, buffer)) : dram - dramHidden }
 }
 
 /// One loop of a mapping at one level: a loop dimension and how many of its iterations that level

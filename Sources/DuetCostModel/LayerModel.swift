@@ -69,6 +69,7 @@ public enum LayerModel {
         var dramWrites: Double
         var glbCycles: Double
         var dramCycles: Double
+        var dramHidden: Double
     }
 
     static func quick(_ c: Context, _ tiling: BufferTiling) -> Quick { quick(c, traffic: tiling.dramTraffic(c.shape)) }
@@ -103,10 +104,14 @@ public enum LayerModel {
         }
         let dramCycles = dramPathWords * c.bytesPerWord / c.dramBytesPerCycle
         let onChip = max(c.compute, c.nocCycles, glbCycles)
-        let latency = max(c.compute, (c.hw.doubleBuffer ? max(onChip, dramCycles) : onChip + dramCycles).rounded(.up))
+        // Single-buffered with weight prefetch (shared link): weights stream in during the on-chip
+        // work; only what outlasts it, and the activations, add.
+        let hidden = !c.hw.doubleBuffer && c.hw.weightPrefetch && c.hw.dramChannels == .shared
+            ? min(traffic.weights * c.bytesPerWord / c.dramBytesPerCycle, onChip) : 0
+        let latency = max(c.compute, (c.hw.doubleBuffer ? max(onChip, dramCycles) : onChip + dramCycles - hidden).rounded(.up))
         let seconds = latency / c.clockHz
         let energy = c.fixedEnergyTotal + glbAccesses * c.glbPJPerWord + (r + w) * c.dramPJPerWord + c.leakageMW * 1e9 * seconds
-        return Quick(latency: latency, energy: energy, dramReads: r, dramWrites: w, glbCycles: glbCycles, dramCycles: dramCycles)
+        return Quick(latency: latency, energy: energy, dramReads: r, dramWrites: w, glbCycles: glbCycles, dramCycles: dramCycles, dramHidden: hidden)
     }
 
     static func score(_ q: Quick, _ o: MappingObjective) -> Double {
@@ -127,7 +132,7 @@ public enum LayerModel {
             let m = max(onChip, q.dramCycles)
             bottleneck = m == c.compute ? .compute : (m == q.dramCycles ? .dram : (m == q.glbCycles ? .buffer : .noc))
         } else {
-            bottleneck = q.dramCycles > onChip ? .dram : (onChip == c.compute ? .compute : (onChip == q.glbCycles ? .buffer : .noc))
+            bottleneck = q.dramCycles - q.dramHidden > onChip ? .dram : (onChip == c.compute ? .compute : (onChip == q.glbCycles ? .buffer : .noc))
         }
         var e = c.fixedEnergy
         e.globalBuffer = Picojoules((c.glbReads + c.array.writes + q.dramReads + q.dramWrites) * c.glbPJPerWord)
@@ -153,7 +158,8 @@ public enum LayerModel {
                                        outputs: LevelAccesses(reads: (a.reads[.output] ?? 0) + d.outputWrites, writes: a.writes + d.partialSumReads)),
             dram: OperandLevel(weights: LevelAccesses(reads: d.weights), inputs: LevelAccesses(reads: d.inputs),
                                outputs: LevelAccesses(reads: d.partialSumReads, writes: d.outputWrites)))
-        let components = LatencyComponents(compute: c.compute, noc: c.nocCycles, buffer: q.glbCycles, dram: q.dramCycles, overlapped: hw.doubleBuffer)
+        var components = LatencyComponents(compute: c.compute, noc: c.nocCycles, buffer: q.glbCycles, dram: q.dramCycles, overlapped: hw.doubleBuffer)
+        components.dramHidden = q.dramHidden
         var cost = LayerCost(
             macs: c.macs, computeCycles: c.array.computeCycles, latencyCycles: Int64(q.latency),
             utilization: Double(c.macs) / (c.compute * Double(hw.peCount)),

@@ -47,6 +47,7 @@ public enum AcceleratorFile {
             add(.dram_channels, .string(s.dramChannels.rawValue))
             add(.pipeline_cycles, .int(s.pipelineCycles))
             if s.activationResidency { add(.activation_residency, .bool(true)) }
+            if s.weightPrefetch { add(.weight_prefetch, .bool(true)) }
             if s.spatialFactors != .any { add(.spatial_factors, .string(s.spatialFactors.rawValue)) }
             // The template's own energy overrides (relative to the node's table): as the template has them.
             for (k, v) in t.parameters {

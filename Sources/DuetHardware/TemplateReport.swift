@@ -39,7 +39,7 @@ public enum TemplateReport {
             (.rf_weight_bytes, "\(s.rfWeightBytes)"), (.rf_input_bytes, "\(s.rfInputBytes)"), (.rf_output_bytes, "\(s.rfOutputBytes)"),
             (.glb_words_per_cycle, "\(s.glbWordsPerCycle)"), (.noc_words_per_cycle, "\(s.nocWordsPerCycle)"),
             (.dram_gbps, "\(s.dramGBps)"), (.double_buffer, "\(s.doubleBuffer)"), (.pipeline_cycles, "\(s.pipelineCycles)"),
-        ]
+        ] + (s.weightPrefetch ? [(.weight_prefetch, "true")] : [])
         let area = AreaModel.area(of: s)
         if format == .json {
             return JSONValue.obj([
