@@ -17,18 +17,21 @@ fi
 net="$here/alexnet-conv.yaml"
 
 # Settings (--set overrides of the eyeriss template):
-#   template      the template as shipped: 64-bit link at 60 MHz (0.48 GB/s), DRAM time serial
+#   template      the template as shipped: 64-bit link at 60 MHz (0.48 GB/s), single-buffered
+#                 activations, filters prefetched while the array works (weight_prefetch)
+#   noprefetch    the same with every DRAM transfer serial (the template before weight_prefetch)
 #   link90        the link at the 90 MHz the chip's Table IV allows: 0.72 GB/s
 #   overlap       0.48 GB/s with DRAM transfers overlapped (double_buffer=true; halves the
 #                 buffer space a tile may use)
 #   unlimited     no DRAM limit (1000 GB/s): the array alone
 declare -A sets=(
   [template]=""
+  [noprefetch]="--set weight_prefetch=false"
   [link90]="--set dram_gbps=0.72"
   [overlap]="--set double_buffer=true"
   [unlimited]="--set dram_gbps=1000"
 )
-order=(template link90 overlap unlimited)
+order=(template noprefetch link90 overlap unlimited)
 args=()
 for s in "${order[@]}"; do
   # shellcheck disable=SC2086
