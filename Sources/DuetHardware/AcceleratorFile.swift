@@ -51,7 +51,7 @@ public enum AcceleratorFile {
             if s.spatialFactors != .any { add(.spatial_factors, .string(s.spatialFactors.rawValue)) }
             // The template's own energy overrides (relative to the node's table): as the template has them.
             for (k, v) in t.parameters {
-                guard let p = Parameter(rawValue: k), !p.isRequired, p != .dram_channels, p != .activation_residency else { continue }
+                guard let p = Parameter(rawValue: k), !p.isRequired, ![.dram_channels, .activation_residency, .weight_prefetch, .spatial_factors].contains(p) else { continue }
                 f.append(.init(k, Double(v).map(JSONValue.double) ?? .string(v)))
             }
             for rg in t.ranges {
