@@ -77,6 +77,33 @@ import _DuetTestSupport
         #expect(FrontConfirmation.table(stored).contains("peer/duet"))
     }
 
+    /// `confirm:` in the config: explore confirms its own front when it ends; without a study it
+    /// is refused by key before anything runs.
+    @Test func exploreConfirmsItsFrontWhenTheConfigSaysSo() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = Self.config + """
+
+            confirm: {command: "cat > /dev/null; echo '{\\"latency_ms\\": 1.5}'", limit: 3, timeout_s: 30}
+            """
+        let cfg = try ExploreConfig.load(path: try writeConfig(dir, text), dataDir: root)
+        #expect(cfg.confirm?.limit == 3 && cfg.confirm?.timeoutSeconds == 30)
+        let study = dir.appendingPathComponent("s.sqlite").path
+        let outcome = try await ExploreRun.explore(config: cfg, dataDir: root, overrides: [], study: study, shared: false, workerConcurrency: nil,
+                                                   baseline: false, status: { _ in })
+        #expect(!outcome.confirmations.isEmpty && outcome.confirmations.count <= 3)
+        #expect(outcome.confirmations.allSatisfy { $0.peer?["latency_ms"] == 1.5 })
+        #expect(outcome.render(config: cfg, format: .table).contains("front confirmed by"))
+        let store = try await openStudy(study, mode: .readOnly)
+        #expect(try await FrontConfirmation.stored(store).count == outcome.confirmations.count)
+        try await store.close()
+        let e = try await #require(throws: InputError.self) {
+            _ = try await ExploreRun.explore(config: cfg, dataDir: root, overrides: [], study: nil, shared: false, workerConcurrency: nil,
+                                             baseline: false, status: { _ in })
+        }
+        #expect(e.issues[0].keyPath == "confirm")
+    }
+
     @Test func aStudyWithoutSettingsIsBadInput() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
