@@ -37,6 +37,9 @@ public struct EvaluateRequest: Sendable, Hashable {
     public var loaders: NetworkLoaders
     /// How the networks share a chip's sub-accelerators (whole networks, or layers spread over them).
     public var scheduling: ChipScheduling = .networks
+    /// Whether the text report lists every layer's accesses per memory level and operand
+    /// (Timeloop-style statistics; JSON always carries them).
+    public var showAccesses = false
 
     public init(networks: [String], accelerator: String? = nil, table: String? = nil, device: String? = nil, overrides: [String] = [],
                 spec: String? = nil, objective: MappingObjective = .latency, input: Int? = nil, width: Double = 1.0, batch: Int? = nil,
@@ -77,7 +80,7 @@ public struct EvaluateRequest: Sendable, Hashable {
         case .json: return (Self.json(result, verdicts: verdicts, rates: rates, notes: notes).serialized() + "\n", met)
         case .csv: return (EvaluationReport.csv(result), met)
         case .table:
-            return (EvaluationReport.table(result, verdicts: verdicts, rates: rates) + notes.map { "note: \($0)\n" }.joined(), met)
+            return (EvaluationReport.table(result, verdicts: verdicts, rates: rates, accesses: showAccesses) + notes.map { "note: \($0)\n" }.joined(), met)
         }
     }
 

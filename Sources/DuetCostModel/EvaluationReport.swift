@@ -99,11 +99,13 @@ public enum EvaluationReport {
                         .obj(["name": .string(l.analysis.layer.name), "kind": .string(l.analysis.kind), "macs": .int(l.cost.macs),
                               "latency_cycles": .int(Int(l.cost.latencyCycles)), "compute_cycles": .int(Int(l.cost.computeCycles)),
                               "energy_pj": .double(l.cost.energy.total.value), "utilization": .double(l.cost.utilization),
-                              "bottleneck": .string(l.cost.bottleneck.rawValue), "mapping": .string(l.cost.mapping.description),
+                              "bottleneck": .string(l.cost.bottleneck.rawValue), "bottleneck_detail": .string(l.cost.bottleneckDescription),
+                              "mapping": .string(l.cost.mapping.description),
                               "dram_bytes": .double(l.cost.traffic.dramBytes),
                               "dram_stall_cycles": .double(l.cost.components.dramStall),
                               "latency_components_cycles": componentsJSON(l.cost.components),
                               "accesses_words": accessesJSON(l.cost.accesses),
+                              "accesses_by_operand_words": operandAccessesJSON(l.cost.operandAccesses),
                               "loops": NetworkReport.loops(l.analysis.loops)]).adding(l.outputOnChip.map { ("output_on_chip", .bool($0)) })
                             .adding(l.subAccelerator.map { ("subaccelerator", .string($0)) })
                     })
@@ -115,9 +117,36 @@ public enum EvaluationReport {
               "dram": .obj(["reads": .double(a.dramReads), "writes": .double(a.dramWrites)])])
     }
 
+    /// `{level: {weights|inputs|outputs: {reads, writes}}}` for register_file, global_buffer and dram.
+    static func operandAccessesJSON(_ a: OperandAccesses) -> JSONValue {
+        func level(_ l: OperandLevel) -> JSONValue {
+            func rw(_ x: LevelAccesses) -> JSONValue { .obj(["reads": .double(x.reads), "writes": .double(x.writes)]) }
+            return .obj(["weights": rw(l.weights), "inputs": rw(l.inputs), "outputs": rw(l.outputs)])
+        }
+        return .obj(["register_file": level(a.registerFile), "global_buffer": level(a.globalBuffer), "dram": level(a.dram)])
+    }
+
+    /// Per layer, level and operand: reads and writes in words (`duet evaluate --accesses`).
+    static func accessTable(_ n: NetworkResult) -> String {
+        var t = TextTable(columns: ["layer", "level", "weight reads", "weight writes", "input reads", "input writes", "output reads", "output writes"],
+                          numeric: [2, 3, 4, 5, 6, 7])
+        func add(_ name: String, _ a: OperandAccesses) {
+            for (levelName, l) in [("register file", a.registerFile), ("global buffer", a.globalBuffer), ("DRAM", a.dram)] {
+                t.append([name, levelName] + [l.weights, l.inputs, l.outputs].flatMap { [NumberFormat.grouped(Int($0.reads.rounded())), NumberFormat.grouped(Int($0.writes.rounded()))] })
+            }
+        }
+        var total = OperandAccesses()
+        for l in n.layers where l.cost.macs > 0 {
+            add(l.analysis.layer.name, l.cost.operandAccesses)
+            total = total + l.cost.operandAccesses
+        }
+        add("total", total)
+        return "  accesses per level and operand (words):\n" + t.rendered().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+    }
+
     static func componentsJSON(_ c: LatencyComponents) -> JSONValue {
         .obj(["compute": .double(c.compute), "noc": .double(c.noc), "buffer": .double(c.buffer), "dram": .double(c.dram),
-              "dram_overlapped": .bool(c.overlapped)])
+              "dram_overlapped": .bool(c.overlapped), "dram_hidden": .double(c.dramHidden)])
     }
 
     /// `"activations": {kept_on_chip, to_dram: [layer…], kept_bytes, dram_bytes}` under activation residency.
@@ -131,18 +160,18 @@ public enum EvaluationReport {
 
     public static func csv(_ r: ChipResult) -> String {
         var t = TextTable(columns: ["network", "subaccelerator", "layer", "kind", "macs", "latency_cycles", "compute_cycles", "energy_pj",
-                                    "utilization", "bottleneck", "dram_bytes", "mapping"])
+                                    "utilization", "bottleneck", "bottleneck_detail", "dram_bytes", "mapping"])
         for n in r.networks {
             for l in n.layers {
                 t.append([n.network, n.subAccelerator, l.analysis.layer.name, l.analysis.kind, String(l.cost.macs), String(l.cost.latencyCycles),
                           String(l.cost.computeCycles), String(l.cost.energy.total.value), String(l.cost.utilization),
-                          l.cost.bottleneck.rawValue, String(l.cost.traffic.dramBytes), l.cost.mapping.description])
+                          l.cost.bottleneck.rawValue, l.cost.bottleneckDescription, String(l.cost.traffic.dramBytes), l.cost.mapping.description])
             }
         }
         return t.csv()
     }
 
-    public static func table(_ r: ChipResult, verdicts: [Verdict], rates: FrameRates = FrameRates()) -> String {
+    public static func table(_ r: ChipResult, verdicts: [Verdict], rates: FrameRates = FrameRates(), accesses: Bool = false) -> String {
         var out = ""
         for n in r.networks {
             let split = n.layers.contains { $0.subAccelerator != nil }
@@ -162,6 +191,10 @@ public enum EvaluationReport {
             out += "  accesses (words): register files " + NumberFormat.si(acc.registerFileReads) + " reads, " + NumberFormat.si(acc.registerFileWrites)
                 + " writes; global buffer " + NumberFormat.si(acc.globalBufferReads) + " reads, " + NumberFormat.si(acc.globalBufferWrites)
                 + " writes; DRAM " + NumberFormat.si(acc.dramReads) + " reads, " + NumberFormat.si(acc.dramWrites) + " writes\n\n"
+            if accesses {
+                out.removeLast()
+                out += accessTable(n) + "\n"
+            }
             let bits = r.accelerator.subAccelerators.first { $0.name == n.subAccelerator }?.precisionBits ?? 8
             if let a = n.activations(bits: bits) {
                 let shown = a.toDRAM.prefix(8).joined(separator: ", ") + (a.toDRAM.count > 8 ? ", … (\(a.toDRAM.count - 8) more)" : "")

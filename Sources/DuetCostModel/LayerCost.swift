@@ -62,6 +62,43 @@ public struct Accesses: Sendable, Hashable {
     }
 }
 
+/// Reads and writes of one operand at one level, in words.
+public struct LevelAccesses: Sendable, Hashable {
+    public var reads = 0.0
+    public var writes = 0.0
+    public init(reads: Double = 0, writes: Double = 0) { self.reads = reads; self.writes = writes }
+    public static func + (a: Self, b: Self) -> Self { LevelAccesses(reads: a.reads + b.reads, writes: a.writes + b.writes) }
+}
+
+/// One level's accesses per operand (weights, inputs, outputs with their partial sums).
+public struct OperandLevel: Sendable, Hashable {
+    public var weights = LevelAccesses()
+    public var inputs = LevelAccesses()
+    public var outputs = LevelAccesses()
+    public init(weights: LevelAccesses = .init(), inputs: LevelAccesses = .init(), outputs: LevelAccesses = .init()) {
+        self.weights = weights; self.inputs = inputs; self.outputs = outputs
+    }
+    public var total: LevelAccesses { weights + inputs + outputs }
+    public static func + (a: Self, b: Self) -> Self { OperandLevel(weights: a.weights + b.weights, inputs: a.inputs + b.inputs, outputs: a.outputs + b.outputs) }
+}
+
+/// ``Accesses`` split by operand, level by level, as Timeloop's statistics list them per tensor:
+/// register files (a weight read, an input read, a partial-sum read and write per MAC), the
+/// global buffer (reads toward the array — partial sums read back to accumulate — and toward
+/// DRAM; writes from the array and fills from DRAM) and DRAM (fills read, outputs and spilled
+/// partial sums written). Each level's sum over operands is that level's ``Accesses`` figure.
+public struct OperandAccesses: Sendable, Hashable {
+    public var registerFile = OperandLevel()
+    public var globalBuffer = OperandLevel()
+    public var dram = OperandLevel()
+    public init(registerFile: OperandLevel = .init(), globalBuffer: OperandLevel = .init(), dram: OperandLevel = .init()) {
+        self.registerFile = registerFile; self.globalBuffer = globalBuffer; self.dram = dram
+    }
+    public static func + (a: Self, b: Self) -> Self {
+        OperandAccesses(registerFile: a.registerFile + b.registerFile, globalBuffer: a.globalBuffer + b.globalBuffer, dram: a.dram + b.dram)
+    }
+}
+
 /// Where a layer's cycles go: each component's time, and whether DRAM transfers overlap the
 /// on-chip work (double-buffered) or follow it (single-buffered: latency = on-chip + DRAM).
 public struct LatencyComponents: Sendable, Hashable {
@@ -70,8 +107,11 @@ public struct LatencyComponents: Sendable, Hashable {
     public var buffer: Double = 0
     public var dram: Double = 0
     public var overlapped = true
+    /// Single-buffered with weight prefetch: DRAM cycles of weight transfers hidden behind the
+    /// on-chip work.
+    public var dramHidden: Double = 0
     /// DRAM cycles not hidden behind on-chip work.
-    public var dramStall: Double { overlapped ? max(0, dram - max(compute, noc, buffer)) : dram }
+    public var dramStall: Double { overlapped ? max(0, dram - max(compute, noc, buffer)) : dram - dramHidden }
 }
 
 /// One loop of a mapping at one level: a loop dimension and how many of its iterations that level
@@ -140,6 +180,8 @@ public struct LayerCost: Sendable, Hashable {
     public var bufferBytes: Double = 0
     /// Accesses per memory level (words).
     public var accesses = Accesses()
+    /// The same accesses per level and operand (words).
+    public var operandAccesses = OperandAccesses()
     /// The cycles of each component (compute, array network, global buffer, DRAM).
     public var components = LatencyComponents()
 

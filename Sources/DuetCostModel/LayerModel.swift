@@ -69,16 +69,24 @@ public enum LayerModel {
         var dramWrites: Double
         var glbCycles: Double
         var dramCycles: Double
+        var dramHidden: Double
     }
 
     static func quick(_ c: Context, _ tiling: BufferTiling) -> Quick { quick(c, traffic: tiling.dramTraffic(c.shape)) }
 
-    /// ``quick(_:_:)`` of a tiling whose DRAM traffic is `traffic` (``BufferTiling/Tile/traffic(_:)``).
+    /// The DRAM traffic of a tiling less what activation residency keeps on chip.
     @inline(__always)
-    static func quick(_ c: Context, traffic t: BufferTiling.DRAMTraffic) -> Quick {
+    static func resident(_ c: Context, _ t: BufferTiling.DRAMTraffic) -> BufferTiling.DRAMTraffic {
         var traffic = t
         if c.residency.input { traffic.inputs = 0 }
         if c.residency.output { traffic.partialSumReads = 0; traffic.outputWrites = 0 }
+        return traffic
+    }
+
+    /// ``quick(_:_:)`` of a tiling whose DRAM traffic is `traffic` (``BufferTiling/Tile/traffic(_:)``).
+    @inline(__always)
+    static func quick(_ c: Context, traffic t: BufferTiling.DRAMTraffic) -> Quick {
+        let traffic = resident(c, t)
         let r = traffic.reads, w = traffic.writes
         let glbAccesses = c.glbReads + c.array.writes + r + w
         let glbCycles = glbAccesses / c.hw.glbWordsPerCycle
@@ -96,10 +104,14 @@ public enum LayerModel {
         }
         let dramCycles = dramPathWords * c.bytesPerWord / c.dramBytesPerCycle
         let onChip = max(c.compute, c.nocCycles, glbCycles)
-        let latency = max(c.compute, (c.hw.doubleBuffer ? max(onChip, dramCycles) : onChip + dramCycles).rounded(.up))
+        // Single-buffered with weight prefetch (shared link): weights stream in during the on-chip
+        // work; only what outlasts it, and the activations, add.
+        let hidden = !c.hw.doubleBuffer && c.hw.weightPrefetch && c.hw.dramChannels == .shared
+            ? min(traffic.weights * c.bytesPerWord / c.dramBytesPerCycle, onChip) : 0
+        let latency = max(c.compute, (c.hw.doubleBuffer ? max(onChip, dramCycles) : onChip + dramCycles - hidden).rounded(.up))
         let seconds = latency / c.clockHz
         let energy = c.fixedEnergyTotal + glbAccesses * c.glbPJPerWord + (r + w) * c.dramPJPerWord + c.leakageMW * 1e9 * seconds
-        return Quick(latency: latency, energy: energy, dramReads: r, dramWrites: w, glbCycles: glbCycles, dramCycles: dramCycles)
+        return Quick(latency: latency, energy: energy, dramReads: r, dramWrites: w, glbCycles: glbCycles, dramCycles: dramCycles, dramHidden: hidden)
     }
 
     static func score(_ q: Quick, _ o: MappingObjective) -> Double {
@@ -120,7 +132,7 @@ public enum LayerModel {
             let m = max(onChip, q.dramCycles)
             bottleneck = m == c.compute ? .compute : (m == q.dramCycles ? .dram : (m == q.glbCycles ? .buffer : .noc))
         } else {
-            bottleneck = q.dramCycles > onChip ? .dram : (onChip == c.compute ? .compute : (onChip == q.glbCycles ? .buffer : .noc))
+            bottleneck = q.dramCycles - q.dramHidden > onChip ? .dram : (onChip == c.compute ? .compute : (onChip == q.glbCycles ? .buffer : .noc))
         }
         var e = c.fixedEnergy
         e.globalBuffer = Picojoules((c.glbReads + c.array.writes + q.dramReads + q.dramWrites) * c.glbPJPerWord)
@@ -136,13 +148,26 @@ public enum LayerModel {
         let accesses = Accesses(registerFileReads: 3 * macs, registerFileWrites: macs,
                                 globalBufferReads: c.glbReads + q.dramWrites, globalBufferWrites: c.array.writes + q.dramReads,
                                 dramReads: q.dramReads, dramWrites: q.dramWrites)
-        let components = LatencyComponents(compute: c.compute, noc: c.nocCycles, buffer: q.glbCycles, dram: q.dramCycles, overlapped: hw.doubleBuffer)
-        return LayerCost(
+        let d = resident(c, tiling.dramTraffic(c.shape))
+        let a = c.array
+        let perOperand = OperandAccesses(
+            registerFile: OperandLevel(weights: LevelAccesses(reads: macs), inputs: LevelAccesses(reads: macs),
+                                       outputs: LevelAccesses(reads: macs, writes: macs)),
+            globalBuffer: OperandLevel(weights: LevelAccesses(reads: a.reads[.weight] ?? 0, writes: d.weights),
+                                       inputs: LevelAccesses(reads: a.reads[.input] ?? 0, writes: d.inputs),
+                                       outputs: LevelAccesses(reads: (a.reads[.output] ?? 0) + d.outputWrites, writes: a.writes + d.partialSumReads)),
+            dram: OperandLevel(weights: LevelAccesses(reads: d.weights), inputs: LevelAccesses(reads: d.inputs),
+                               outputs: LevelAccesses(reads: d.partialSumReads, writes: d.outputWrites)))
+        var components = LatencyComponents(compute: c.compute, noc: c.nocCycles, buffer: q.glbCycles, dram: q.dramCycles, overlapped: hw.doubleBuffer)
+        components.dramHidden = q.dramHidden
+        var cost = LayerCost(
             macs: c.macs, computeCycles: c.array.computeCycles, latencyCycles: Int64(q.latency),
             utilization: Double(c.macs) / (c.compute * Double(hw.peCount)),
             bottleneck: bottleneck, energy: e, traffic: traffic,
             mapping: c.array.description(tiling),
             bufferBytes: Double(BufferTiling.footprint(c.shape, g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p)) * c.bytesPerWord * (hw.doubleBuffer ? 2 : 1),
             accesses: accesses, components: components)
+        cost.operandAccesses = perOperand
+        return cost
     }
 }

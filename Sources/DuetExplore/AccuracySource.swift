@@ -107,10 +107,10 @@ final class AccuracyTables: Sendable {
 /// reported as an error message with the tail of the command's stderr (recorded as a failed trial
 /// by the caller), never a crash.
 enum ExternalEvaluator {
-    static func run(_ command: String, input: String, timeoutSeconds: Double, retries: Int) async -> Result<[String: Double], ExternalError> {
+    static func run(_ command: String, input: String, timeoutSeconds: Double, retries: Int, required: String? = "accuracy") async -> Result<[String: Double], ExternalError> {
         var last = ExternalError(message: "not run")
         for attempt in 0...retries {
-            switch await once(command, input: input, timeoutSeconds: timeoutSeconds) {
+            switch await once(command, input: input, timeoutSeconds: timeoutSeconds, required: required) {
             case .success(let m): return .success(m)
             case .failure(let e): last = e
             }
@@ -125,7 +125,7 @@ enum ExternalEvaluator {
     /// The most characters of stderr quoted in a failure message (its last lines).
     static let stderrQuoteLimit = 2_000
 
-    static func once(_ command: String, input: String, timeoutSeconds: Double) async -> Result<[String: Double], ExternalError> {
+    static func once(_ command: String, input: String, timeoutSeconds: Double, required: String? = "accuracy") async -> Result<[String: Double], ExternalError> {
         let r = await Subprocess(command: command, input: Data((input + "\n").utf8), timeoutSeconds: timeoutSeconds).run()
         func stderrTail() -> String {
             let t = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -144,8 +144,12 @@ enum ExternalEvaluator {
         }
         var out: [String: Double] = [:]
         for (k, v) in obj { if let n = v as? NSNumber { out[k] = n.doubleValue } }
-        guard let accuracy = out["accuracy"], accuracy.isFinite else {
-            return .failure(ExternalError(message: "evaluator's JSON has no finite number 'accuracy'" + stderrTail()))
+        if let required {
+            guard let v = out[required], v.isFinite else {
+                return .failure(ExternalError(message: "evaluator's JSON has no finite number '\(required)'" + stderrTail()))
+            }
+        } else if out.isEmpty {
+            return .failure(ExternalError(message: "evaluator's JSON has no numbers" + stderrTail()))
         }
         return .success(out)
     }

@@ -111,6 +111,19 @@ public struct ExploreConfig: Sendable {
     /// the same study for any number of workers) or `async` (steady-state NSGA-II: a new proposal as
     /// soon as a trial finishes; reproducible given the order of completions, which the study records).
     public var studyScheduling: StudySettings.SchedulingMode = .deterministic
+    /// A second fidelity tier run when the exploration ends (`confirm: {command, limit, timeout_s,
+    /// retries}`): the command re-evaluates the study's Pareto front (``FrontConfirmation``).
+    public var confirm: ConfirmSettings?
+
+    /// `confirm:` of a config.
+    public struct ConfirmSettings: Sendable, Hashable {
+        public var command: String
+        /// At most this many front designs (best first).
+        public var limit = 20
+        /// Seconds per design before the command is stopped.
+        public var timeoutSeconds = 3600.0
+        public var retries = 0
+    }
 
     /// `power_mw` is peak (back-to-back) power; `fps` the achievable frame rate (chip: 1 /
     /// makespan; TASK.fps with the other tasks at their required rates); `average_power_mw` the
@@ -531,6 +544,16 @@ public struct ExploreConfig: Sendable {
             d.add("scheduling", value: "async", "steady-state (async) scheduling works with the nsga2 optimizer without surrogate screening (here: \(optimizer)\(surrogate != nil ? " with a surrogate" : ""))",
                   hint: "use optimizer: nsga2 without surrogate:, or scheduling: deterministic")
         }
+        var confirm: ConfirmSettings?
+        if let c = r.object("confirm") {
+            let command = c.string("command", required: true) ?? ""
+            var s = ConfirmSettings(command: command)
+            s.limit = c.int("limit", min: 1, max: 100_000) ?? s.limit
+            s.timeoutSeconds = c.double("timeout_s", min: 0, minExclusive: true) ?? s.timeoutSeconds
+            s.retries = c.int("retries", min: 0, max: 100) ?? 0
+            c.finish()
+            confirm = s
+        }
         r.finish()
         try d.throwIfAny()
         var config = ExploreConfig(name: name, file: file, tasks: tasks, target: target, budgets: budgets, objectives: objectives,
@@ -538,6 +561,7 @@ public struct ExploreConfig: Sendable {
         config.scheduling = scheduling
         config.evaluationsGiven = givenEvaluations != nil
         config.studyScheduling = studyScheduling
+        config.confirm = confirm
         return config
     }
 }

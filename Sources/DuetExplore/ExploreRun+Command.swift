@@ -8,10 +8,15 @@ import Foundation
 public struct ExploreOutcome: Sendable {
     public var result: ExploreResult
     public var baseline: (SuccessiveBaseline, BaselineComparison)?
+    /// The front re-evaluated by the config's `confirm:` command (empty without one).
+    public var confirmations: [FrontConfirmation.Row] = []
 
-    /// The output in `format` (``ExploreOutput/render(_:config:format:baseline:)``).
+    /// The output in `format` (``ExploreOutput/render(_:config:format:baseline:)``); in text, the
+    /// confirmations follow as a table.
     public func render(config: ExploreConfig, format: OutputFormat) -> String {
-        ExploreOutput.render(result, config: config, format: format, baseline: baseline)
+        let text = ExploreOutput.render(result, config: config, format: format, baseline: baseline)
+        guard format == .table, !confirmations.isEmpty else { return text }
+        return text + "\nfront confirmed by `\(confirmations[0].command)`:\n" + FrontConfirmation.table(confirmations)
     }
 }
 
@@ -29,6 +34,10 @@ extension ExploreRun {
         if baseline && cfg.tasks.allSatisfy({ $0.space == nil }) {
             throw InputError(file: cfg.file, keyPath: "tasks", message: "the successive baseline needs a task with a searched 'space'",
                              hint: "with fixed networks only, successive design is the co-exploration itself")
+        }
+        if cfg.confirm != nil && study == nil {
+            throw InputError(file: cfg.file, keyPath: "confirm", message: "confirming the front keeps both figures in the study",
+                             hint: "give --study FILE|URL, or remove confirm:")
         }
         let exploration = try CoExploration(config: cfg, dataDir: dataDir)
         let store: (any StudyStore)? = if let study { try await openStudy(study, mode: .create) } else { nil }
@@ -51,6 +60,11 @@ extension ExploreRun {
                 outcome.baseline = (b, c)
                 // Kept with the study, so that `duet report` shows the comparison too.
                 try await store?.setAttribute("baseline", ExploreOutput.baselineJSON(b, c, cfg).serialized(pretty: false))
+            }
+            if let c = cfg.confirm, let store {
+                status("confirming the Pareto front with `\(c.command)`…\n")
+                outcome.confirmations = try await FrontConfirmation.run(store, command: c.command, timeoutSeconds: c.timeoutSeconds,
+                                                                        retries: c.retries, limit: c.limit)
             }
             try? await store?.close()
             return outcome

@@ -34,6 +34,11 @@ public struct SubAccelerator: Sendable, Hashable {
     /// activation residency, `activation_residency`); false: every layer reads its inputs from and
     /// writes its output to DRAM (layer-at-a-time, as SCALE-Sim and ZigZag count).
     public var activationResidency = false
+    /// Single-buffered only: the next pass's weights stream in from DRAM while the array works
+    /// (`weight_prefetch`; Eyeriss loads filters into the PEs' scratchpads during processing), so
+    /// weight transfers add to the latency only where they outlast the on-chip work; activations
+    /// still load before and drain after.
+    public var weightPrefetch = false
     /// Which unroll factors a mapping search that chooses them (row-stationary) may use
     /// (`spatial_factors`): any (strip-mined, the last fold partly idle) or divisors only.
     public var spatialFactors: SpatialFactors = .any
@@ -104,13 +109,15 @@ public enum Parameter: String, CaseIterable, Sendable {
     case activation_residency
     /// Optional: `any` (default) or `perfect` (see ``SpatialFactors``).
     case spatial_factors
+    /// Optional: weights of the next pass stream in while the array works (single-buffered; default false).
+    case weight_prefetch
     // Optional energy overrides (default: the node's technology table).
     case mac_pj, rf_pj_per_bit, glb_pj_per_bit, noc_hop_pj_per_bit, dram_pj_per_bit, leakage_mw_per_mm2
 
     /// Parameters a template must define; the others are optional overrides.
     public var isRequired: Bool {
         switch self {
-        case .dram_channels, .activation_residency, .spatial_factors, .mac_pj, .rf_pj_per_bit, .glb_pj_per_bit, .noc_hop_pj_per_bit, .dram_pj_per_bit, .leakage_mw_per_mm2: return false
+        case .dram_channels, .activation_residency, .spatial_factors, .weight_prefetch, .mac_pj, .rf_pj_per_bit, .glb_pj_per_bit, .noc_hop_pj_per_bit, .dram_pj_per_bit, .leakage_mw_per_mm2: return false
         default: return true
         }
     }
@@ -132,7 +139,7 @@ public enum Parameter: String, CaseIterable, Sendable {
         case .pipeline_cycles: return ValidRange(0...1_000_000)
         case .mac_pj, .rf_pj_per_bit, .glb_pj_per_bit, .noc_hop_pj_per_bit, .dram_pj_per_bit: return ValidRange(0, 1e6)
         case .leakage_mw_per_mm2: return ValidRange(0, 1e6)
-        case .dataflow, .double_buffer, .dram_channels, .activation_residency, .spatial_factors: return nil
+        case .dataflow, .double_buffer, .dram_channels, .activation_residency, .spatial_factors, .weight_prefetch: return nil
         }
     }
 
@@ -156,6 +163,7 @@ public enum Parameter: String, CaseIterable, Sendable {
         case .pipeline_cycles: return "fixed pipeline latency per fold of a broadcast array, cycles"
         case .dram_channels: return "optional: DRAM wiring, shared (one link, default) or per_operand (weights, inputs, outputs on three channels of dram_gbps/3 each)"
         case .activation_residency: return "optional: keep a layer's output in the global buffer for its consumers when it fits beside their working set (true/false; default false: layer at a time, every activation through DRAM)"
+        case .weight_prefetch: return "optional: single-buffered, the next pass's weights load from DRAM while the array works, so their transfer adds only what outlasts the on-chip work (true/false; default false)"
         case .spatial_factors: return "optional: unroll factors the row-stationary mapping search may choose, any (strip-mined, default) or perfect (divisors only, as Timeloop's mapper)"
         case .mac_pj: return "optional: energy per MAC, pJ (overrides the technology table)"
         case .rf_pj_per_bit: return "optional: register-file access energy, pJ/bit"

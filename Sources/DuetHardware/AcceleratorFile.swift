@@ -47,10 +47,11 @@ public enum AcceleratorFile {
             add(.dram_channels, .string(s.dramChannels.rawValue))
             add(.pipeline_cycles, .int(s.pipelineCycles))
             if s.activationResidency { add(.activation_residency, .bool(true)) }
+            if s.weightPrefetch { add(.weight_prefetch, .bool(true)) }
             if s.spatialFactors != .any { add(.spatial_factors, .string(s.spatialFactors.rawValue)) }
             // The template's own energy overrides (relative to the node's table): as the template has them.
             for (k, v) in t.parameters {
-                guard let p = Parameter(rawValue: k), !p.isRequired, p != .dram_channels, p != .activation_residency else { continue }
+                guard let p = Parameter(rawValue: k), !p.isRequired, ![.dram_channels, .activation_residency, .weight_prefetch, .spatial_factors].contains(p) else { continue }
                 f.append(.init(k, Double(v).map(JSONValue.double) ?? .string(v)))
             }
             for rg in t.ranges {

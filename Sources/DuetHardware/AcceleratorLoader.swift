@@ -278,6 +278,11 @@ public struct AcceleratorLoader {
             switch v.text.lowercased() { case "true", "yes": residency = true; case "false", "no": residency = false
             default: bad(v, "activation_residency must be true or false") }
         }
+        var prefetch = false
+        if let v = raw(.weight_prefetch) {
+            switch v.text.lowercased() { case "true", "yes": prefetch = true; case "false", "no": prefetch = false
+            default: bad(v, "weight_prefetch must be true or false") }
+        }
         var factors = SpatialFactors.any
         if let v = raw(.spatial_factors) {
             if let f = SpatialFactors(rawValue: v.text.lowercased()) { factors = f } else {
@@ -321,6 +326,7 @@ public struct AcceleratorLoader {
                               dramChannels: channels, pipelineCycles: pipe, technology: tech!)
         sub.activationResidency = residency
         sub.spatialFactors = factors
+        sub.weightPrefetch = prefetch
         return sub
     }
 }

@@ -39,7 +39,7 @@ public enum TemplateReport {
             (.rf_weight_bytes, "\(s.rfWeightBytes)"), (.rf_input_bytes, "\(s.rfInputBytes)"), (.rf_output_bytes, "\(s.rfOutputBytes)"),
             (.glb_words_per_cycle, "\(s.glbWordsPerCycle)"), (.noc_words_per_cycle, "\(s.nocWordsPerCycle)"),
             (.dram_gbps, "\(s.dramGBps)"), (.double_buffer, "\(s.doubleBuffer)"), (.pipeline_cycles, "\(s.pipelineCycles)"),
-        ]
+        ] + (s.weightPrefetch ? [(.weight_prefetch, "true")] : [])
         let area = AreaModel.area(of: s)
         if format == .json {
             return JSONValue.obj([
@@ -47,7 +47,8 @@ public enum TemplateReport {
                 "mappings": .object(t.mappings.keys.sorted().map { k in
                     let m = t.mappings[k]!
                     return .init(k.rawValue, .obj(["stationary": .string(m.stationary.rawValue), "rows": .string(m.label(m.rows)),
-                                          "cols": .string(m.label(m.cols)), "stream": .array(m.stream.map { .string($0.rawValue) })]))
+                                          "cols": .string(m.label(m.cols)), "stream": .array(m.stream.map { .string($0.rawValue) }),
+                                          "groups": .string(m.groups.rawValue), "row_stationary": .bool(m.rowStationary)]))
                 }),
                 "parameters": .object(values.map { .init($0.0.rawValue, .string($0.1)) }),
                 "variants": .array(t.variants.map { .string($0.name) }),
@@ -62,7 +63,13 @@ public enum TemplateReport {
         var out = "\(t.name): \(t.summary)\narray: \(t.array.rawValue)\n\nmappings:\n"
         for k in t.mappings.keys.sorted() {
             let m = t.mappings[k]!
-            out += "  \(k.rawValue): \(m.stationary.rawValue)-stationary; rows \(m.label(m.rows)), cols \(m.label(m.cols)), stream \(m.stream.map(\.rawValue).joined(separator: "·"))\n"
+            out += m.rowStationary
+                ? "  \(k.rawValue): row-stationary; rows r (filter rows) replicated over c, k or groups, cols p (output rows) replicated over k or groups, PE q·s with k × c blocked in the scratchpads\n"
+                : "  \(k.rawValue): \(m.stationary.rawValue)-stationary; rows \(m.label(m.rows)), cols \(m.label(m.cols)), stream \(m.stream.map(\.rawValue).joined(separator: "·"))\n"
+            out += "    grouped/depthwise layers: " + (m.rowStationary ? "PE sets replicated over groups"
+                : m.groups == .rows ? "groups along the rows, sharing the columns (one group per row lane)"
+                : m.groups == .cols ? "groups along the columns, sharing the rows"
+                : "groups packed block-diagonally (own rows and columns)") + "\n"
         }
         var tab = TextTable(columns: ["parameter", "value", "meaning"])
         for (p, v) in values { tab.append([p.rawValue, v, p.help]) }
@@ -70,7 +77,8 @@ public enum TemplateReport {
         out += String(format: "\narea: %.4g mm² (PEs %.4g, global buffer %.4g, network %.4g, control/DMA %.4g)\n",
                       area.total.value, area.pes.value, area.globalBuffer.value, area.noc.value, area.control.value)
         out += "bandwidth scaling (pe_rows/pe_cols away from \(t.name)'s own array): "
-            + Self.scaled.map { "\($0.rawValue) \(t.bandwidthScaling.rule(for: $0).rawValue)" }.joined(separator: ", ") + "\n"
+            + Self.scaled.map { "\($0.rawValue) \(t.bandwidthScaling.rule(for: $0).rawValue)" }.joined(separator: ", ")
+            + " (perimeter: × (rows + cols) / (\(s.peRows) + \(s.peCols)), one port per row and column; fixed: the SoC's DRAM)\n"
         out += "variants: " + t.variants.map(\.name).joined(separator: ", ") + "\n"
         if !t.ranges.isEmpty { out += "search ranges: " + t.ranges.map { "\($0.key) \(Int($0.low))–\(Int($0.high))" }.joined(separator: ", ") + "\n" }
         out += "\nsources:\n" + t.sources.map { "  - " + $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n") + "\n"

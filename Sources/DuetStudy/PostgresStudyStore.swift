@@ -343,6 +343,9 @@ public actor PostgresStudyStore: StudyStore {
         defer { reconnecting = nil }
         let fresh = try await attempt.value
         connection = fresh
+        // A link that closed between queries (a server restart while this process was busy
+        // elsewhere) is replaced here without a failed query: say so, as a failed query would.
+        logger.warning("reconnected to the PostgreSQL server at \(url.endpoint) after the connection closed")
         return fresh
     }
 

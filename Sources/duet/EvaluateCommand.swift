@@ -39,6 +39,9 @@ struct EvaluateCommand: AsyncParsableCommand {
           help: "For .onnx files: count unsupported operators as zero-cost placeholders (warned on stderr, listed in the output).")
     var allowUnknown = false
 
+    @Flag(help: "List every layer's reads and writes per memory level and operand (register files, global buffer, DRAM), as Timeloop's statistics do.")
+    var accesses = false
+
     func validate() throws {
         if networks.isEmpty { throw ValidationError("give at least one --network") }
         if [accelerator, table, device].compactMap({ $0 }).count != 1 { throw ValidationError("give exactly one of --accelerator, --table and --device") }
@@ -62,6 +65,7 @@ struct EvaluateCommand: AsyncParsableCommand {
                         objective: MappingObjective(rawValue: objective) ?? .latency, input: input, width: width, batch: batch,
                         allowUnknownOperators: allowUnknown, loaders: Duet.networkLoaders)
         r.scheduling = schedule
+        r.showAccesses = accesses
         return r
     }
 }

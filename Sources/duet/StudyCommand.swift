@@ -9,7 +9,7 @@ import Foundation
 struct StudyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study", abstract: "Inspect, export and copy exploration studies (SQLite files or PostgreSQL URLs); ask and tell from outside.",
-        subcommands: [List.self, Show.self, Export.self, Design.self, Copy.self, Ask.self, Tell.self])
+        subcommands: [List.self, Show.self, Export.self, Design.self, Copy.self, Ask.self, Tell.self, Confirm.self])
 
     static let locationHelp: ArgumentHelp = "Study: an SQLite file, or postgresql://USER[:PASSWORD]@HOST[:PORT]/DB?study=NAME."
 
@@ -94,6 +94,45 @@ struct StudyCommand: AsyncParsableCommand {
             let text = try await StudyExport.render(s, format: format)
             try await s.close()
             if let out { try writeFile(text, to: out) } else { emit(text) }
+        }
+    }
+
+    struct Confirm: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-evaluate the study's Pareto front with a trusted simulator (a second fidelity tier) and store both figures.",
+            discussion: """
+                COMMAND runs under /bin/sh -c once per front design (best first): stdin is one JSON object \
+                {"design": {tasks, hardware}, "duet": {metrics}, "generation": G, "slot": S}; its last \
+                stdout line that is a JSON object gives the peer's figures (e.g. latency_ms, energy_mj). \
+                Each result is stored in the study (attribute confirm:gGsS); --show lists them again. \
+                Examples/confirm/ has a command that runs SCALE-Sim on Duet's export of each design.
+                """)
+        @Argument(help: StudyCommand.locationHelp) var study: String
+        @Option(help: "The peer's command (see the discussion).") var command: String?
+        @Option(help: "At most this many front designs.") var limit: Int = 20
+        @Option(name: .customLong("timeout"), help: "Seconds per design before the command is stopped.") var timeout: Double = 3600
+        @Option(help: "Retries of a failed design.") var retries: Int = 0
+        @Flag(help: "List the stored confirmations instead of running the command.") var show = false
+
+        func validate() throws {
+            if command == nil && !show { throw ValidationError("give --command CMD (or --show to list stored confirmations)") }
+            if limit < 1 { throw ValidationError("--limit must be at least 1 (got \(limit))") }
+            if !(timeout > 0) { throw ValidationError("--timeout must be positive (got \(timeout))") }
+            if retries < 0 { throw ValidationError("--retries must be at least 0 (got \(retries))") }
+        }
+
+        func run() async throws {
+            let s = try await openStudy(study, mode: show ? .readOnly : .open)
+            let rows: [FrontConfirmation.Row]
+            do {
+                rows = show ? try await FrontConfirmation.stored(s)
+                    : try await FrontConfirmation.run(s, command: command ?? "", timeoutSeconds: timeout, retries: retries, limit: limit)
+            } catch {
+                try? await s.close()
+                throw error
+            }
+            try await s.close()
+            emit(rows.isEmpty ? "no confirmations\n" : FrontConfirmation.table(rows))
         }
     }
 

@@ -98,3 +98,26 @@ import Testing
         #expect(m.groupsPacked == 3)  // ⌊32 rows / 9⌋ groups, each on its own column too
     }
 }
+
+/// `weight_prefetch` (eyeriss's default): single-buffered, the next pass's weights stream in while
+/// the array works, so only activation transfers (and weight transfers that outlast the on-chip
+/// work) add to the latency.
+@Suite struct WeightPrefetchTests {
+    @Test func weightTransfersHideBehindTheOnChipWork() throws {
+        let loops = LoopNest(n: 1, k: 64, c: 64, p: 54, q: 54, r: 3, s: 3)
+        let with = try MappingSearch.best(loops, on: try accelerator("eyeriss"))
+        let without = try MappingSearch.best(loops, on: try accelerator("eyeriss", ["weight_prefetch=false"]))
+        let c = with.components
+        let onChip = max(c.compute, c.noc, c.buffer)
+        let weightCycles = with.operandAccesses.dram.weights.reads * 2 / (0.48e9 / 200e6)  // 16-bit words at 0.48 GB/s, 200 MHz
+        #expect(abs(c.dramHidden - min(weightCycles, onChip)) < 1e-6 * weightCycles)
+        #expect(Double(with.latencyCycles) == (onChip + c.dram - c.dramHidden).rounded(.up))
+        #expect(with.latencyCycles < without.latencyCycles)
+        #expect(without.components.dramHidden == 0)
+        #expect(with.bottleneckDescription.hasPrefix("compute + "))
+        // Double-buffered, prefetch changes nothing: everything overlaps already.
+        let db = try MappingSearch.best(loops, on: try accelerator("eyeriss", ["double_buffer=true"]))
+        let dbNo = try MappingSearch.best(loops, on: try accelerator("eyeriss", ["double_buffer=true", "weight_prefetch=false"]))
+        #expect(db.latencyCycles == dbNo.latencyCycles)
+    }
+}
