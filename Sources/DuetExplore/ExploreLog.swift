@@ -124,13 +124,17 @@ final class ExploreLog: SearchLog {
               evaluate: @escaping @Sendable (Point) async -> (Outcome, Double)) async throws {
         guard let worker, let store else { return }
         var pause = 0.05
+        var held: TrialClaim? = nil
+        var reclaim = Reclaimer()
         while true {
             try Task.checkCancellation()
-            try await store.reclaimStale(maxRetries: worker.maxRetries)
-            if let limit = worker.maxTrials, state.withLock({ $0.evaluatedHere }) >= limit { throw WorkerStop() }
-            if let claim = try await store.claim(worker: id, leaseSeconds: worker.leaseSeconds) {
+            try await reclaim.run(store, worker, holding: held != nil)
+            if held == nil, let limit = worker.maxTrials, state.withLock({ $0.evaluatedHere }) >= limit { throw WorkerStop() }
+            if held == nil { held = try await store.claim(worker: id, leaseSeconds: worker.leaseSeconds) }
+            if let claim = held {
                 pause = 0.05
-                _ = try await self.evaluate(claim: claim, point: exploration.space.decode(claim.genome), store: store, worker: worker, evaluate: evaluate)
+                (_, held) = try await self.evaluate(claim: claim, point: exploration.space.decode(claim.genome), store: store, worker: worker,
+                                                    claimNextAs: id, evaluate: evaluate)
                 continue
             }
             let trials = try await store.trials(generation: generation)
@@ -145,9 +149,12 @@ final class ExploreLog: SearchLog {
     var lastWork: Date { state.withLock { $0.lastWork } }
 
     /// Evaluates a claimed trial, heartbeating every third of the lease, and stores its result;
-    /// returns the outcome.
-    func evaluate(claim: TrialClaim, point: Point, store: any StudyStore, worker: WorkerOptions,
-                  evaluate: @escaping @Sendable (Point) async -> (Outcome, Double)) async throws -> Outcome {
+    /// returns the outcome. With `claimNextAs`, a completed trial's result is stored together with
+    /// the claim of the next pending trial for that worker id (``StudyStore/completeAndClaim(_:with:worker:leaseSeconds:)``:
+    /// one round trip and one commit per trial), returned as `next` — unless
+    /// ``WorkerOptions/maxTrials`` is reached with this trial.
+    func evaluate(claim: TrialClaim, point: Point, store: any StudyStore, worker: WorkerOptions, claimNextAs: String? = nil,
+                  evaluate: @escaping @Sendable (Point) async -> (Outcome, Double)) async throws -> (outcome: Outcome, next: TrialClaim?) {
         let lease = worker.leaseSeconds
         let heartbeat = Task {
             while !Task.isCancelled {
@@ -157,17 +164,40 @@ final class ExploreLog: SearchLog {
         }
         let (o, seconds) = await evaluate(point)
         heartbeat.cancel()
+        var next: TrialClaim? = nil
         switch o {
         case .evaluated(let e):
-            try await store.complete(claim, with: TrialResult(metrics: e.metrics, objectives: e.objectives,
-                                                              constraints: exploration.namedConstraints(e),
-                                                              violation: e.violation, seconds: seconds))
+            let result = TrialResult(metrics: e.metrics, objectives: e.objectives, constraints: exploration.namedConstraints(e),
+                                     violation: e.violation, seconds: seconds)
+            let lastHere = worker.maxTrials.map { state.withLock { $0.evaluatedHere } + 1 >= $0 } ?? false
+            if let id = claimNextAs, !lastHere {
+                next = try await store.completeAndClaim(claim, with: result, worker: id, leaseSeconds: lease).next
+            } else {
+                try await store.complete(claim, with: result)
+            }
         case .failed(let why):
             // A failed evaluation was already retried by its evaluator; it is the trial's result.
             try await store.fail(claim, reason: why, seconds: seconds, retry: false, maxRetries: worker.maxRetries)
         }
         state.withLock { $0.evaluatedHere += 1; $0.lastWork = Date() }
-        return o
+        return (o, next)
+    }
+
+    /// When a claim loop re-queues the expired claims of dead workers (``StudyStore/reclaimStale(maxRetries:)``):
+    /// before every claim it makes itself, and at least once a second while it steps from trial to
+    /// trial on the claims ``StudyStore/completeAndClaim(_:with:worker:leaseSeconds:)`` hands it
+    /// (with fast evaluations, once per trial would be a round trip per trial for a lease of a minute).
+    struct Reclaimer {
+        private var last = Date.distantPast
+        /// Seconds between reclaims while a loop holds a claim.
+        static let interval = 1.0
+
+        mutating func run(_ store: any StudyStore, _ worker: WorkerOptions, holding: Bool) async throws {
+            let now = Date()
+            guard !holding || now.timeIntervalSince(last) >= Self.interval else { return }
+            try await store.reclaimStale(maxRetries: worker.maxRetries)
+            last = now
+        }
     }
 
     // MARK: Records

@@ -203,16 +203,23 @@ extension ExploreLog {
                    evaluate: @escaping @Sendable (Point) async -> (Outcome, Double)) async throws {
         guard let worker, let store else { return }
         var pause = 0.05
+        var held: TrialClaim? = nil
+        var reclaim = Reclaimer()
         while true {
             try Task.checkCancellation()
-            try await store.reclaimStale(maxRetries: worker.maxRetries)
-            if let limit = worker.maxTrials, evaluatedHere >= limit { throw WorkerStop() }
-            if let claim = try await store.claim(worker: id, leaseSeconds: worker.leaseSeconds) {
+            try await reclaim.run(store, worker, holding: held != nil)
+            if held == nil, let limit = worker.maxTrials, evaluatedHere >= limit { throw WorkerStop() }
+            if held == nil { held = try await store.claim(worker: id, leaseSeconds: worker.leaseSeconds) }
+            if let claim = held {
                 pause = 0.05
                 let point = exploration.space.decode(claim.genome)
                 let ahead = Task { try await proposer.proposeAhead(after: claim) }
                 let o: Outcome
-                do { o = try await self.evaluate(claim: claim, point: point, store: store, worker: worker, evaluate: evaluate) } catch {
+                do {
+                    let done = try await self.evaluate(claim: claim, point: point, store: store, worker: worker, claimNextAs: id, evaluate: evaluate)
+                    o = done.outcome
+                    held = done.next
+                } catch {
                     ahead.cancel()
                     throw error
                 }

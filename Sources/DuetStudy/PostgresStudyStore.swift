@@ -487,19 +487,17 @@ public actor PostgresStudyStore: StudyStore {
     }
 
     public func claim(worker: String, leaseSeconds: Double) async throws -> TrialClaim? {
-        guard let r = try await rows("""
-            UPDATE duet_trial t SET status = 'running', worker = \(worker), attempt = t.attempt + 1,
-                   lease_expires = clock_timestamp() + make_interval(secs => \(leaseSeconds)), heartbeat = clock_timestamp()
-            FROM (SELECT number FROM duet_trial WHERE study_id = \(studyID) AND status = 'pending'
-                  ORDER BY generation, slot LIMIT 1 FOR UPDATE SKIP LOCKED) p
-            WHERE t.number = p.number
-            RETURNING t.number, t.generation, t.slot, t.genome, t.design, t.seed, t.version, t.attempt, t.retries
-            """).first else { return nil }
-        return TrialClaim(number: try r["number"].decode(Int64.self), generation: try r["generation"].decode(Int.self),
-                          slot: try r["slot"].decode(Int.self), genome: TrialCoding.decodeDoubles(try r["genome"].decode(String.self)),
-                          design: try r["design"].decode(String.self), seed: UInt64(bitPattern: try r["seed"].decode(Int64.self)),
-                          version: try r["version"].decode(String.self), worker: worker, attempt: try r["attempt"].decode(Int.self),
-                          retries: try r["retries"].decode(Int.self))
+        guard let r = try await execute(ClaimStatement(study: studyID, worker: worker, lease: leaseSeconds)).first else { return nil }
+        return try Self.decodeClaim(r, worker: worker)
+    }
+
+    /// A claim from a row of `number, generation, slot, genome, design, seed, version, attempt, retries`.
+    private static func decodeClaim(_ r: PostgresRandomAccessRow, worker: String) throws -> TrialClaim {
+        TrialClaim(number: try r["number"].decode(Int64.self), generation: try r["generation"].decode(Int.self),
+                   slot: try r["slot"].decode(Int.self), genome: TrialCoding.decodeDoubles(try r["genome"].decode(String.self)),
+                   design: try r["design"].decode(String.self), seed: UInt64(bitPattern: try r["seed"].decode(Int64.self)),
+                   version: try r["version"].decode(String.self), worker: worker, attempt: try r["attempt"].decode(Int.self),
+                   retries: try r["retries"].decode(Int.self))
     }
 
     @discardableResult
@@ -513,13 +511,114 @@ public actor PostgresStudyStore: StudyStore {
 
     @discardableResult
     public func complete(_ claim: TrialClaim, with r: TrialResult) async throws -> Bool {
-        try await !rows("""
-            UPDATE duet_trial SET status = 'complete', metrics = \(TrialCoding.encode(r.metrics)), objectives = \(TrialCoding.encode(r.objectives)),
-                   constraints = \(TrialCoding.encode(r.constraints)), violation = \(TrialCoding.storedViolation(r.violation)),
-                   seconds = \(r.seconds), error = NULL, lease_expires = NULL, finished_at = coalesce(finished_at, clock_timestamp())
-            WHERE number = \(claim.number) AND study_id = \(studyID) AND status IN ('running', 'complete') AND worker = \(claim.worker) AND attempt = \(Int64(claim.attempt))
+        try await !execute(CompleteStatement(study: studyID, claim: claim, result: r)).isEmpty
+    }
+
+    /// ``complete(_:with:)`` and ``claim(worker:leaseSeconds:)`` in one statement: one round trip
+    /// and one commit (one WAL flush) per trial instead of two. The two updates touch different
+    /// rows (the completed trial is `running`, the claimed one `pending`), so they never conflict;
+    /// run twice after a lost answer, the completion is accepted again (idempotent) and a second
+    /// trial is claimed, the first claim's row being re-queued when its lease expires.
+    public func completeAndClaim(_ claim: TrialClaim, with r: TrialResult, worker: String,
+                                 leaseSeconds: Double) async throws -> (completed: Bool, next: TrialClaim?) {
+        let rs = try await execute(CompleteAndClaimStatement(complete: CompleteStatement(study: studyID, claim: claim, result: r),
+                                                             claim: ClaimStatement(study: studyID, worker: worker, lease: leaseSeconds)))
+        // Always one row (a LEFT JOIN of one row); its claim columns are NULL when nothing was pending.
+        guard let row = rs.first else { return (false, nil) }
+        let completed = try row["completed"].decode(Bool.self)
+        guard try row["number"].decode(Int64?.self) != nil else { return (completed, nil) }
+        return (completed, try Self.decodeClaim(row, worker: worker))
+    }
+
+    // MARK: Prepared statements (a worker's per-trial calls)
+
+    /// Runs a statement prepared on the connection (parsed and planned once per connection rather
+    /// than at every call), reconnecting as ``withConnection(_:)`` does.
+    private func execute<S: PostgresPreparedStatement>(_ statement: S) async throws -> [PostgresRandomAccessRow] where S.Row == PostgresRandomAccessRow {
+        if readOnly { throw InputError(file: url.description, message: "the study was opened read-only", hint: "this command only reads studies") }
+        return try await withConnection { c in
+            var out: [PostgresRandomAccessRow] = []
+            for try await row in try await c.execute(statement, logger: logger) { out.append(row) }
+            return out
+        }
+    }
+
+    /// ``claim(worker:leaseSeconds:)``: the pending trial with the lowest (generation, slot), its
+    /// row locked with `FOR UPDATE SKIP LOCKED` so concurrent claimers never wait nor share.
+    struct ClaimStatement: PostgresPreparedStatement {
+        static let name = "duet_claim_v1"
+        /// The UPDATE, with its parameters from `$first` on (study, worker, lease seconds); `after`:
+        /// a condition without columns that the candidates' scan evaluates once before it starts.
+        static func update(first k: Int, after gate: String = "true") -> String {
+            """
+            UPDATE duet_trial t SET status = 'running', worker = $\(k + 1), attempt = t.attempt + 1,
+                   lease_expires = clock_timestamp() + make_interval(secs => $\(k + 2)), heartbeat = clock_timestamp()
+            FROM (SELECT number FROM duet_trial WHERE study_id = $\(k) AND status = 'pending' AND \(gate)
+                  ORDER BY generation, slot LIMIT 1 FOR UPDATE SKIP LOCKED) p
+            WHERE t.number = p.number
+            RETURNING t.number, t.generation, t.slot, t.genome, t.design, t.seed, t.version, t.attempt, t.retries
+            """
+        }
+        static let sql = update(first: 1)
+        typealias Row = PostgresRandomAccessRow
+        var study: Int64, worker: String, lease: Double
+        func append(to b: inout PostgresBindings) { b.append(study); b.append(worker); b.append(lease) }
+        func makeBindings() -> PostgresBindings { var b = PostgresBindings(capacity: 3); append(to: &b); return b }
+        func decodeRow(_ row: PostgresRow) throws -> Row { row.makeRandomAccess() }
+    }
+
+    /// ``complete(_:with:)``: stores the result if the claim is held (or its trial was completed
+    /// by this very claim: a repeated call).
+    struct CompleteStatement: PostgresPreparedStatement {
+        static let name = "duet_complete_v1"
+        /// The UPDATE, with its parameters from `$first` on (study, number, worker, attempt,
+        /// metrics, objectives, constraints, violation, seconds).
+        static func update(first k: Int) -> String {
+            """
+            UPDATE duet_trial SET status = 'complete', metrics = $\(k + 4), objectives = $\(k + 5), constraints = $\(k + 6),
+                   violation = $\(k + 7), seconds = $\(k + 8), error = NULL, lease_expires = NULL,
+                   finished_at = coalesce(finished_at, clock_timestamp())
+            WHERE number = $\(k + 1) AND study_id = $\(k) AND status IN ('running', 'complete') AND worker = $\(k + 2) AND attempt = $\(k + 3)
             RETURNING number
-            """).isEmpty
+            """
+        }
+        static let sql = update(first: 1)
+        typealias Row = PostgresRandomAccessRow
+        var study: Int64, claim: TrialClaim, result: TrialResult
+        func append(to b: inout PostgresBindings) {
+            b.append(study); b.append(claim.number); b.append(claim.worker); b.append(Int64(claim.attempt))
+            b.append(TrialCoding.encode(result.metrics)); b.append(TrialCoding.encode(result.objectives))
+            b.append(TrialCoding.encode(result.constraints)); b.append(TrialCoding.storedViolation(result.violation)); b.append(result.seconds)
+        }
+        func makeBindings() -> PostgresBindings { var b = PostgresBindings(capacity: 9); append(to: &b); return b }
+        func decodeRow(_ row: PostgresRow) throws -> Row { row.makeRandomAccess() }
+    }
+
+    /// ``completeAndClaim(_:with:worker:leaseSeconds:)``: both updates in one statement, one row back.
+    ///
+    /// The completion runs to its end before the claim's scan starts (the scan's one-time
+    /// condition reads it). That order keeps the statement free of deadlocks: a claimer in READ
+    /// COMMITTED also locks rows that its snapshot still saw pending but that were claimed since
+    /// (it follows them to their latest version, finds them no longer pending and skips them, still
+    /// locked until it commits), so a completion may wait for another worker's claim to commit;
+    /// it then waits holding no lock of its own, while a claim never waits (SKIP LOCKED). With the
+    /// claim first (the order PostgreSQL picks otherwise), two workers could each hold such a lock
+    /// on the trial the other completes: a deadlock, seen once in 60,000 trials of `duet-bench study`.
+    struct CompleteAndClaimStatement: PostgresPreparedStatement {
+        static let name = "duet_complete_and_claim_v2"
+        static let sql = """
+            WITH d AS (\(CompleteStatement.update(first: 1))),
+                 c AS (\(ClaimStatement.update(first: 10, after: "(SELECT count(*) FROM d) >= 0")))
+            SELECT EXISTS (SELECT 1 FROM d) AS completed, c.* FROM (VALUES (1)) AS one (x) LEFT JOIN c ON true
+            """
+        typealias Row = PostgresRandomAccessRow
+        var complete: CompleteStatement, claim: ClaimStatement
+        func makeBindings() -> PostgresBindings {
+            var b = PostgresBindings(capacity: 12)
+            complete.append(to: &b); claim.append(to: &b)
+            return b
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { row.makeRandomAccess() }
     }
 
     @discardableResult

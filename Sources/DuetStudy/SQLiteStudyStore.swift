@@ -286,17 +286,19 @@ public final class SQLiteStudyStore: StudyStore {
     }
 
     public func claim(worker: String, leaseSeconds: Double) async throws -> TrialClaim? {
-        try await write { db in
-            let now = Date().timeIntervalSince1970
-            guard let r = try Row.fetchOne(db, sql: """
-                UPDATE trial SET status = 'running', worker = ?, attempt = attempt + 1, lease_expires = ?, heartbeat = ?
-                WHERE number = (SELECT number FROM trial WHERE status = 'pending' ORDER BY generation, slot LIMIT 1)
-                RETURNING number, generation, slot, genome, design, seed, version, attempt, retries
-                """, arguments: [worker, now + leaseSeconds, now]) else { return nil }
-            return TrialClaim(number: r["number"], generation: r["generation"], slot: r["slot"], genome: TrialCoding.decodeDoubles(r["genome"]),
-                              design: r["design"], seed: UInt64(bitPattern: r["seed"] as Int64), version: r["version"],
-                              worker: worker, attempt: r["attempt"], retries: r["retries"])
-        }
+        try await write { db in try Self.claim(db, worker: worker, leaseSeconds: leaseSeconds) }
+    }
+
+    private static func claim(_ db: Database, worker: String, leaseSeconds: Double) throws -> TrialClaim? {
+        let now = Date().timeIntervalSince1970
+        guard let r = try Row.fetchOne(db, sql: """
+            UPDATE trial SET status = 'running', worker = ?, attempt = attempt + 1, lease_expires = ?, heartbeat = ?
+            WHERE number = (SELECT number FROM trial WHERE status = 'pending' ORDER BY generation, slot LIMIT 1)
+            RETURNING number, generation, slot, genome, design, seed, version, attempt, retries
+            """, arguments: [worker, now + leaseSeconds, now]) else { return nil }
+        return TrialClaim(number: r["number"], generation: r["generation"], slot: r["slot"], genome: TrialCoding.decodeDoubles(r["genome"]),
+                          design: r["design"], seed: UInt64(bitPattern: r["seed"] as Int64), version: r["version"],
+                          worker: worker, attempt: r["attempt"], retries: r["retries"])
     }
 
     private static let held = "number = ? AND status = 'running' AND worker = ? AND attempt = ?"
@@ -316,14 +318,25 @@ public final class SQLiteStudyStore: StudyStore {
 
     @discardableResult
     public func complete(_ claim: TrialClaim, with r: TrialResult) async throws -> Bool {
+        try await write { db in try Self.complete(db, claim, with: r) }
+    }
+
+    private static func complete(_ db: Database, _ claim: TrialClaim, with r: TrialResult) throws -> Bool {
+        try db.execute(sql: """
+            UPDATE trial SET status = 'complete', metrics = ?, objectives = ?, constraints = ?, violation = ?, seconds = ?,
+                             error = NULL, lease_expires = NULL, finish_order = coalesce(finish_order, \(Self.nextFinishOrder))
+            WHERE number = ? AND status IN ('running', 'complete') AND worker = ? AND attempt = ?
+            """, arguments: [TrialCoding.encode(r.metrics), TrialCoding.encode(r.objectives), TrialCoding.encode(r.constraints),
+                             TrialCoding.storedViolation(r.violation), r.seconds, claim.number, claim.worker, claim.attempt])
+        return db.changesCount > 0
+    }
+
+    /// ``complete(_:with:)`` and ``claim(worker:leaseSeconds:)`` in one write transaction.
+    public func completeAndClaim(_ claim: TrialClaim, with r: TrialResult, worker: String,
+                                 leaseSeconds: Double) async throws -> (completed: Bool, next: TrialClaim?) {
         try await write { db in
-            try db.execute(sql: """
-                UPDATE trial SET status = 'complete', metrics = ?, objectives = ?, constraints = ?, violation = ?, seconds = ?,
-                                 error = NULL, lease_expires = NULL, finish_order = coalesce(finish_order, \(Self.nextFinishOrder))
-                WHERE number = ? AND status IN ('running', 'complete') AND worker = ? AND attempt = ?
-                """, arguments: [TrialCoding.encode(r.metrics), TrialCoding.encode(r.objectives), TrialCoding.encode(r.constraints),
-                                 TrialCoding.storedViolation(r.violation), r.seconds, claim.number, claim.worker, claim.attempt])
-            return db.changesCount > 0
+            let completed = try Self.complete(db, claim, with: r)
+            return (completed, try Self.claim(db, worker: worker, leaseSeconds: leaseSeconds))
         }
     }
 

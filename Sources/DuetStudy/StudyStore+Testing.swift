@@ -16,6 +16,26 @@ extension PostgresStudyStore {
         do { try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger) } catch { try? await conn.close(); throw error }
         try await conn.close()
     }
+
+    /// A client of its own on `url`'s database, for tests that play another worker inside an open
+    /// transaction (statements run one at a time, as given).
+    final class _RawSession: Sendable {
+        let conn: PostgresConnection
+        let logger = Logger(label: "duet.study.test")
+        init(_ conn: PostgresConnection) { self.conn = conn }
+        func run(_ sql: String) async throws { try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+        /// The first column of the first row, as an integer.
+        func int(_ sql: String) async throws -> Int {
+            var v = 0
+            for try await (x) in try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(Int.self) { v = x }
+            return v
+        }
+        func close() async { try? await conn.close() }
+    }
+
+    static func _rawSession(_ url: PostgresURL) async throws -> _RawSession {
+        _RawSession(try await connect(url, readOnly: false, logger: Logger(label: "duet.study.test")))
+    }
 }
 #endif
 

@@ -143,6 +143,15 @@ public protocol StudyStore: Sendable {
     @discardableResult
     func complete(_ claim: TrialClaim, with result: TrialResult) async throws -> Bool
 
+    /// ``complete(_:with:)`` then ``claim(worker:leaseSeconds:)`` for `worker` in one transaction:
+    /// a worker's step from one trial to the next in one round trip and one commit (the claim is
+    /// made whether or not the completion was accepted, as a worker would claim next either way).
+    /// Returns whether the completion was accepted and the new claim (nil when nothing is pending).
+    /// Lost answers behave as those of the two calls: the completion is idempotent, and a claim
+    /// whose answer was lost is re-queued when its lease expires.
+    func completeAndClaim(_ claim: TrialClaim, with result: TrialResult, worker: String,
+                          leaseSeconds: Double) async throws -> (completed: Bool, next: TrialClaim?)
+
     /// Ends the claim with `reason`. With `retry` and fewer than `maxRetries` re-queues so far, the
     /// trial goes back to `pending` (retries + 1, `reason` kept as its last error); otherwise it is
     /// recorded `failed` with `reason` (violation +∞, `seconds` of wall time spent).

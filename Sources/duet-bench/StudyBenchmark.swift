@@ -4,8 +4,9 @@ import DuetStudy
 import Foundation
 
 /// `duet-bench study`: coordination overhead of a study store. Enqueues `--trials` pending trials,
-/// then `--workers` worker processes (this binary, `study-worker`) each loop claim → complete with
-/// an instant evaluator until nothing is pending. Trials/s = trials ÷ wall seconds from the first
+/// then `--workers` worker processes (this binary, `study-worker`) each claim, then loop
+/// complete-and-claim-the-next (one statement, as `duet worker` does) with an instant evaluator
+/// until nothing is pending. Trials/s = trials ÷ wall seconds from the first
 /// claim to the last completion (and, stricter, including the enqueue).
 struct StudyBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +16,8 @@ struct StudyBenchmark: AsyncParsableCommand {
     @Option(help: "Trials to store.") var trials = 20_000
     @Option(help: "Worker processes.") var workers = 4
     @Option(help: "Lease of each claim, seconds.") var leaseSeconds = 60.0
+    @Flag(help: "Workers complete and claim in two calls (two round trips and commits per trial), as before completeAndClaim, for comparison.")
+    var separateCalls = false
 
     mutating func validate() throws {
         guard (1...1_000_000).contains(trials), (1...256).contains(workers) else { throw ValidationError("--trials 1…1e6 and --workers 1…256") }
@@ -38,7 +41,7 @@ struct StudyBenchmark: AsyncParsableCommand {
         for i in 0..<workers {
             let p = Process(), out = Pipe()
             p.executableURL = me
-            p.arguments = ["study-worker", "--study", study, "--worker", "bench-\(i)", "--lease-seconds", String(leaseSeconds)]
+            p.arguments = ["study-worker", "--study", study, "--worker", "bench-\(i)", "--lease-seconds", String(leaseSeconds)] + (separateCalls ? ["--separate-calls"] : [])
             p.standardOutput = out
             try p.run()
             procs.append((p, out))
@@ -63,6 +66,7 @@ struct StudyBenchmark: AsyncParsableCommand {
         j.set("benchmark", "study")
         j.set("backend", study.contains("://") ? "postgresql" : "sqlite")
         j.set("workers", workers)
+        j.set("step", separateCalls ? "complete, then claim (two calls)" : "completeAndClaim (one call)")
         j.set("trials", trials)
         j.set("completed", c.complete)
         j.set("per_worker", counts)
@@ -81,18 +85,25 @@ struct StudyWorkerBenchmark: AsyncParsableCommand {
     @Option var study: String
     @Option var worker: String
     @Option var leaseSeconds = 60.0
+    @Flag var separateCalls = false
 
     func run() async throws {
         let store = try await openStudy(study, mode: .open)
         var n = 0, first = 0.0, last = 0.0
-        while let c = try await store.claim(worker: worker, leaseSeconds: leaseSeconds) {
-            if n == 0 { first = Date().timeIntervalSince1970 }
+        // As `duet worker` steps from one trial to the next: the completion and the next claim in
+        // one round trip (StudyStore.completeAndClaim).
+        var held = try await store.claim(worker: worker, leaseSeconds: leaseSeconds)
+        if held != nil { first = Date().timeIntervalSince1970 }
+        while let c = held {
             let x = c.genome[0]
-            guard try await store.complete(c, with: TrialResult(metrics: ["x": x], objectives: [x], constraints: [:], violation: 0, seconds: 0)) else {
-                throw ValidationError("lost the claim on trial \(c.generation)/\(c.slot)")
-            }
+            let result = TrialResult(metrics: ["x": x], objectives: [x], constraints: [:], violation: 0, seconds: 0)
+            let (completed, next) = separateCalls
+                ? (try await store.complete(c, with: result), try await store.claim(worker: worker, leaseSeconds: leaseSeconds))
+                : try await store.completeAndClaim(c, with: result, worker: worker, leaseSeconds: leaseSeconds)
+            guard completed else { throw ValidationError("lost the claim on trial \(c.generation)/\(c.slot)") }
             n += 1
             last = Date().timeIntervalSince1970
+            held = next
         }
         try await store.close()
         print("{\"trials\": \(n), \"first\": \(first), \"last\": \(last)}")

@@ -116,6 +116,48 @@ struct PostgresStudyStoreTests {
         #expect(try await a.claim(worker: "w", leaseSeconds: 5) == nil)            // b's pending trial is not a's
         try await a.close(); try await b.close()
     }
+
+    /// A claimer in READ COMMITTED may hold a lock on a trial claimed since its snapshot (another
+    /// worker's `running` trial) until it commits, so `completeAndClaim`'s completion can wait for
+    /// it. It must then wait holding no lock of its own (the completion before the claim): here the
+    /// other transaction goes on to lock the next pending trial, which a claim made first would hold
+    /// (a deadlock: the server fails one of the two after deadlock_timeout).
+    @Test func completeAndClaimWaitsForAClaimersLockHoldingNone() async throws {
+        let text = try await TestPostgres.newStudyURL("lockorder")
+        let url = try PostgresURL(parsing: text)
+        let store = try await PostgresStudyStore.open(url, mode: .create)
+        try await store.enqueue([samplePending(0, 0), samplePending(0, 1)])
+        let a = try #require(try await store.claim(worker: "w1", leaseSeconds: 60))
+        let other = try await PostgresStudyStore._rawSession(url)
+        do {
+            try await other.run("BEGIN")
+            try await other.run("SELECT number FROM duet_trial WHERE number = \(a.number) FOR UPDATE")
+            let r = TrialResult(metrics: ["m": 1], objectives: [1], constraints: [:], violation: 0, seconds: 0)
+            let step = Task { try await store.completeAndClaim(a, with: r, worker: "w1", leaseSeconds: 60) }
+            // Seen waiting for the other transaction's lock (not guessed with a sleep), from a third
+            // client: inside a transaction, pg_stat_activity keeps the snapshot it first read.
+            let watcher = try await PostgresStudyStore._rawSession(url)
+            defer { Task { await watcher.close() } }
+            let deadline = Date().addingTimeInterval(60)
+            while try await watcher.int("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH d AS%'") == 0 {
+                #expect(Date() < deadline, "the completion never waited for the other transaction's lock")
+                if Date() > deadline { break }
+                try await Task.sleep(nanoseconds: 20_000_000)
+            }
+            let next = "SELECT number FROM duet_trial WHERE number <> \(a.number) AND study_id = (SELECT study_id FROM duet_trial WHERE number = \(a.number))"
+            try await other.run(next + " FOR UPDATE")                               // free: the waiting statement holds no lock
+            try await other.run("COMMIT")
+            let (done, claimed) = try await step.value
+            #expect(done)
+            #expect(claimed?.generation == 0 && claimed?.slot == 1 && claimed?.worker == "w1")
+            #expect(try await store.counts() == TrialCounts(running: 1, complete: 1, feasible: 1))
+        } catch {
+            await other.close(); try? await store.close()
+            throw error
+        }
+        await other.close()
+        try await store.close()
+    }
 }
 
 /// A server restart under an open store (its own server, so the other tests' server stays up): calls

@@ -159,6 +159,62 @@ let sampleSettings = StudySettings(
         try await store.close()
     }
 
+    /// One call, as two: the completion is stored exactly as `complete` stores it (idempotent for
+    /// its own claim, refused for a claim not held) and the next claim is that `claim` would give.
+    @Test(arguments: Backend.underTest)
+    func completeAndClaimIsCompleteThenClaimInOneCall(_ backend: Backend) async throws {
+        let store = try await backend.open(try await backend.newLocation())
+        #expect(try await store.enqueue([samplePending(0, 0), samplePending(0, 1), samplePending(0, 2), samplePending(1, 0)]) == 4)
+        let a = try #require(try await store.claim(worker: "w1", leaseSeconds: 60))
+        let result = TrialResult(metrics: ["accuracy": 91.5, "latency_ms": 3.25], objectives: [91.5, 3.25],
+                                 constraints: ["latency_ms": -0.75], violation: 0, seconds: 0.125)
+        let (done, next) = try await store.completeAndClaim(a, with: result, worker: "w1", leaseSeconds: 60)
+        #expect(done)
+        let b = try #require(next)
+        #expect((b.generation, b.slot, b.attempt, b.retries, b.worker) == (0, 1, 1, 0, "w1"))
+        #expect(b.genome == samplePending(0, 1).genome && b.design == samplePending(0, 1).design && b.seed == 11)
+        let t = try #require(try await store.trials(generation: 0)[0])
+        #expect(t.status == .complete && t.metrics == result.metrics && t.objectives == result.objectives)
+        #expect(t.constraints == result.constraints && t.violation == 0 && t.seconds == 0.125 && t.worker == "w1")
+        // Run again (its first answer lost): the completion is accepted once more, and the claim
+        // goes to the next pending trial; (0, 1) stays claimed (re-queued when its lease expires).
+        let (again, c) = try await store.completeAndClaim(a, with: result, worker: "w1", leaseSeconds: 60)
+        #expect(again && c?.generation == 0 && c?.slot == 2)
+        #expect(try await store.counts() == TrialCounts(pending: 1, running: 2, complete: 1, feasible: 1))
+        // A claim not held (another worker's) stores nothing; the call still claims for its caller.
+        var forged = b; forged.worker = "intruder"
+        let (refused, d) = try await store.completeAndClaim(forged, with: result, worker: "w2", leaseSeconds: 60)
+        #expect(!refused && d?.generation == 1 && d?.slot == 0 && d?.worker == "w2")
+        #expect(try await store.trials(generation: 0)[1]?.status == .running)
+        // Nothing left to claim: the completion alone.
+        let (last, none) = try await store.completeAndClaim(try #require(d), with: result, worker: "w2", leaseSeconds: 60)
+        #expect(last && none == nil)
+        #expect(try await store.counts() == TrialCounts(running: 2, complete: 2, feasible: 2))
+        try await store.close()
+    }
+
+    /// A claim handed out by `completeAndClaim` is a claim like any other: its heartbeats hold it,
+    /// and when its worker dies (no heartbeat) its lease expires and the trial is re-queued and re-run.
+    @Test(arguments: Backend.underTest)
+    func aClaimFromCompleteAndClaimExpiresAndIsRerun(_ backend: Backend) async throws {
+        let store = try await backend.open(try await backend.newLocation())
+        try await store.enqueue([samplePending(0, 0), samplePending(0, 1)])
+        let a = try #require(try await store.claim(worker: "dead", leaseSeconds: 60))
+        let r = TrialResult(metrics: ["m": 1], objectives: [1], constraints: [:], violation: 0, seconds: 1)
+        let b = try #require(try await store.completeAndClaim(a, with: r, worker: "dead", leaseSeconds: 600).next)
+        #expect(try await store.reclaimStale(maxRetries: 2) == ReclaimReport())    // lease not expired
+        #expect(try await store.heartbeat(b, leaseSeconds: 0.1))                   // the worker's last heartbeat
+        try await Task.sleep(nanoseconds: 500_000_000)
+        #expect(try await store.reclaimStale(maxRetries: 2) == ReclaimReport(requeued: 1))
+        let c = try #require(try await store.claim(worker: "alive", leaseSeconds: 60))
+        #expect((c.generation, c.slot, c.attempt, c.retries) == (0, 1, 2, 1))
+        #expect(try await !store.complete(b, with: r))                               // the dead worker's late result is refused
+        let (stored, nothing) = try await store.completeAndClaim(c, with: r, worker: "alive", leaseSeconds: 60)
+        #expect(stored && nothing == nil)
+        #expect(try await store.counts() == TrialCounts(complete: 2, feasible: 2))
+        try await store.close()
+    }
+
     @Test(arguments: Backend.underTest)
     func concurrentClaimersNeverShareATrial(_ backend: Backend) async throws {
         let loc = try await backend.newLocation()
@@ -170,10 +226,20 @@ let sampleSettings = StudySettings(
         let claimed = try await withThrowingTaskGroup(of: [String].self) { group in
             for (i, store) in [first, second, first, second, first, second, first, second].enumerated() {
                 group.addTask {
+                    // Even loops complete and claim in two calls, odd ones in one (completeAndClaim).
                     var mine: [String] = []
-                    while let c = try await store.claim(worker: "w\(i)", leaseSeconds: 60) {
+                    var held = try await store.claim(worker: "w\(i)", leaseSeconds: 60)
+                    while let c = held {
                         mine.append("\(c.generation)/\(c.slot)")
-                        #expect(try await store.complete(c, with: TrialResult(metrics: [:], objectives: [Double(i)], constraints: [:], violation: 0, seconds: 0)))
+                        let r = TrialResult(metrics: [:], objectives: [Double(i)], constraints: [:], violation: 0, seconds: 0)
+                        if i % 2 == 0 {
+                            #expect(try await store.complete(c, with: r))
+                            held = try await store.claim(worker: "w\(i)", leaseSeconds: 60)
+                        } else {
+                            let (done, next) = try await store.completeAndClaim(c, with: r, worker: "w\(i)", leaseSeconds: 60)
+                            #expect(done)
+                            held = next
+                        }
                     }
                     return mine
                 }
