@@ -15,8 +15,11 @@ public enum DuetFormats {
         NetworkLoaders.standard.adding(ONNX.loader(warn: warn))
     }
 
-    /// Every export format: Duet's network format (yaml, json), ONNX and SCALE-Sim.
+    /// Every export format: Duet's network format (yaml, json), ONNX, SCALE-Sim and Timeloop v3
+    /// (with Duet's energy table, or Accelergy's components).
     public static let exporters = DesignExporters.standard
         .adding(ONNX.exporter)
         .adding(SCALESimExporter())
+        .adding(TimeloopExporter(energy: .duet))
+        .adding(TimeloopExporter(energy: .accelergy))
 }

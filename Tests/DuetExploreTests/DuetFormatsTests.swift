@@ -9,7 +9,8 @@ import Testing
 @Suite struct DuetFormatsTests {
     @Test func everyExporterIsListedByNameAndExtension() throws {
         let e = DuetFormats.exporters
-        #expect(e.names == ["yaml", "json", "onnx", "scalesim"])
+        #expect(e.names == ["yaml", "json", "onnx", "scalesim", "timeloop", "timeloop-accelergy"])
+        #expect(e.forExtension("yaml")?.name == "yaml")  // Duet's own format, not Timeloop's
         #expect(e.forExtension("cfg")?.name == "scalesim")
         #expect(e.forExtension("onnx")?.name == "onnx")
         #expect(DuetFormats.networkLoaders().extensions == ["yaml", "yml", "json", "onnx"])
