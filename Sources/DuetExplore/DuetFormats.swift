@@ -15,10 +15,13 @@ public enum DuetFormats {
         NetworkLoaders.standard.adding(ONNX.loader(warn: warn))
     }
 
-    /// Every export format: Duet's network format (yaml, json), ONNX, SCALE-Sim, MAESTRO and ZigZag.
+    /// Every export format: Duet's network format (yaml, json), ONNX, SCALE-Sim, MAESTRO, ZigZag
+    /// and Timeloop v3 (with Duet's energy table, or Accelergy's components).
     public static let exporters = DesignExporters.standard
         .adding(ONNX.exporter)
         .adding(SCALESimExporter())
         .adding(MAESTROExporter())
         .adding(ZigZagExporter())
+        .adding(TimeloopExporter(energy: .duet))
+        .adding(TimeloopExporter(energy: .accelergy))
 }

@@ -48,7 +48,9 @@ struct NetworkCommand: AsyncParsableCommand {
         @OptionGroup var build: NetworkBuildOptions
         @Option(help: "\(DuetFormats.exporters.names.joined(separator: ", ")).") var format: String = "yaml"
         @Option(help: "Output file, or folder for exports of several files (default: stdout for text).") var out: String?
-        @Option(help: "The accelerator, for formats that describe hardware (scalesim).") var accelerator: String?
+        @Option(help: "The accelerator, for formats that describe hardware (scalesim, timeloop, timeloop-accelergy).") var accelerator: String?
+        @Option(name: .customLong("set"), help: "Override an accelerator parameter: key=value (repeatable; with --accelerator).")
+        var overrides: [String] = []
         @Option(help: "Seed of the random ONNX weights.") var seed: UInt64 = 1
         @Flag(name: .customLong("dynamic-batch"), help: "ONNX: write the batch dimension as the symbol N instead of the network's batch.")
         var dynamicBatch = false
@@ -65,6 +67,17 @@ struct NetworkCommand: AsyncParsableCommand {
         func run() async throws {
             let net = try NetworkReference.resolve(network, options: build.buildOptions)
             _ = try net.analyze()
+            let exporter = try DuetFormats.exporters.named(format)
+            if exporter.input == .networkAndSubAccelerator {
+                // Peer simulators' formats: the network on --accelerator, through the registry.
+                guard let accelerator else {
+                    throw InputError(keyPath: "--accelerator", message: "the \(format) export describes hardware", hint: "give --accelerator NAME (e.g. eyeriss)")
+                }
+                let acc = try AcceleratorLoader(dataDir: try DataDirectory.locate()).load(accelerator, overrides: overrides)
+                if let text = try DuetFormats.exporters.write(ExportDesign(networks: [net], accelerator: acc), format: format,
+                                                              baseName: net.name, to: out) { emit(text) }
+                return
+            }
             if format == "onnx", let out {
                 try OutputFile.write(try ONNX.export(net, weights: noWeights ? .none : .random(seed: seed), dynamicBatch: dynamicBatch), to: out)
                 return
@@ -74,16 +87,7 @@ struct NetworkCommand: AsyncParsableCommand {
                 if let out { try OutputFile.write(text, to: out) } else { emit(text) }
                 return
             }
-            // Peer formats that describe hardware too (scalesim, …): the same path as `duet export-design`.
-            let exporter = try DuetFormats.exporters.named(format)
-            var chip: Accelerator?
-            if exporter.input == .networkAndSubAccelerator {
-                guard let accelerator else {
-                    throw InputError(keyPath: "--accelerator", message: "--format \(format) describes hardware too", hint: "give --accelerator (e.g. tpu:edge), or use `duet export-design`")
-                }
-                chip = try AcceleratorLoader(dataDir: DataDirectory.locate()).load(accelerator)
-            }
-            let design = ExportDesign(networks: [net], accelerator: chip)
+            let design = ExportDesign(networks: [net])
             if let text = try DuetFormats.exporters.write(design, format: format, baseName: net.name, to: out) { emit(text) }
         }
     }

@@ -9,7 +9,7 @@ import Testing
 @Suite struct DuetFormatsTests {
     @Test func everyExporterIsListedByNameAndExtension() throws {
         let e = DuetFormats.exporters
-        #expect(e.names == ["yaml", "json", "onnx", "scalesim", "maestro", "zigzag"])
+        #expect(e.names == ["yaml", "json", "onnx", "scalesim", "maestro", "zigzag", "timeloop", "timeloop-accelergy"])
         #expect(e.forExtension("cfg")?.name == "scalesim")
         #expect(e.forExtension("m")?.name == "maestro")
         // ZigZag writes .yaml files too; the extension still finds Duet's own network format.
