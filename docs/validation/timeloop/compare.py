@@ -14,6 +14,9 @@ Standard library only.
 import argparse, csv, json, math, os, re, shutil, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import peercompare  # noqa: E402  (the shared Spearman of every peer comparison)
+
 VICTORY = 0  # --victory: the mapper's victory condition (timeout = 20x); 0 keeps the export's
 
 LEVEL_GROUPS = {"mac": "mac", "inputs_rf": "rf", "weights_rf": "rf", "outputs_rf": "rf", "GlobalBuffer": "glb", "DRAM": "dram"}
@@ -93,29 +96,10 @@ def run_layer(export_dir, base, row, out_dir, timeout):
     return row, parse_stats(stats), None
 
 
-def ranks(xs):
-    order = sorted(range(len(xs)), key=lambda i: xs[i])
-    r = [0.0] * len(xs)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            r[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return r
-
-
 def spearman(a, b):
-    if len(a) < 3:
-        return None
-    ra, rb = ranks(a), ranks(b)
-    ma, mb = sum(ra) / len(ra), sum(rb) / len(rb)
-    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb))
-    va = math.sqrt(sum((x - ma) ** 2 for x in ra))
-    vb = math.sqrt(sum((y - mb) ** 2 for y in rb))
-    return cov / (va * vb) if va and vb else None
+    """Spearman's ρ (docs/validation/peercompare.py, average ranks for ties); None where undefined."""
+    v = peercompare.spearman(a, b)
+    return None if math.isnan(v) else v
 
 
 def main():
