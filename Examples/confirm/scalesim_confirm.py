@@ -37,45 +37,12 @@ def duet(*args):
 
 
 def scalesim_cycles(cfg, topo):
-    """Compute cycles of every layer of `topo` under `cfg`, from SCALE-Sim's compute model."""
-    from scalesim.scale_config import scale_config
-    from scalesim.topology_utils import topologies
-    from scalesim.layout_utils import layouts
-    from scalesim.compute.operand_matrix import operand_matrix
-    from scalesim.compute.systolic_compute_os import systolic_compute_os
-    from scalesim.compute.systolic_compute_ws import systolic_compute_ws
-    from scalesim.compute.systolic_compute_is import systolic_compute_is
-
-    conf = scale_config()
-    conf.read_conf_file(cfg)
-    df = conf.get_dataflow()
-    topo_u = topologies()
-    topo_u.load_arrays(topofile=topo)
-    topo_u.topo_calc_hyperparams()
-    lay_path = os.path.join(os.path.dirname(cfg), "nolayout.csv")
-    with open(lay_path, "w") as f:
-        f.write("Layer name,\n")
-    lay = layouts()
-    lay.load_arrays(layoutfile=lay_path)
-    cls = {"os": systolic_compute_os, "ws": systolic_compute_ws, "is": systolic_compute_is}[df]
-    total = 0
-    for lid in range(topo_u.get_num_layers()):
-        op = operand_matrix()
-        op.set_params(layer_id=lid, config_obj=conf, topoutil_obj=topo_u, layoututil_obj=lay)
-        _, ifm = op.get_ifmap_matrix()
-        _, fil = op.get_filter_matrix()
-        _, ofm = op.get_ofmap_matrix()
-        cs = cls()
-        if df == "ws":
-            cs.set_params(config_obj=conf, ifmap_op_mat=ifm, filter_op_mat=fil, ofmap_op_mat=ofm,
-                          sparsity_ratio_N=1, sparsity_ratio_M=1,
-                          ifmap_op_mat_original=op.ifmap_addr_matrix_original,
-                          sparsity_filter_array=op.sparse_filter_array)
-        else:
-            cs.set_params(config_obj=conf, ifmap_op_mat=ifm, filter_op_mat=fil, ofmap_op_mat=ofm)
-        _, _, ofd = cs.get_demand_matrices()
-        total += int(ofd.shape[0])
-    return total
+    """Compute cycles of every layer of `topo` under `cfg`: the demand rows of SCALE-Sim's compute
+    model, through docs/validation/scalesim/run_scalesim.py's `compute_layers`."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "validation", "scalesim"))
+    from run_scalesim import compute_layers
+    _, layers = compute_layers(cfg, topo)
+    return sum(l["demand_rows"] for l in layers)
 
 
 def main():

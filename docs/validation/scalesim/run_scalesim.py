@@ -136,55 +136,11 @@ def closed_form(L, df, ar, ac):
 
 # ---------------------------------------------------------------- compute-only
 def cmd_compute(a):
-    import numpy as np  # noqa: F401
-    from scalesim.scale_config import scale_config
-    from scalesim.topology_utils import topologies
-    from scalesim.layout_utils import layouts
-    from scalesim.compute.operand_matrix import operand_matrix
-    from scalesim.compute.systolic_compute_os import systolic_compute_os
-    from scalesim.compute.systolic_compute_ws import systolic_compute_ws
-    from scalesim.compute.systolic_compute_is import systolic_compute_is
-
     tmp = tempfile.mkdtemp()
     cfg_path = os.path.join(tmp, "run.cfg")
     write_config(cfg_path, a.net, a.df, a.array)
-    lay_path = os.path.join(tmp, "nolayout.csv")
-    with open(lay_path, "w") as f:
-        f.write("Layer name,\n")
-    conf = scale_config()
-    conf.read_conf_file(cfg_path)
-    topo = topologies()
-    topo.load_arrays(topofile=os.path.join(TOPO, a.net + ".csv"))
-    topo.topo_calc_hyperparams()
-    lay = layouts()
-    lay.load_arrays(layoutfile=lay_path)
-    cls = {"os": systolic_compute_os, "ws": systolic_compute_ws, "is": systolic_compute_is}[a.df]
-    out = []
     t_all = time.process_time()
-    for lid in range(topo.get_num_layers()):
-        t0 = time.process_time()
-        op = operand_matrix()
-        op.set_params(layer_id=lid, config_obj=conf, topoutil_obj=topo, layoututil_obj=lay)
-        _, ifm = op.get_ifmap_matrix()
-        _, fil = op.get_filter_matrix()
-        _, ofm = op.get_ofmap_matrix()
-        cs = cls()
-        if a.df == "ws":
-            cs.set_params(config_obj=conf, ifmap_op_mat=ifm, filter_op_mat=fil, ofmap_op_mat=ofm,
-                          sparsity_ratio_N=1, sparsity_ratio_M=1,
-                          ifmap_op_mat_original=op.ifmap_addr_matrix_original,
-                          sparsity_filter_array=op.sparse_filter_array)
-        else:
-            cs.set_params(config_obj=conf, ifmap_op_mat=ifm, filter_op_mat=fil, ofmap_op_mat=ofm)
-        ifd, fid, ofd = cs.get_demand_matrices()
-        out.append(dict(layer_id=lid, demand_rows=int(ofd.shape[0]),
-                        sram_ifmap_reads=int(cs.get_ifmap_requests()),
-                        sram_filter_reads=int(cs.get_filter_requests()),
-                        sram_ofmap_writes=int(cs.get_ofmap_requests()),
-                        mapping_eff_pct=cs.get_avg_mapping_efficiency() * 100,
-                        compute_util_pct=cs.get_avg_compute_utilization() * 100,
-                        cpu_s=time.process_time() - t0))
-        del ifd, fid, ofd, cs, op, ifm, fil, ofm
+    _, out = compute_layers(cfg_path, os.path.join(TOPO, a.net + ".csv"))
     d = os.path.join(RAW, run_name(a.net, a.df, a.array))
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "compute_only.json"), "w") as f:
