@@ -26,6 +26,11 @@ struct ArrayModel {
     var spatial: String
     /// The spatial and array-level temporal loops of one fold (``MappingDescription``).
     var rowLoops: [MappedLoop], colLoops: [MappedLoop], peLoops: [MappedLoop]
+    /// How these whole-layer figures change under a global-buffer tile.
+    var response: TileResponse
+
+    /// The figures under the tile of `tiling` (``TileResponse``).
+    func figures(_ tiling: BufferTiling) -> ArrayFigures { response.figures(g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p) }
 
     init(loops l: LoopNest, hw: SubAccelerator) {
         if hw.mapping.rowStationary {
@@ -67,6 +72,7 @@ struct ArrayModel {
         var reads: [Operand: Double] = [:]
         var hopWords = 0.0
         var outputDeliveries = 0.0
+        var hopsPerWord: [Operand: Double] = [:]
         for x in Operand.allCases {
             // Within a fold every distinct element of X along the stream is delivered once: stream
             // loops X does not depend on reuse it from the PE (pipeline register or scratchpad).
@@ -96,6 +102,7 @@ struct ArrayModel {
                 hops = Double(ar + ac) / 2
             }
             hopWords += words * hops
+            hopsPerWord[x] = hops
             if x == .output { outputDeliveries = words } else { reads[x] = words }
         }
         // Outputs: every delivery is a write; all but the final value of each output are re-read.
@@ -114,6 +121,43 @@ struct ArrayModel {
         rowLoops = rowAxis.loops
         colLoops = colAxis.loops
         peLoops = m.stream.map { MappedLoop($0, size($0)) }
+
+        // A fold consumes its spatial share of a loop on the rows and columns, one step of a
+        // folded loop, the whole of a streamed one. Streamed operands the loop does not index are
+        // held across it (weights over a weight-stationary stream); spatially, every fold
+        // re-delivers what it multicasts.
+        let spatialLoops = rowLoops + colLoops
+        func dim(_ d: BufferTiling.Dim) -> LoopDim? {
+            switch d { case .g: return nil; case .k: return .k; case .c: return .c; case .p: return .p }
+        }
+        let extent = TileDims { d in d == .g ? g : size(dim(d)!) }
+        let streamedDims = TileDims { d in dim(d).map { m.stream.contains($0) } ?? false }
+        let unit = TileDims { d -> Int in
+            guard let ld = dim(d) else { return pack }
+            if m.stream.contains(ld) { return size(ld) }
+            if m.folds.contains(ld) { return 1 }
+            let onAxes = spatialLoops.filter { $0.dim == ld }
+            return onAxes.isEmpty ? size(ld) : onAxes.reduce(1) { $0 * $1.factor }
+        }
+        func reuse(_ x: Operand) -> TileDims<TileResponse.Reuse> {
+            TileDims { d in
+                guard let ld = dim(d), !x.isRelevant(ld) else { return .none }
+                return streamedDims[d] ? .held : .perFold
+            }
+        }
+        let whole = ArrayFigures(computeCycles: computeCycles, weightReads: reads[.weight] ?? 0, inputReads: reads[.input] ?? 0,
+                                 outputReads: reads[.output] ?? 0, writes: writes, hopWords: hopWords)
+        let overhead: Int64
+        switch hw.array {
+        case .systolic: overhead = m.stationary == .output ? Int64(ar + ac - 2) : Int64(2 * ar + ac - 2)
+        case .broadcast: overhead = Int64(hw.pipelineCycles)
+        }
+        response = TileResponse(extent: extent, computeUnit: unit, trafficUnit: unit, streamed: streamedDims,
+                                weight: reuse(.weight), input: reuse(.input), output: reuse(.output),
+                                folds: Double(folds), stream: Double(t), overhead: Double(overhead), systolic: hw.array == .systolic,
+                                whole: whole, distinctOutputs: distinctOutputs,
+                                weightHops: hopsPerWord[.weight] ?? 0, inputHops: hopsPerWord[.input] ?? 0,
+                                outputHops: hopsPerWord[.output] ?? 0, psumReadHops: 0)
     }
 
     /// The readable and structured mapping of this array level under a global-buffer tiling.

@@ -20,12 +20,11 @@ public enum LayerModel {
         var leakageMW: Double
         var bits: Double
         var bytesPerWord: Double
-        var glbReads: Double
-        var compute: Double
-        var nocCycles: Double
         var glbPJPerWord: Double
         var dramPJPerWord: Double
-        var fixedEnergy: EnergyBreakdown  // MAC, register file and network energy
+        /// Network energy per word-hop (pJ).
+        var hopPJ: Double
+        var fixedEnergy: EnergyBreakdown  // MAC and register file energy
         var residency: Residency
         /// Per-search constants of ``quick(_:traffic:)`` (the same expressions, evaluated once).
         var fixedEnergyTotal: Double
@@ -42,9 +41,6 @@ public enum LayerModel {
             leakageMW = AreaModel.area(of: hw).total.value * hw.technology.leakageMWPerMm2
             bits = Double(hw.precisionBits)
             bytesPerWord = bits / 8
-            glbReads = array.reads.values.reduce(0, +)
-            compute = Double(array.computeCycles)
-            nocCycles = hw.array == .broadcast ? (glbReads + array.writes) / hw.nocWordsPerCycle : 0
             let t = hw.technology
             glbPJPerWord = bits * t.globalBufferPJPerBit(bytes: hw.globalBufferBytes)
             dramPJPerWord = bits * t.dramPJPerBit
@@ -53,7 +49,7 @@ public enum LayerModel {
             let rfPerMAC = bits * (t.registerFilePJPerBit(bytes: hw.rfWeightBytes) + t.registerFilePJPerBit(bytes: hw.rfInputBytes)
                                    + 2 * t.registerFilePJPerBit(bytes: hw.rfOutputBytes))
             e.registerFile = Picojoules(Double(macs) * rfPerMAC)
-            e.noc = Picojoules(array.hopWords * bits * t.nocHopPJPerBit)
+            hopPJ = bits * t.nocHopPJPerBit
             fixedEnergy = e
             fixedEnergyTotal = e.total.value
             dramBytesPerCycle = hw.dramBytesPerCycle
@@ -70,9 +66,13 @@ public enum LayerModel {
         var glbCycles: Double
         var dramCycles: Double
         var dramHidden: Double
+        var compute: Double
+        var nocCycles: Double
     }
 
-    static func quick(_ c: Context, _ tiling: BufferTiling) -> Quick { quick(c, traffic: tiling.dramTraffic(c.shape)) }
+    static func quick(_ c: Context, _ tiling: BufferTiling) -> Quick {
+        quick(c, array: c.array.figures(tiling), traffic: tiling.dramTraffic(c.shape))
+    }
 
     /// The DRAM traffic of a tiling less what activation residency keeps on chip.
     @inline(__always)
@@ -83,12 +83,15 @@ public enum LayerModel {
         return traffic
     }
 
-    /// ``quick(_:_:)`` of a tiling whose DRAM traffic is `traffic` (``BufferTiling/Tile/traffic(_:)``).
+    /// ``quick(_:_:)`` of a tiling whose array-level figures are `a` (``ArrayModel/figures(_:)``)
+    /// and whose DRAM traffic is `traffic` (``BufferTiling/Tile/traffic(_:)``).
     @inline(__always)
-    static func quick(_ c: Context, traffic t: BufferTiling.DRAMTraffic) -> Quick {
+    static func quick(_ c: Context, array a: ArrayFigures, traffic t: BufferTiling.DRAMTraffic) -> Quick {
         let traffic = resident(c, t)
         let r = traffic.reads, w = traffic.writes
-        let glbAccesses = c.glbReads + c.array.writes + r + w
+        let compute = Double(a.computeCycles)
+        let nocCycles = c.hw.array == .broadcast ? (a.reads + a.writes) / c.hw.nocWordsPerCycle : 0
+        let glbAccesses = a.reads + a.writes + r + w
         let glbCycles = glbAccesses / c.hw.glbWordsPerCycle
         // Words on the DRAM critical path, in units of the whole bandwidth. A shared link carries
         // everything. Three per-operand channels of a third each: double-buffered, all three run
@@ -103,15 +106,17 @@ public enum LayerModel {
                 : max(traffic.weights, traffic.inputs, traffic.partialSumReads) + traffic.outputWrites)
         }
         let dramCycles = dramPathWords * c.bytesPerWord / c.dramBytesPerCycle
-        let onChip = max(c.compute, c.nocCycles, glbCycles)
+        let onChip = max(compute, nocCycles, glbCycles)
         // Single-buffered with weight prefetch (shared link): weights stream in during the on-chip
         // work; only what outlasts it, and the activations, add.
         let hidden = !c.hw.doubleBuffer && c.hw.weightPrefetch && c.hw.dramChannels == .shared
             ? min(traffic.weights * c.bytesPerWord / c.dramBytesPerCycle, onChip) : 0
-        let latency = max(c.compute, (c.hw.doubleBuffer ? max(onChip, dramCycles) : onChip + dramCycles - hidden).rounded(.up))
+        let latency = max(compute, (c.hw.doubleBuffer ? max(onChip, dramCycles) : onChip + dramCycles - hidden).rounded(.up))
         let seconds = latency / c.clockHz
-        let energy = c.fixedEnergyTotal + glbAccesses * c.glbPJPerWord + (r + w) * c.dramPJPerWord + c.leakageMW * 1e9 * seconds
-        return Quick(latency: latency, energy: energy, dramReads: r, dramWrites: w, glbCycles: glbCycles, dramCycles: dramCycles, dramHidden: hidden)
+        let energy = c.fixedEnergyTotal + a.hopWords * c.hopPJ + glbAccesses * c.glbPJPerWord + (r + w) * c.dramPJPerWord
+            + c.leakageMW * 1e9 * seconds
+        return Quick(latency: latency, energy: energy, dramReads: r, dramWrites: w, glbCycles: glbCycles, dramCycles: dramCycles,
+                     dramHidden: hidden, compute: compute, nocCycles: nocCycles)
     }
 
     static func score(_ q: Quick, _ o: MappingObjective) -> Double {
@@ -124,45 +129,46 @@ public enum LayerModel {
 
     /// The full report of one tiling (built once, for the winner of a search).
     static func cost(_ c: Context, _ tiling: BufferTiling) -> LayerCost {
-        let q = quick(c, tiling)
+        let a = c.array.figures(tiling)
+        let q = quick(c, array: a, traffic: tiling.dramTraffic(c.shape))
         let hw = c.hw
-        let onChip = max(c.compute, c.nocCycles, q.glbCycles)
+        let onChip = max(q.compute, q.nocCycles, q.glbCycles)
         let bottleneck: Bottleneck
         if hw.doubleBuffer {
             let m = max(onChip, q.dramCycles)
-            bottleneck = m == c.compute ? .compute : (m == q.dramCycles ? .dram : (m == q.glbCycles ? .buffer : .noc))
+            bottleneck = m == q.compute ? .compute : (m == q.dramCycles ? .dram : (m == q.glbCycles ? .buffer : .noc))
         } else {
-            bottleneck = q.dramCycles - q.dramHidden > onChip ? .dram : (onChip == c.compute ? .compute : (onChip == q.glbCycles ? .buffer : .noc))
+            bottleneck = q.dramCycles - q.dramHidden > onChip ? .dram : (onChip == q.compute ? .compute : (onChip == q.glbCycles ? .buffer : .noc))
         }
         var e = c.fixedEnergy
-        e.globalBuffer = Picojoules((c.glbReads + c.array.writes + q.dramReads + q.dramWrites) * c.glbPJPerWord)
+        e.noc = Picojoules(a.hopWords * c.hopPJ)
+        e.globalBuffer = Picojoules((a.reads + a.writes + q.dramReads + q.dramWrites) * c.glbPJPerWord)
         e.dram = Picojoules((q.dramReads + q.dramWrites) * c.dramPJPerWord)
         e.leakage = Picojoules(c.leakageMW * 1e9 * q.latency / (hw.clockMHz * 1e6))
         var traffic = Traffic()
-        traffic.glbReads = c.glbReads
-        traffic.glbWrites = c.array.writes
-        traffic.nocWords = c.glbReads + c.array.writes
+        traffic.glbReads = a.reads
+        traffic.glbWrites = a.writes
+        traffic.nocWords = a.reads + a.writes
         traffic.dramReadBytes = q.dramReads * c.bytesPerWord
         traffic.dramWriteBytes = q.dramWrites * c.bytesPerWord
         let macs = Double(c.macs)
         let accesses = Accesses(registerFileReads: 3 * macs, registerFileWrites: macs,
-                                globalBufferReads: c.glbReads + q.dramWrites, globalBufferWrites: c.array.writes + q.dramReads,
+                                globalBufferReads: a.reads + q.dramWrites, globalBufferWrites: a.writes + q.dramReads,
                                 dramReads: q.dramReads, dramWrites: q.dramWrites)
         let d = resident(c, tiling.dramTraffic(c.shape))
-        let a = c.array
         let perOperand = OperandAccesses(
             registerFile: OperandLevel(weights: LevelAccesses(reads: macs), inputs: LevelAccesses(reads: macs),
                                        outputs: LevelAccesses(reads: macs, writes: macs)),
-            globalBuffer: OperandLevel(weights: LevelAccesses(reads: a.reads[.weight] ?? 0, writes: d.weights),
-                                       inputs: LevelAccesses(reads: a.reads[.input] ?? 0, writes: d.inputs),
-                                       outputs: LevelAccesses(reads: (a.reads[.output] ?? 0) + d.outputWrites, writes: a.writes + d.partialSumReads)),
+            globalBuffer: OperandLevel(weights: LevelAccesses(reads: a.weightReads, writes: d.weights),
+                                       inputs: LevelAccesses(reads: a.inputReads, writes: d.inputs),
+                                       outputs: LevelAccesses(reads: a.outputReads + d.outputWrites, writes: a.writes + d.partialSumReads)),
             dram: OperandLevel(weights: LevelAccesses(reads: d.weights), inputs: LevelAccesses(reads: d.inputs),
                                outputs: LevelAccesses(reads: d.partialSumReads, writes: d.outputWrites)))
-        var components = LatencyComponents(compute: c.compute, noc: c.nocCycles, buffer: q.glbCycles, dram: q.dramCycles, overlapped: hw.doubleBuffer)
+        var components = LatencyComponents(compute: q.compute, noc: q.nocCycles, buffer: q.glbCycles, dram: q.dramCycles, overlapped: hw.doubleBuffer)
         components.dramHidden = q.dramHidden
         var cost = LayerCost(
-            macs: c.macs, computeCycles: c.array.computeCycles, latencyCycles: Int64(q.latency),
-            utilization: Double(c.macs) / (c.compute * Double(hw.peCount)),
+            macs: c.macs, computeCycles: a.computeCycles, latencyCycles: Int64(q.latency),
+            utilization: Double(c.macs) / (q.compute * Double(hw.peCount)),
             bottleneck: bottleneck, energy: e, traffic: traffic,
             mapping: c.array.description(tiling),
             bufferBytes: Double(BufferTiling.footprint(c.shape, g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p)) * c.bytesPerWord * (hw.doubleBuffer ? 2 : 1),

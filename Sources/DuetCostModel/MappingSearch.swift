@@ -8,12 +8,20 @@ import Synchronization
 /// mapping of a layer that minimizes an ``MappingObjective``. Deterministic: candidates are visited in
 /// a fixed order and ties keep the first. The array-level model is computed once per layer.
 public enum MappingSearch {
-    /// Tile-size candidates for an extent: the extent, its halvings, and 1 (at most ~8 values).
-    static func candidates(_ n: Int) -> [Int] {
+    /// Tile-size candidates for an extent: the extent, its halvings, and 1 (at most ~8 values),
+    /// and, where the array consumes `unit` of the loop per fold, the multiples of the unit
+    /// nearest below each halving (tiles that split no fold of the array).
+    static func candidates(_ n: Int, unit: Int = 1) -> [Int] {
         var out: [Int] = [n]
         var v = n
         while v > 1 && out.count < 7 { v = (v + 1) / 2; out.append(v) }
         if out.last != 1 { out.append(1) }
+        if unit > 1 && unit < n {
+            for x in out where x > unit && x % unit != 0 { out.append(x / unit * unit) }
+            out.append(unit)
+            var seen = Set<Int>()
+            out = out.filter { seen.insert($0).inserted }.sorted(by: >)
+        }
         return out
     }
 
@@ -31,7 +39,9 @@ public enum MappingSearch {
     /// How many cost evaluations a search of `loops` on `hw` performs (for benchmarks).
     public static func evaluationCount(_ loops: LoopNest, on hw: SubAccelerator) -> Int {
         let sh = BufferTiling.Shape(loops)
-        return (sh.g > 1 ? candidates(sh.g).count : 1) * candidates(sh.kg).count * candidates(sh.c).count * orders.count
+        let unit = ArrayModel(loops: loops, hw: hw).response.trafficUnit
+        return (sh.g > 1 ? candidates(sh.g, unit: unit.g).count : 1) * candidates(sh.kg, unit: unit.k).count
+            * candidates(sh.c, unit: unit.c).count * orders.count
     }
 
     /// The best mapping of a compute layer, or an ``InputError`` when no tile fits the buffer.
@@ -44,8 +54,9 @@ public enum MappingSearch {
         let sh = context.shape
         let capacityWords = max(0, Double(hw.globalBufferBytes) - residency.reservedBytes) * 8 / Double(hw.precisionBits) / (hw.doubleBuffer ? 2 : 1)
         var best: (score: Double, tiling: BufferTiling)?
-        let gs = sh.g > 1 ? candidates(sh.g) : [1]
-        let ks = candidates(sh.kg), cs = candidates(sh.c)
+        let unit = context.array.response.trafficUnit
+        let gs = sh.g > 1 ? candidates(sh.g, unit: unit.g) : [1]
+        let ks = candidates(sh.kg, unit: unit.k), cs = candidates(sh.c, unit: unit.c)
         for g in gs {
             for k in ks {
                 for c in cs {
@@ -59,10 +70,11 @@ public enum MappingSearch {
                     // Orders that run the same loops more than once in the same order move the same
                     // words, so score the same: only the first of them can win (ties keep the first).
                     let tile = BufferTiling.Tile(BufferTiling(g: g, k: k, c: c, p: lo, order: orders[0]), sh)
+                    let array = context.array.response.figures(g: g, k: k, c: c, p: lo)
                     var seen = SeenKeys()
                     for order in orders {
                         guard seen.insert(tile.repeatedLoops(order)) else { continue }
-                        let s = LayerModel.score(LayerModel.quick(context, traffic: tile.traffic(order)), objective)
+                        let s = LayerModel.score(LayerModel.quick(context, array: array, traffic: tile.traffic(order)), objective)
                         if best == nil || s < best!.score { best = (s, BufferTiling(g: g, k: k, c: c, p: lo, order: order)) }
                     }
                 }

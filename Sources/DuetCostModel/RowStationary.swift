@@ -156,6 +156,25 @@ extension ArrayModel {
         self.rowLoops = rowLoops
         self.colLoops = colLoops
         peLoops = [MappedLoop(.k, ch.nK), MappedLoop(.c, ch.nC), MappedLoop(.q, e.q), MappedLoop(.s, e.s)]
+        // A pass consumes its spatial share of g, k, c and p and the scratchpad block (nK, nC);
+        // weights stay in the scratchpads across the output-row folds (held over p), inputs are
+        // read once per kernel fold, partial sums written once per channel fold.
+        let kSpatial = (ch.y == .k ? ch.fy : 1) * (ch.x == .k ? ch.fx : 1), cSpatial = ch.y == .c ? ch.fy : 1
+        let gSpatial = (ch.yGroups ? ch.fy : 1) * (ch.xGroups ? ch.fx : 1)
+        let hops = Double(hw.peRows + hw.peCols) / 2
+        response = TileResponse(
+            extent: TileDims(g: e.g, k: e.k, c: e.c, p: e.p),
+            computeUnit: TileDims(g: gSpatial, k: kSpatial, c: cSpatial, p: ch.fp),
+            trafficUnit: TileDims(g: gSpatial, k: kSpatial * ch.nK, c: cSpatial * ch.nC, p: ch.fp),
+            streamed: TileDims(g: false, k: false, c: false, p: false),
+            weight: TileDims(g: .none, k: .none, c: .none, p: .held),
+            input: TileDims(g: .none, k: .perFold, c: .none, p: .none),
+            output: TileDims(g: .none, k: .none, c: .perFold, p: .none),
+            folds: Double(f.folds), stream: Double(e.q * e.s * ch.nC * ch.nK), overhead: Double(hw.pipelineCycles), systolic: false,
+            whole: ArrayFigures(computeCycles: f.compute, weightReads: f.weights, inputReads: f.inputs, outputReads: f.psumReads,
+                                writes: f.writes, hopWords: hopWords),
+            distinctOutputs: f.writes - f.psumReads,
+            weightHops: hops, inputHops: hops, outputHops: hops, psumReadHops: hops)
         let usedRows = ch.rr * ch.fy, usedCols = ch.fp * ch.fx
         var text = "row-stationary: rows r=\(ch.rr)" + (ch.fy > 1 ? "·\(name(ch.y, ch.yGroups))=\(ch.fy)" : "") + " (\(usedRows)/\(hw.peRows))"
         text += " × cols p=\(ch.fp)" + (ch.fx > 1 ? "·\(name(ch.x, ch.xGroups))=\(ch.fx)" : "") + " (\(usedCols)/\(hw.peCols))"

@@ -61,9 +61,10 @@ import Testing
         let sh = context.shape
         let capacityWords = max(0, Double(hw.globalBufferBytes) - residency.reservedBytes) * 8 / Double(hw.precisionBits) / (hw.doubleBuffer ? 2 : 1)
         var best: (score: Double, tiling: BufferTiling)?
-        for g in sh.g > 1 ? MappingSearch.candidates(sh.g) : [1] {
-            for k in MappingSearch.candidates(sh.kg) {
-                for c in MappingSearch.candidates(sh.c) {
+        let unit = context.array.response.trafficUnit
+        for g in sh.g > 1 ? MappingSearch.candidates(sh.g, unit: unit.g) : [1] {
+            for k in MappingSearch.candidates(sh.kg, unit: unit.k) {
+                for c in MappingSearch.candidates(sh.c, unit: unit.c) {
                     guard Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: 1)) <= capacityWords else { continue }
                     var lo = 1, hi = sh.p
                     while lo < hi {
