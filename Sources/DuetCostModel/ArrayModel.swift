@@ -4,8 +4,9 @@ import DuetWorkload
 
 /// The PE-array level of the model: spatial folds, compute cycles, and the words each operand
 /// moves between the global buffer and the array for a given layer, sub-accelerator and
-/// ``SpatialMapping``. Independent of the global-buffer tiling, so a mapping search computes it
-/// once per layer.
+/// ``SpatialMapping``, counted for the whole layer once per search; ``response`` scales the
+/// counts to a global-buffer tile that splits loops the array would otherwise keep whole
+/// (``TileResponse``).
 ///
 /// Per group of a grouped convolution the layer is an independent sub-layer; groups that fit
 /// the array several times over are placed as the template's mapping says (``GroupPlacement``):

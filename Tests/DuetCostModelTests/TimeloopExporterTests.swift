@@ -94,10 +94,17 @@ import Testing
         #expect(text(dramLoops, "target") == "DRAM")
         // The whole layer is one tile (k=16, c=8, p=6 fit): one trip of every rank at DRAM.
         #expect(text(dramLoops, "factors") == "R=1 S=1 N=1 G=1 M=1 C=1 P=1 Q=1")
-        // Duet's PE loops (k, c blocked in the scratchpads; q, s the 1-D convolution): only those
-        // may loop at the register files.
-        let rf = try #require(at(layer, "mapspace_constraints", "targets", 2))
-        #expect(text(rf, "target") == "inputs_rf" && text(rf, "factors") == "G=1 R=1 N=1 P=1")
+        // Duet's PE block pinned: q slides innermost at the buffer; the partial-sum scratchpad
+        // runs nK = 8 kernels (16 ÷ 2 columns) × nC = 2 channels (8 ÷ 4 rows) × s = 3, so the
+        // weight scratchpad holds 3·2·8 = 48 words and the input scratchpad 3·2 = 6.
+        let glbTemporal = try #require(at(layer, "mapspace_constraints", "targets", 2))
+        #expect(text(glbTemporal, "target") == "GlobalBuffer" && text(glbTemporal, "permutation") == "QPNCMGRS")
+        let inputsRF = try #require(at(layer, "mapspace_constraints", "targets", 3))
+        #expect(text(inputsRF, "target") == "inputs_rf" && text(inputsRF, "factors") == "G=1 C=1 M=1 R=1 S=1 N=1 P=1 Q=1")
+        let outputsRF = try #require(at(layer, "mapspace_constraints", "targets", 5))
+        #expect(text(outputsRF, "target") == "outputs_rf" && text(outputsRF, "factors") == "M=8 C=2 S=3 G=1 R=1 N=1 P=1 Q=1")
+        // A mapspace of one mapping: the mapper walks it instead of re-drawing it at random.
+        #expect(text(try yaml(files["x.mapper.yaml"]), "mapper", "algorithm") == "linear-pruned")
 
         // The ERT charges Duet's per-word energies: DRAM, buffer, each RF and the MAC.
         let ert = try yaml(files["x.ERT.yaml"])
@@ -174,6 +181,11 @@ import Testing
             let t = try #require(targets.first { text($0, "target") == rf })
             #expect(text(t, "factors") == "G=1 C=1 M=1 R=1 S=1 N=1 P=1 Q=1", "\(rf)")
         }
+        // The 32 groups sit on 32 of the 64 channel lanes (PE rows, Timeloop's Y) at once, as
+        // Duet maps them; without G spatially Timeloop would run them one after another.
+        let spatial = try #require(targets.first { text($0, "target") == "GlobalBuffer" && text($0, "type") == "spatial" })
+        #expect(text(spatial, "factors")?.split(separator: " ").contains("G=32") == true)
+        #expect(text(spatial, "split") == "1")  // X: the k column(s); Y: c, then G
     }
 
     @Test func theAccelergyVariantWritesCompoundComponentsInsteadOfATable() throws {

@@ -79,6 +79,11 @@ public struct TimeloopExporter: DesignExporter {
         /// The loops a PE runs in its register files (Duet's `peLoops`; the template's `stream`
         /// when built by hand).
         public var pe: [LoopDim] = []
+        /// The PE loops' extents (a row-stationary PE's scratchpad block: kernels, channels, q, s).
+        public var peFactors: [LoopDim: Int] = [:]
+        /// Groups one fold runs side by side (a depthwise layer's channels on NVDLA's lanes), and
+        /// whether they sit along the columns (else the rows).
+        public var groupsPacked = 1, groupsOnColumns = false
 
         public init(rows: [SpatialLoop], cols: [SpatialLoop], tile: (g: Int, k: Int, c: Int, p: Int), dramOrder: [String], pe: [LoopDim] = []) {
             self.rows = rows; self.cols = cols; self.tile = tile; self.dramOrder = dramOrder; self.pe = pe
@@ -100,6 +105,11 @@ public struct TimeloopExporter: DesignExporter {
             rows = m.rowLoops.map { SpatialLoop($0.dim, $0.factor) }
             cols = m.colLoops.map { SpatialLoop($0.dim, $0.factor) }
             pe = m.peLoops.map(\.dim)
+            peFactors = Dictionary(m.peLoops.map { ($0.dim, $0.factor) }, uniquingKeysWith: { a, _ in a })
+            if !hw.mapping.rowStationary {
+                groupsPacked = max(1, m.groupsPacked)
+                groupsOnColumns = hw.mapping.groups == .cols
+            }
             tile = (g: m.tileExtents.g, k: m.tileExtents.k, c: m.tileExtents.c, p: m.tileExtents.p)
             dramOrder = m.dramOrder
         }
@@ -119,7 +129,7 @@ public struct TimeloopExporter: DesignExporter {
         case .accelergy: files.append(ExportedFile(name: "\(baseName).components.yaml", text: Self.compoundComponents))
         }
         files.append(ExportedFile(name: "\(baseName).constraints.yaml", text: architectureConstraints(hw)))
-        files.append(ExportedFile(name: "\(baseName).mapper.yaml", text: mapperSettings()))
+        files.append(ExportedFile(name: "\(baseName).mapper.yaml", text: mapperSettings(hw)))
         var csv = [Self.layersHeader]
         var index = 0
         for l in result.layers where l.cost.macs > 0 {
@@ -297,14 +307,18 @@ public struct TimeloopExporter: DesignExporter {
         return y
     }
 
-    /// `BASE.mapper.yaml`.
-    public func mapperSettings() -> String {
-        """
+    /// `BASE.mapper.yaml`. Row-stationary designs and designs whose PEs hold only pipeline
+    /// registers pin every loop (a mapspace of one mapping, which Timeloop's random search keeps
+    /// re-drawing without ever ending), so their mapper walks the space linearly; otherwise the
+    /// mapper searches what the constraints leave at random.
+    public func mapperSettings(_ hw: SubAccelerator? = nil) -> String {
+        let pinned = hw.map { h in h.mapping.rowStationary || Self.registerFiles(h).allSatisfy { Self.words($0.bytes, bits: h.precisionBits) < 8 } } ?? false
+        return """
         mapper:
           optimization-metrics: [\(objective == .energy ? "energy, delay" : objective == .edp ? "edp" : "delay, energy")]
           live-status: False
           num-threads: 1
-          algorithm: random-pruned
+          algorithm: \(pinned ? "linear-pruned" : "random-pruned")
           timeout: 20000
           victory-condition: 300
           max-permutations-per-if-visit: 8
@@ -395,9 +409,13 @@ public struct TimeloopExporter: DesignExporter {
         // is not unrolled.
         var x: [String] = [], yRanks: [String] = [], spatial: [String] = []
         var unrolled: [String: Int] = [:]
-        for (axisLoops, isX) in [(m.cols, true), (m.rows, false)] {
+        // Packed groups (a depthwise layer's channels side by side) are one more spatial rank, G.
+        let packed = m.groupsPacked > 1 ? [(rank: "G", factor: m.groupsPacked)] : []
+        let colRanks = m.cols.map { (rank: Self.rank($0.dim), factor: $0.factor) } + (m.groupsOnColumns ? packed : [])
+        let rowRanks = m.rows.map { (rank: Self.rank($0.dim), factor: $0.factor) } + (m.groupsOnColumns ? [] : packed)
+        for (axisLoops, isX) in [(colRanks, true), (rowRanks, false)] {
             for l in axisLoops {
-                let r = Self.rank(l.dim)
+                let r = l.rank
                 guard !x.contains(r), !yRanks.contains(r) else { continue }
                 if isX { x.append(r) } else { yRanks.append(r) }
                 let f = Self.largestDivisor(of: size(r), atMost: l.factor)
@@ -409,29 +427,57 @@ public struct TimeloopExporter: DesignExporter {
         spatial += unmapped.map { "\($0)=1" }
         // DRAM: trips over the tile (g, k, c, p; q, r, s, n whole in a tile), Duet's order. The
         // trips of a rank divide what the array leaves of it (rank ÷ spatial factor) and give a
-        // tile no larger than Duet's, nor smaller than the array's share (Duet may tile p finer
-        // than the columns it unrolls p on).
+        // tile no larger than Duet's, nor smaller than the array's share: where Duet tiles a rank
+        // finer than the array unrolls it (a layer that pays the idle PEs to fit the buffer, see
+        // `TileResponse`), Timeloop, which cannot, gets the array's share as the tile, and the
+        // output rows (then columns) are split as much finer, to stay within the buffer.
         let tile = ["G": m.tile.g, "M": m.tile.k, "C": m.tile.c, "P": m.tile.p]
         var dram: [String] = ["R=1", "S=1", "N=1"]
-        var tooFine = false
+        var dramTrips: [String: Int] = [:]
+        var qTrips = 1, finer = 1
         for r in ["G", "M", "C", "P"] {
             let f = unrolled[r] ?? 1
-            let t = min(size(r), max(1, tile[r] ?? size(r)))
-            if t < f { tooFine = true; continue }
-            dram.append("\(r)=\(Self.smallestDivisor(of: size(r) / f, atLeast: (size(r) + t - 1) / t))")
+            let duetTile = min(size(r), max(1, tile[r] ?? size(r)))
+            // What a tile raised to the array's share adds to the footprint, taken back by
+            // splitting the output rows (then the output columns) that much finer.
+            if duetTile < f { finer *= (f + duetTile - 1) / duetTile }
+            let t = max(f, duetTile)
+            var atLeast = (size(r) + t - 1) / t
+            if r == "P" {
+                let want = atLeast * finer
+                atLeast = min(size(r) / f, want)
+                let trips = Self.smallestDivisor(of: size(r) / f, atLeast: atLeast)
+                if trips < want { qTrips = Self.smallestDivisor(of: size("Q"), atLeast: (want + trips - 1) / trips) }
+            }
+            let trips = Self.smallestDivisor(of: size(r) / f, atLeast: atLeast)
+            dramTrips[r] = trips
+            dram.append("\(r)=\(trips)")
         }
-        // A tile finer than the array's share (Duet's tile p below the columns p is unrolled on)
-        // cannot hold what one fold needs in Timeloop: that rank and q are left to the mapper.
-        if !tooFine { dram.append("Q=1") }
+        dram.append("Q=\(qTrips)")
         // Register files: only the loops Duet runs inside a PE (its `peLoops`; the template's
         // `stream` for a hand-built mapping) may run at them; the mapper picks their factors and order.
         let streamed = Set((m.pe.isEmpty ? hw.mapping.stream : m.pe).map(Self.rank))
         let fixedAtRF = ranks.filter { !streamed.contains($0) }.map { "\($0)=1" }.joined(separator: " ")
         var rfTargets = ""
+        let rowStationary = hw.mapping.rowStationary && !m.peFactors.isEmpty && Self.registerFiles(hw).count == 3
+        if rowStationary {
+            // Row-stationary PE (Duet's scratchpad block): the partial-sum scratchpad runs nK
+            // kernels × nC channels × s filter columns, so the weight scratchpad holds s·nC·nK
+            // words, the input scratchpad s·nC and the partial sums nK; q runs innermost at the
+            // global buffer (the filter rows stay while the window slides). The factors are the
+            // largest divisors, at most Duet's, of what the array and DRAM leave of each rank.
+            func left(_ r: String) -> Int { size(r) / (unrolled[r] ?? 1) / (dramTrips[r] ?? 1) }
+            let nK = Self.largestDivisor(of: left("M"), atMost: m.peFactors[.k] ?? 1)
+            let nC = Self.largestDivisor(of: left("C"), atMost: m.peFactors[.c] ?? 1)
+            let ones = { (keep: [String]) in ranks.filter { !keep.contains($0) }.map { "\($0)=1" }.joined(separator: " ") }
+            rfTargets += "    - {target: inputs_rf, type: temporal, factors: \(ones([])), permutation: \(ranks.joined())}\n"
+            rfTargets += "    - {target: weights_rf, type: temporal, factors: \(ones([])), permutation: \(ranks.joined())}\n"
+            rfTargets += "    - {target: outputs_rf, type: temporal, factors: M=\(nK) C=\(nC) S=\(size("S")) \(ones(["M", "C", "S"])), permutation: MCSGRNPQ}\n"
+        }
         // A register file of a few words (NVDLA's weight latch and accumulator) is a pipeline
         // register: no loop runs at it (Timeloop still keeps its word across loops above it that
         // do not touch its operand, as the stationary operand stays).
-        for rf in Self.registerFiles(hw) {
+        for rf in Self.registerFiles(hw) where !rowStationary {
             let tiny = Self.words(rf.bytes, bits: hw.precisionBits) < 8
             let fixed = tiny ? ranks.map { "\($0)=1" }.joined(separator: " ") : fixedAtRF
             if !fixed.isEmpty { rfTargets += "    - {target: \(rf.name), type: temporal, factors: \(fixed)}\n" }
@@ -442,7 +488,8 @@ public struct TimeloopExporter: DesignExporter {
         let streamOrder = hw.mapping.stream.reversed().map(Self.rank)
         let pipelineOnly = Self.registerFiles(hw).allSatisfy { Self.words($0.bytes, bits: hw.precisionBits) < 8 }
         let glbTemporal = pipelineOnly
-            ? "    - {target: GlobalBuffer, type: temporal, permutation: \((streamOrder + ranks.filter { !streamOrder.contains($0) }).joined())}\n" : ""
+            ? "    - {target: GlobalBuffer, type: temporal, permutation: \((streamOrder + ranks.filter { !streamOrder.contains($0) }).joined())}\n"
+            : (rowStationary ? "    - {target: GlobalBuffer, type: temporal, permutation: QPNCMGRS}\n" : "")
         let order = m.dramOrder.map { $0 == "k" ? "M" : $0.uppercased() }.filter(ranks.contains)
         let dramPermutation = (order.reversed() + ranks.filter { !order.contains($0) }).joined()
         return """
