@@ -52,6 +52,9 @@ struct TileResponse {
     var computeUnit: TileDims<Int>
     /// What one fold consumes of each loop, for deliveries (spatial share × scratchpad block).
     var trafficUnit: TileDims<Int>
+    /// What the PEs unroll of each loop at once (1 for a loop run in time): a tile that divides
+    /// its loop and is a multiple of this is a mapping Timeloop can express (`perfect` factors).
+    var spatialUnit: TileDims<Int>
     /// Loops streamed through the array within a fold (their tiles add fill, not streaming time).
     var streamed: TileDims<Bool>
     var weight: TileDims<Reuse>, input: TileDims<Reuse>, output: TileDims<Reuse>

@@ -153,7 +153,12 @@ struct ArrayModel {
         case .systolic: overhead = m.stationary == .output ? Int64(ar + ac - 2) : Int64(2 * ar + ac - 2)
         case .broadcast: overhead = Int64(hw.pipelineCycles)
         }
-        response = TileResponse(extent: extent, computeUnit: unit, trafficUnit: unit, streamed: streamedDims,
+        let spatialUnit = TileDims { d -> Int in
+            guard let ld = dim(d) else { return pack }
+            let onAxes = spatialLoops.filter { $0.dim == ld }
+            return onAxes.isEmpty ? 1 : onAxes.reduce(1) { $0 * $1.factor }
+        }
+        response = TileResponse(extent: extent, computeUnit: unit, trafficUnit: unit, spatialUnit: spatialUnit, streamed: streamedDims,
                                 weight: reuse(.weight), input: reuse(.input), output: reuse(.output),
                                 folds: Double(folds), stream: Double(t), overhead: Double(overhead), systolic: hw.array == .systolic,
                                 whole: whole, distinctOutputs: distinctOutputs,

@@ -11,11 +11,19 @@ public enum MappingSearch {
     /// Tile-size candidates for an extent: the extent, its halvings, and 1 (at most ~8 values),
     /// and, where the array consumes `unit` of the loop per fold, the multiples of the unit
     /// nearest below each halving (tiles that split no fold of the array).
-    static func candidates(_ n: Int, unit: Int = 1) -> [Int] {
+    /// With `perfect` (`spatial_factors: perfect`), every candidate becomes the largest tile at
+    /// most its value that divides `n` and is a multiple of what the PEs unroll of the loop
+    /// (`spatial`), as Timeloop's mapper's tiles are; below that, the largest divisor.
+    static func candidates(_ n: Int, unit: Int = 1, perfect: Bool = false, spatial: Int = 1) -> [Int] {
         var out: [Int] = [n]
         var v = n
         while v > 1 && out.count < 7 { v = (v + 1) / 2; out.append(v) }
         if out.last != 1 { out.append(1) }
+        if perfect {
+            var seen = Set<Int>()
+            return (out + (unit > 1 && unit < n ? [unit] : [])).map { perfectTile(n, atMost: $0, spatial: spatial) }
+                .filter { seen.insert($0).inserted }.sorted(by: >)
+        }
         if unit > 1 && unit < n {
             for x in out where x > unit && x % unit != 0 { out.append(x / unit * unit) }
             out.append(unit)
@@ -23,6 +31,25 @@ public enum MappingSearch {
             out = out.filter { seen.insert($0).inserted }.sorted(by: >)
         }
         return out
+    }
+
+    /// The largest divisor of `n` at most `m` that is a multiple of `spatial`; where there is none,
+    /// the largest divisor at most `m`.
+    static func perfectTile(_ n: Int, atMost m: Int, spatial: Int) -> Int {
+        let f = max(1, spatial)
+        var d = min(n, m)
+        while d >= f {
+            if n % d == 0 && d % f == 0 { return d }
+            d -= 1
+        }
+        return largestDivisor(of: n, atMost: m)
+    }
+
+    /// The largest divisor of `n` that is at most `m` (at least 1).
+    static func largestDivisor(of n: Int, atMost m: Int) -> Int {
+        var d = max(1, min(n, m))
+        while n % d != 0 { d -= 1 }
+        return d
     }
 
     static let orders: [BufferTiling.LoopOrder] = {
@@ -39,9 +66,12 @@ public enum MappingSearch {
     /// How many cost evaluations a search of `loops` on `hw` performs (for benchmarks).
     public static func evaluationCount(_ loops: LoopNest, on hw: SubAccelerator) -> Int {
         let sh = BufferTiling.Shape(loops)
-        let unit = ArrayModel(loops: loops, hw: hw).response.trafficUnit
-        return (sh.g > 1 ? candidates(sh.g, unit: unit.g).count : 1) * candidates(sh.kg, unit: unit.k).count
-            * candidates(sh.c, unit: unit.c).count * orders.count
+        let response = ArrayModel(loops: loops, hw: hw).response
+        let unit = response.trafficUnit, spatial = response.spatialUnit
+        let perfect = hw.spatialFactors == .perfect
+        return (sh.g > 1 ? candidates(sh.g, unit: unit.g, perfect: perfect, spatial: spatial.g).count : 1)
+            * candidates(sh.kg, unit: unit.k, perfect: perfect, spatial: spatial.k).count
+            * candidates(sh.c, unit: unit.c, perfect: perfect, spatial: spatial.c).count * orders.count
     }
 
     /// The best mapping of a compute layer, or an ``InputError`` when no tile fits the buffer.
@@ -55,8 +85,12 @@ public enum MappingSearch {
         let capacityWords = max(0, Double(hw.globalBufferBytes) - residency.reservedBytes) * 8 / Double(hw.precisionBits) / (hw.doubleBuffer ? 2 : 1)
         var best: (score: Double, tiling: BufferTiling)?
         let unit = context.array.response.trafficUnit
-        let gs = sh.g > 1 ? candidates(sh.g, unit: unit.g) : [1]
-        let ks = candidates(sh.kg, unit: unit.k), cs = candidates(sh.c, unit: unit.c)
+        let perfect = hw.spatialFactors == .perfect, spatial = context.array.response.spatialUnit
+        let gs = sh.g > 1 ? candidates(sh.g, unit: unit.g, perfect: perfect, spatial: spatial.g) : [1]
+        let ks = candidates(sh.kg, unit: unit.k, perfect: perfect, spatial: spatial.k)
+        let cs = candidates(sh.c, unit: unit.c, perfect: perfect, spatial: spatial.c)
+        // Perfect row tiles by the largest row tile that fits (index: rows that fit).
+        let perfectRows = perfect ? (0...sh.p).map { $0 == 0 ? 1 : perfectTile(sh.p, atMost: $0, spatial: spatial.p) } : []
         for g in gs {
             for k in ks {
                 for c in cs {
@@ -67,6 +101,7 @@ public enum MappingSearch {
                         let mid = (lo + hi + 1) / 2
                         if Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: mid)) <= capacityWords { lo = mid } else { hi = mid - 1 }
                     }
+                    if perfect { lo = perfectRows[lo] }
                     // Orders that run the same loops more than once in the same order move the same
                     // words, so score the same: only the first of them can win (ties keep the first).
                     let tile = BufferTiling.Tile(BufferTiling(g: g, k: k, c: c, p: lo, order: orders[0]), sh)

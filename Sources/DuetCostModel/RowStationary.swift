@@ -166,6 +166,7 @@ extension ArrayModel {
             extent: TileDims(g: e.g, k: e.k, c: e.c, p: e.p),
             computeUnit: TileDims(g: gSpatial, k: kSpatial, c: cSpatial, p: ch.fp),
             trafficUnit: TileDims(g: gSpatial, k: kSpatial * ch.nK, c: cSpatial * ch.nC, p: ch.fp),
+            spatialUnit: TileDims(g: gSpatial, k: kSpatial, c: cSpatial, p: ch.fp),
             streamed: TileDims(g: false, k: false, c: false, p: false),
             weight: TileDims(g: .none, k: .none, c: .none, p: .held),
             input: TileDims(g: .none, k: .perFold, c: .none, p: .none),

@@ -39,8 +39,9 @@ public struct SubAccelerator: Sendable, Hashable {
     /// weight transfers add to the latency only where they outlast the on-chip work; activations
     /// still load before and drain after.
     public var weightPrefetch = false
-    /// Which unroll factors a mapping search that chooses them (row-stationary) may use
-    /// (`spatial_factors`): any (strip-mined, the last fold partly idle) or divisors only.
+    /// Which unroll factors a mapping search that chooses them (row-stationary) and which buffer
+    /// tile sizes it may use (`spatial_factors`): any (strip-mined, the last fold or tile partly
+    /// idle) or divisors only.
     public var spatialFactors: SpatialFactors = .any
     /// Fixed pipeline latency per fold of a broadcast array, in cycles.
     public var pipelineCycles: Int
@@ -164,7 +165,7 @@ public enum Parameter: String, CaseIterable, Sendable {
         case .dram_channels: return "optional: DRAM wiring, shared (one link, default) or per_operand (weights, inputs, outputs on three channels of dram_gbps/3 each)"
         case .activation_residency: return "optional: keep a layer's output in the global buffer for its consumers when it fits beside their working set (true/false; default false: layer at a time, every activation through DRAM)"
         case .weight_prefetch: return "optional: single-buffered, the next pass's weights load from DRAM while the array works, so their transfer adds only what outlasts the on-chip work (true/false; default false)"
-        case .spatial_factors: return "optional: unroll factors the row-stationary mapping search may choose, any (strip-mined, default) or perfect (divisors only, as Timeloop's mapper)"
+        case .spatial_factors: return "optional: unroll factors of the row-stationary mapping and buffer tile sizes the mapping search may choose, any (strip-mined, default) or perfect (divisors only, as Timeloop's mapper)"
         case .mac_pj: return "optional: energy per MAC, pJ (overrides the technology table)"
         case .rf_pj_per_bit: return "optional: register-file access energy, pJ/bit"
         case .glb_pj_per_bit: return "optional: global-buffer access energy, pJ/bit"

@@ -491,7 +491,10 @@ public struct TimeloopExporter: DesignExporter {
             ? "    - {target: GlobalBuffer, type: temporal, permutation: \((streamOrder + ranks.filter { !streamOrder.contains($0) }).joined())}\n"
             : (rowStationary ? "    - {target: GlobalBuffer, type: temporal, permutation: QPNCMGRS}\n" : "")
         let order = m.dramOrder.map { $0 == "k" ? "M" : $0.uppercased() }.filter(ranks.contains)
-        let dramPermutation = (order.reversed() + ranks.filter { !order.contains($0) }).joined()
+        // Innermost first; q (split only to keep a tile's footprint, see above) right inside p.
+        var inner = Array(order.reversed())
+        if let pAt = inner.firstIndex(of: "P") { inner.insert("Q", at: pAt) }
+        let dramPermutation = (inner + ranks.filter { !inner.contains($0) }).joined()
         return """
             # Duet's mapping: rows \(m.rows.map { "\($0.dim.rawValue):\($0.factor)" }.joined(separator: "·")), cols \(m.cols.map { "\($0.dim.rawValue):\($0.factor)" }.joined(separator: "·")); tile g=\(m.tile.g) k=\(m.tile.k) c=\(m.tile.c) p=\(m.tile.p); DRAM order \(m.dramOrder.joined(separator: ">")) (outermost first).
             mapspace_constraints:
