@@ -23,13 +23,19 @@ struct ArrayFigures {
     var reads: Double { weightReads + inputReads + outputReads }
 }
 
-/// Four values, one per tile loop of ``BufferTiling`` (g, k per group, c, p).
+/// The loops a buffer tile may split: groups, kernels per group, channels, output rows
+/// (``BufferTiling``'s DRAM loops) and images of the batch.
+enum TileLoop: Int, CaseIterable {
+    case g, k, c, p, n
+}
+
+/// One value per ``TileLoop``.
 struct TileDims<T> {
-    var g, k, c, p: T
-    init(g: T, k: T, c: T, p: T) { self.g = g; self.k = k; self.c = c; self.p = p }
-    init(_ f: (BufferTiling.Dim) -> T) { g = f(.g); k = f(.k); c = f(.c); p = f(.p) }
-    @inline(__always) subscript(d: BufferTiling.Dim) -> T {
-        switch d { case .g: return g; case .k: return k; case .c: return c; case .p: return p }
+    var g, k, c, p, n: T
+    init(g: T, k: T, c: T, p: T, n: T) { self.g = g; self.k = k; self.c = c; self.p = p; self.n = n }
+    init(_ f: (TileLoop) -> T) { g = f(.g); k = f(.k); c = f(.c); p = f(.p); n = f(.n) }
+    @inline(__always) subscript(d: TileLoop) -> T {
+        switch d { case .g: return g; case .k: return k; case .c: return c; case .p: return p; case .n: return n }
     }
 }
 
@@ -81,13 +87,15 @@ struct TileResponse {
         return Double(tiled) / Double(ceilDiv(extent, unit))
     }
 
-    /// The figures under a tile of `g` groups × `k` kernels × `c` channels × `p` output rows.
-    func figures(g: Int, k: Int, c: Int, p: Int) -> ArrayFigures {
-        let tile = TileDims(g: g, k: k, c: c, p: p)
-        if g >= extent.g && k >= extent.k && c >= extent.c && p >= extent.p { return whole }
+    /// The figures under a tile of `g` groups × `k` kernels × `c` channels × `p` output rows ×
+    /// `n` images (0: the whole batch).
+    func figures(g: Int, k: Int, c: Int, p: Int, n: Int = 0) -> ArrayFigures {
+        let images = n > 0 ? n : extent.n
+        let tile = TileDims(g: g, k: k, c: c, p: p, n: images)
+        if g >= extent.g && k >= extent.k && c >= extent.c && p >= extent.p && images >= extent.n { return whole }
         var computeRatio = 1.0, streamTiles = 1.0
         var wf = 1.0, inf = 1.0, of = 1.0
-        for d in BufferTiling.Dim.allCases where tile[d] < extent[d] {
+        for d in TileLoop.allCases where tile[d] < extent[d] {
             let trips = Double(Self.ceilDiv(extent[d], tile[d]))
             if streamed[d] { streamTiles *= trips } else { computeRatio *= Self.foldRatio(extent[d], tile: tile[d], unit: computeUnit[d]) }
             let perFold = Self.foldRatio(extent[d], tile: tile[d], unit: trafficUnit[d])

@@ -31,7 +31,7 @@ struct ArrayModel {
     var response: TileResponse
 
     /// The figures under the tile of `tiling` (``TileResponse``).
-    func figures(_ tiling: BufferTiling) -> ArrayFigures { response.figures(g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p) }
+    func figures(_ tiling: BufferTiling) -> ArrayFigures { response.figures(g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p, n: tiling.n) }
 
     init(loops l: LoopNest, hw: SubAccelerator) {
         if hw.mapping.rowStationary {
@@ -128,8 +128,8 @@ struct ArrayModel {
         // held across it (weights over a weight-stationary stream); spatially, every fold
         // re-delivers what it multicasts.
         let spatialLoops = rowLoops + colLoops
-        func dim(_ d: BufferTiling.Dim) -> LoopDim? {
-            switch d { case .g: return nil; case .k: return .k; case .c: return .c; case .p: return .p }
+        func dim(_ d: TileLoop) -> LoopDim? {
+            switch d { case .g: return nil; case .k: return .k; case .c: return .c; case .p: return .p; case .n: return .n }
         }
         let extent = TileDims { d in d == .g ? g : size(dim(d)!) }
         let streamedDims = TileDims { d in dim(d).map { m.stream.contains($0) } ?? false }
@@ -171,6 +171,7 @@ struct ArrayModel {
         var d = MappingDescription(spatial: spatial, tile: tiling.description, order: tiling.orderText, groupsPacked: groupsPacked)
         d.rowLoops = rowLoops; d.colLoops = colLoops; d.peLoops = peLoops
         d.tileExtents = TileExtents(g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p)
+        if tiling.n > 0 { d.tileExtents.n = tiling.n }
         d.dramOrder = tiling.order.dims.map(\.name)
         return d
     }

@@ -19,6 +19,14 @@ struct BufferTiling: Sendable, Hashable {
     var g: Int, k: Int, c: Int, p: Int
     /// DRAM-level loop order, outermost first.
     var order: LoopOrder
+    /// Images of the batch per tile (0: the whole batch). The images of a tile loop innermost
+    /// at DRAM, so splitting the batch moves no more DRAM words (each tile's weights stay while
+    /// its images pass; inputs and outputs are per image anyway); it shrinks the footprint.
+    var n = 0
+
+    init(g: Int, k: Int, c: Int, p: Int, order: LoopOrder, n: Int = 0) {
+        self.g = g; self.k = k; self.c = c; self.p = p; self.order = order; self.n = n
+    }
 
     /// A permutation of the four tile loops packed in one byte: a plain value, so the mapping
     /// search's inner loop touches no reference count (shared array buffers made two threads
@@ -58,11 +66,12 @@ struct BufferTiling: Sendable, Hashable {
         }
     }
 
-    /// Words of the tile's three operands (n samples processed per tile).
-    static func footprint(_ sh: Shape, g: Int, k: Int, c: Int, p: Int) -> Int {
+    /// Words of the tile's three operands (`n` images per tile; 0: the whole batch).
+    static func footprint(_ sh: Shape, g: Int, k: Int, c: Int, p: Int, n: Int = 0) -> Int {
+        let images = n > 0 ? min(n, sh.n) : sh.n
         let w = g * k * c * sh.r * sh.s
-        let i = sh.n * g * c * sh.inputRows(p) * sh.inputWidth
-        let o = sh.n * g * k * p * sh.q
+        let i = images * g * c * sh.inputRows(p) * sh.inputWidth
+        let o = images * g * k * p * sh.q
         return w + i + o
     }
 
@@ -141,6 +150,6 @@ struct BufferTiling: Sendable, Hashable {
         }
     }
 
-    var description: String { "g=\(g) k=\(k) c=\(c) p=\(p)" }
+    var description: String { "g=\(g) k=\(k) c=\(c) p=\(p)" + (n > 0 ? " n=\(n)" : "") }
     var orderText: String { order.dims.map(\.name).joined(separator: ">") }
 }

@@ -124,10 +124,12 @@ public struct MappedLoop: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The global-buffer tile of a mapping: groups, kernels per group, channels and output rows held
-/// at once (output width q, the window r × s and the batch n are whole in a tile).
+/// at once (output width q and the window r × s are whole in a tile), and the images of the batch
+/// it holds (`n`; nil: the whole batch), whose loop runs innermost at DRAM.
 public struct TileExtents: Sendable, Hashable {
     public var g: Int, k: Int, c: Int, p: Int
-    public init(g: Int, k: Int, c: Int, p: Int) { self.g = g; self.k = k; self.c = c; self.p = p }
+    public var n: Int?
+    public init(g: Int, k: Int, c: Int, p: Int, n: Int? = nil) { self.g = g; self.k = k; self.c = c; self.p = p; self.n = n }
 }
 
 /// The chosen mapping of a layer, in readable form and as loops per level (what exporters to

@@ -171,7 +171,7 @@ public enum LayerModel {
             utilization: Double(c.macs) / (q.compute * Double(hw.peCount)),
             bottleneck: bottleneck, energy: e, traffic: traffic,
             mapping: c.array.description(tiling),
-            bufferBytes: Double(BufferTiling.footprint(c.shape, g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p)) * c.bytesPerWord * (hw.doubleBuffer ? 2 : 1),
+            bufferBytes: Double(BufferTiling.footprint(c.shape, g: tiling.g, k: tiling.k, c: tiling.c, p: tiling.p, n: tiling.n)) * c.bytesPerWord * (hw.doubleBuffer ? 2 : 1),
             accesses: accesses, components: components)
         cost.operandAccesses = perOperand
         return cost

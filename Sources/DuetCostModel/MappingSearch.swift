@@ -69,7 +69,8 @@ public enum MappingSearch {
         let response = ArrayModel(loops: loops, hw: hw).response
         let unit = response.trafficUnit, spatial = response.spatialUnit
         let perfect = hw.spatialFactors == .perfect
-        return (sh.g > 1 ? candidates(sh.g, unit: unit.g, perfect: perfect, spatial: spatial.g).count : 1)
+        return (sh.n > 1 ? candidates(sh.n, perfect: perfect).count : 1)
+            * (sh.g > 1 ? candidates(sh.g, unit: unit.g, perfect: perfect, spatial: spatial.g).count : 1)
             * candidates(sh.kg, unit: unit.k, perfect: perfect, spatial: spatial.k).count
             * candidates(sh.c, unit: unit.c, perfect: perfect, spatial: spatial.c).count * orders.count
     }
@@ -91,32 +92,37 @@ public enum MappingSearch {
         let cs = candidates(sh.c, unit: unit.c, perfect: perfect, spatial: spatial.c)
         // Perfect row tiles by the largest row tile that fits (index: rows that fit).
         let perfectRows = perfect ? (0...sh.p).map { $0 == 0 ? 1 : perfectTile(sh.p, atMost: $0, spatial: spatial.p) } : []
-        for g in gs {
-            for k in ks {
-                for c in cs {
-                    // The largest row tile that fits (footprint grows monotonically in p).
-                    guard Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: 1)) <= capacityWords else { continue }
-                    var lo = 1, hi = sh.p
-                    while lo < hi {
-                        let mid = (lo + hi + 1) / 2
-                        if Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: mid)) <= capacityWords { lo = mid } else { hi = mid - 1 }
-                    }
-                    if perfect { lo = perfectRows[lo] }
-                    // Orders that run the same loops more than once in the same order move the same
-                    // words, so score the same: only the first of them can win (ties keep the first).
-                    let tile = BufferTiling.Tile(BufferTiling(g: g, k: k, c: c, p: lo, order: orders[0]), sh)
-                    let array = context.array.response.figures(g: g, k: k, c: c, p: lo)
-                    var seen = SeenKeys()
-                    for order in orders {
-                        guard seen.insert(tile.repeatedLoops(order)) else { continue }
-                        let s = LayerModel.score(LayerModel.quick(context, array: array, traffic: tile.traffic(order)), objective)
-                        if best == nil || s < best!.score { best = (s, BufferTiling(g: g, k: k, c: c, p: lo, order: order)) }
+        // Images per tile: the whole batch, or fewer where the batch does not fit (their loop runs
+        // innermost at DRAM: no more DRAM words, more weight deliveries to the array).
+        let ns = sh.n > 1 ? candidates(sh.n, perfect: perfect).map { $0 == sh.n ? 0 : $0 } : [0]
+        for n in ns {
+            for g in gs {
+                for k in ks {
+                    for c in cs {
+                        // The largest row tile that fits (footprint grows monotonically in p).
+                        guard Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: 1, n: n)) <= capacityWords else { continue }
+                        var lo = 1, hi = sh.p
+                        while lo < hi {
+                            let mid = (lo + hi + 1) / 2
+                            if Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: mid, n: n)) <= capacityWords { lo = mid } else { hi = mid - 1 }
+                        }
+                        if perfect { lo = perfectRows[lo] }
+                        // Orders that run the same loops more than once in the same order move the same
+                        // words, so score the same: only the first of them can win (ties keep the first).
+                        let tile = BufferTiling.Tile(BufferTiling(g: g, k: k, c: c, p: lo, order: orders[0]), sh)
+                        let array = context.array.response.figures(g: g, k: k, c: c, p: lo, n: n)
+                        var seen = SeenKeys()
+                        for order in orders {
+                            guard seen.insert(tile.repeatedLoops(order)) else { continue }
+                            let s = LayerModel.score(LayerModel.quick(context, array: array, traffic: tile.traffic(order)), objective)
+                            if best == nil || s < best!.score { best = (s, BufferTiling(g: g, k: k, c: c, p: lo, order: order, n: n)) }
+                        }
                     }
                 }
             }
         }
         guard let found = best?.tiling else {
-            let need = Double(BufferTiling.footprint(sh, g: 1, k: 1, c: 1, p: 1)) * Double(hw.precisionBits) / 8 * (hw.doubleBuffer ? 2 : 1)
+            let need = Double(BufferTiling.footprint(sh, g: 1, k: 1, c: 1, p: 1, n: 1)) * Double(hw.precisionBits) / 8 * (hw.doubleBuffer ? 2 : 1)
             throw InputError(keyPath: "global_buffer_kib", value: String(hw.globalBufferKiB),
                              message: "the global buffer of '\(hw.name)' is too small for any tile of layer '\(layerName)' (the smallest tile needs \(Int(need.rounded(.up))) bytes\(hw.doubleBuffer ? ", double-buffered" : ""))",
                              hint: "raise global_buffer_kib to at least \(Int((need / 1024).rounded(.up)))")

@@ -156,21 +156,22 @@ extension ArrayModel {
         self.rowLoops = rowLoops
         self.colLoops = colLoops
         peLoops = [MappedLoop(.k, ch.nK), MappedLoop(.c, ch.nC), MappedLoop(.q, e.q), MappedLoop(.s, e.s)]
-        // A pass consumes its spatial share of g, k, c and p and the scratchpad block (nK, nC);
-        // weights stay in the scratchpads across the output-row folds (held over p), inputs are
-        // read once per kernel fold, partial sums written once per channel fold.
+        // A pass consumes its spatial share of g, k, c and p, the scratchpad block (nK, nC) and
+        // one image; weights stay in the scratchpads across images and output-row folds (held
+        // over n and p), inputs are read once per kernel fold, partial sums written once per
+        // channel fold.
         let kSpatial = (ch.y == .k ? ch.fy : 1) * (ch.x == .k ? ch.fx : 1), cSpatial = ch.y == .c ? ch.fy : 1
         let gSpatial = (ch.yGroups ? ch.fy : 1) * (ch.xGroups ? ch.fx : 1)
         let hops = Double(hw.peRows + hw.peCols) / 2
         response = TileResponse(
-            extent: TileDims(g: e.g, k: e.k, c: e.c, p: e.p),
-            computeUnit: TileDims(g: gSpatial, k: kSpatial, c: cSpatial, p: ch.fp),
-            trafficUnit: TileDims(g: gSpatial, k: kSpatial * ch.nK, c: cSpatial * ch.nC, p: ch.fp),
-            spatialUnit: TileDims(g: gSpatial, k: kSpatial, c: cSpatial, p: ch.fp),
-            streamed: TileDims(g: false, k: false, c: false, p: false),
-            weight: TileDims(g: .none, k: .none, c: .none, p: .held),
-            input: TileDims(g: .none, k: .perFold, c: .none, p: .none),
-            output: TileDims(g: .none, k: .none, c: .perFold, p: .none),
+            extent: TileDims(g: e.g, k: e.k, c: e.c, p: e.p, n: e.n),
+            computeUnit: TileDims(g: gSpatial, k: kSpatial, c: cSpatial, p: ch.fp, n: 1),
+            trafficUnit: TileDims(g: gSpatial, k: kSpatial * ch.nK, c: cSpatial * ch.nC, p: ch.fp, n: 1),
+            spatialUnit: TileDims(g: gSpatial, k: kSpatial, c: cSpatial, p: ch.fp, n: 1),
+            streamed: TileDims(g: false, k: false, c: false, p: false, n: false),
+            weight: TileDims(g: .none, k: .none, c: .none, p: .held, n: .held),
+            input: TileDims(g: .none, k: .perFold, c: .none, p: .none, n: .none),
+            output: TileDims(g: .none, k: .none, c: .perFold, p: .none, n: .none),
             folds: Double(f.folds), stream: Double(e.q * e.s * ch.nC * ch.nK), overhead: Double(hw.pipelineCycles), systolic: false,
             whole: ArrayFigures(computeCycles: f.compute, weightReads: f.weights, inputReads: f.inputs, outputReads: f.psumReads,
                                 writes: f.writes, hopWords: hopWords),

@@ -62,4 +62,33 @@ import Testing
         let tile = cost.mapping.tileExtents
         #expect(cost.traffic.glbWrites == m.response.figures(g: tile.g, k: tile.k, c: tile.c, p: tile.p).writes)
     }
+
+    /// A batch that does not fit the buffer is tiled by images, whose loop runs innermost at DRAM:
+    /// the footprint is one image's activations (weights whole), the DRAM words are those of the
+    /// whole-batch tile, and the array re-delivers the weights it holds across images for every
+    /// image tile (a row-stationary PE keeps its filter rows over the batch).
+    @Test func aBatchTiledByImagesMovesTheSameDRAMWords() throws {
+        let loops = LoopNest(n: 4, k: 96, c: 3, p: 55, q: 55, r: 11, s: 11, strideH: 4, strideW: 4)
+        let sh = BufferTiling.Shape(loops)
+        let weights = 96 * 3 * 11 * 11, inputs = 3 * ((7 - 1) * 4 + 11) * 227, outputs = 96 * 7 * 55
+        #expect(BufferTiling.footprint(sh, g: 1, k: 96, c: 3, p: 7, n: 1) == weights + inputs + outputs)
+        #expect(BufferTiling.footprint(sh, g: 1, k: 96, c: 3, p: 7) == weights + 4 * (inputs + outputs))
+        for order in MappingSearch.orders.prefix(6) {
+            let whole = BufferTiling(g: 1, k: 48, c: 3, p: 7, order: order).dramTraffic(sh)
+            let images = BufferTiling(g: 1, k: 48, c: 3, p: 7, order: order, n: 1).dramTraffic(sh)
+            #expect(whole.reads == images.reads && whole.writes == images.writes)
+        }
+        let hw = try accelerator("eyeriss")
+        let m = ArrayModel(loops: loops, hw: hw)
+        let oneImage = m.response.figures(g: 1, k: 96, c: 3, p: 55, n: 1)
+        #expect(oneImage.weightReads == 4 * (m.reads[.weight] ?? 0))
+        #expect(oneImage.inputReads == m.reads[.input] && oneImage.writes == m.writes)
+        #expect(oneImage.computeCycles == m.computeCycles)
+        // AlexNet CONV1 at batch 4 (the Eyeriss chip's run): 4 images of 35 input rows × 227 × 3
+        // do not fit the 108 KiB buffer beside the filters; the search tiles the batch.
+        let cost = try MappingSearch.best(loops, on: hw)
+        let n = try #require(cost.mapping.tileExtents.n)
+        #expect(n < 4)
+        #expect(cost.mapping.tile.hasSuffix("n=\(n)"))
+    }
 }

@@ -62,19 +62,21 @@ import Testing
         let capacityWords = max(0, Double(hw.globalBufferBytes) - residency.reservedBytes) * 8 / Double(hw.precisionBits) / (hw.doubleBuffer ? 2 : 1)
         var best: (score: Double, tiling: BufferTiling)?
         let unit = context.array.response.trafficUnit
-        for g in sh.g > 1 ? MappingSearch.candidates(sh.g, unit: unit.g) : [1] {
-            for k in MappingSearch.candidates(sh.kg, unit: unit.k) {
-                for c in MappingSearch.candidates(sh.c, unit: unit.c) {
-                    guard Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: 1)) <= capacityWords else { continue }
-                    var lo = 1, hi = sh.p
-                    while lo < hi {
-                        let mid = (lo + hi + 1) / 2
-                        if Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: mid)) <= capacityWords { lo = mid } else { hi = mid - 1 }
-                    }
-                    for order in MappingSearch.orders {
-                        let tiling = BufferTiling(g: g, k: k, c: c, p: lo, order: order)
-                        let s = LayerModel.score(LayerModel.quick(context, tiling), objective)
-                        if best == nil || s < best!.score { best = (s, tiling) }
+        for n in sh.n > 1 ? MappingSearch.candidates(sh.n).map({ $0 == sh.n ? 0 : $0 }) : [0] {
+            for g in sh.g > 1 ? MappingSearch.candidates(sh.g, unit: unit.g) : [1] {
+                for k in MappingSearch.candidates(sh.kg, unit: unit.k) {
+                    for c in MappingSearch.candidates(sh.c, unit: unit.c) {
+                        guard Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: 1, n: n)) <= capacityWords else { continue }
+                        var lo = 1, hi = sh.p
+                        while lo < hi {
+                            let mid = (lo + hi + 1) / 2
+                            if Double(BufferTiling.footprint(sh, g: g, k: k, c: c, p: mid, n: n)) <= capacityWords { lo = mid } else { hi = mid - 1 }
+                        }
+                        for order in MappingSearch.orders {
+                            let tiling = BufferTiling(g: g, k: k, c: c, p: lo, order: order, n: n)
+                            let s = LayerModel.score(LayerModel.quick(context, tiling), objective)
+                            if best == nil || s < best!.score { best = (s, tiling) }
+                        }
                     }
                 }
             }

@@ -84,6 +84,8 @@ public struct TimeloopExporter: DesignExporter {
         /// Groups one fold runs side by side (a depthwise layer's channels on NVDLA's lanes), and
         /// whether they sit along the columns (else the rows).
         public var groupsPacked = 1, groupsOnColumns = false
+        /// Images per buffer tile (nil: the whole batch); their loop runs innermost at DRAM.
+        public var tileImages: Int?
 
         public init(rows: [SpatialLoop], cols: [SpatialLoop], tile: (g: Int, k: Int, c: Int, p: Int), dramOrder: [String], pe: [LoopDim] = []) {
             self.rows = rows; self.cols = cols; self.tile = tile; self.dramOrder = dramOrder; self.pe = pe
@@ -111,6 +113,7 @@ public struct TimeloopExporter: DesignExporter {
                 groupsOnColumns = hw.mapping.groups == .cols
             }
             tile = (g: m.tileExtents.g, k: m.tileExtents.k, c: m.tileExtents.c, p: m.tileExtents.p)
+            tileImages = m.tileExtents.n
             dramOrder = m.dramOrder
         }
     }
@@ -432,7 +435,9 @@ public struct TimeloopExporter: DesignExporter {
         // `TileResponse`), Timeloop, which cannot, gets the array's share as the tile, and the
         // output rows (then columns) are split as much finer, to stay within the buffer.
         let tile = ["G": m.tile.g, "M": m.tile.k, "C": m.tile.c, "P": m.tile.p]
-        var dram: [String] = ["R=1", "S=1", "N=1"]
+        // Images: a batch split into tiles loops innermost at DRAM (Duet's BufferTiling).
+        let imageTrips = m.tileImages.map { Self.smallestDivisor(of: loops.n, atLeast: (loops.n + $0 - 1) / max(1, $0)) } ?? 1
+        var dram: [String] = ["R=1", "S=1", "N=\(imageTrips)"]
         var dramTrips: [String: Int] = [:]
         var qTrips = 1, finer = 1
         for r in ["G", "M", "C", "P"] {
@@ -494,6 +499,7 @@ public struct TimeloopExporter: DesignExporter {
         // Innermost first; q (split only to keep a tile's footprint, see above) right inside p.
         var inner = Array(order.reversed())
         if let pAt = inner.firstIndex(of: "P") { inner.insert("Q", at: pAt) }
+        inner.insert("N", at: 0)
         let dramPermutation = (inner + ranks.filter { !inner.contains($0) }).joined()
         return """
             # Duet's mapping: rows \(m.rows.map { "\($0.dim.rawValue):\($0.factor)" }.joined(separator: "·")), cols \(m.cols.map { "\($0.dim.rawValue):\($0.factor)" }.joined(separator: "·")); tile g=\(m.tile.g) k=\(m.tile.k) c=\(m.tile.c) p=\(m.tile.p); DRAM order \(m.dramOrder.joined(separator: ">")) (outermost first).
