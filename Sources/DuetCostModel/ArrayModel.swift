@@ -57,15 +57,17 @@ struct ArrayModel {
         let rowFolds = rowAxis.folds, colFolds = colAxis.folds
         let groupFolds = (g + pack - 1) / pack
         let folds = Int64(rowFolds) * Int64(colFolds) * Int64(groupFolds) * Int64(foldProduct)
-        let perFold: Int64
+        // Cycles a fold pays besides streaming T: SCALE-Sim's skew on a systolic array (os
+        // T + R + C − 2; ws/is 2R + C + T − 2, the full array every fold, and one cycle less in
+        // all), the pipeline latency on a broadcast array.
+        let overhead: Int64
         switch hw.array {
         case .systolic:
-            // SCALE-Sim: os T + R + C − 2; ws/is 2R + C + T − 2 (full-array skew every fold).
-            perFold = m.stationary == .output ? Int64(t + ar + ac - 2) : Int64(2 * ar + ac + t - 2)
-            computeCycles = max(1, folds * perFold - 1)
+            overhead = m.stationary == .output ? Int64(ar + ac - 2) : Int64(2 * ar + ac - 2)
+            computeCycles = max(1, folds * (Int64(t) + overhead) - 1)
         case .broadcast:
-            perFold = Int64(t + hw.pipelineCycles)
-            computeCycles = max(1, folds * perFold)
+            overhead = Int64(hw.pipelineCycles)
+            computeCycles = max(1, folds * (Int64(t) + overhead))
         }
         self.folds = folds
         groupsPacked = pack
@@ -148,11 +150,6 @@ struct ArrayModel {
         }
         let whole = ArrayFigures(computeCycles: computeCycles, weightReads: reads[.weight] ?? 0, inputReads: reads[.input] ?? 0,
                                  outputReads: reads[.output] ?? 0, writes: writes, hopWords: hopWords)
-        let overhead: Int64
-        switch hw.array {
-        case .systolic: overhead = m.stationary == .output ? Int64(ar + ac - 2) : Int64(2 * ar + ac - 2)
-        case .broadcast: overhead = Int64(hw.pipelineCycles)
-        }
         let spatialUnit = TileDims { d -> Int in
             guard let ld = dim(d) else { return pack }
             let onAxes = spatialLoops.filter { $0.dim == ld }
