@@ -45,8 +45,10 @@ public enum MappingSearch {
         return largestDivisor(of: n, atMost: m)
     }
 
-    /// The largest divisor of `n` that is at most `m` (at least 1).
+    /// The largest divisor of `n` that is at most `m` (at least 1; the Timeloop exporter's
+    /// factors too).
     static func largestDivisor(of n: Int, atMost m: Int) -> Int {
+        guard n > 0 else { return 1 }
         var d = max(1, min(n, m))
         while n % d != 0 { d -= 1 }
         return d

@@ -22,7 +22,9 @@ import Testing
     func yaml(_ text: String?) throws -> ConfigNode { try ConfigNode.parse(yaml: try #require(text), file: nil) }
 
     /// The value at a path of mapping keys and list indices.
-    func at(_ node: ConfigNode, _ path: Any...) -> ConfigNode? {
+    func at(_ node: ConfigNode, _ path: Any...) -> ConfigNode? { at(node, path) }
+
+    func at(_ node: ConfigNode, _ path: [Any]) -> ConfigNode? {
         var n: ConfigNode? = node
         for p in path {
             switch (n?.value, p) {
@@ -34,17 +36,8 @@ import Testing
         return n
     }
 
-    func text(_ node: ConfigNode, _ path: Any...) -> String? {
-        var n: ConfigNode? = node
-        for p in path {
-            switch (n?.value, p) {
-            case (.mapping(let kv)?, let k as String): n = kv.first { $0.key == k }?.value
-            case (.sequence(let xs)?, let i as Int): n = i < xs.count ? xs[i] : nil
-            default: return nil
-            }
-        }
-        return n?.scalarText
-    }
+    /// The scalar at a path (``at(_:_:)``) as text.
+    func text(_ node: ConfigNode, _ path: Any...) -> String? { at(node, path)?.scalarText }
 
     /// The `local` component named `name` anywhere in the architecture tree.
     func component(_ node: ConfigNode, _ name: String) -> ConfigNode? {

@@ -421,7 +421,7 @@ public struct TimeloopExporter: DesignExporter {
                 let r = l.rank
                 guard !x.contains(r), !yRanks.contains(r) else { continue }
                 if isX { x.append(r) } else { yRanks.append(r) }
-                let f = Self.largestDivisor(of: size(r), atMost: l.factor)
+                let f = MappingSearch.largestDivisor(of: size(r), atMost: l.factor)
                 unrolled[r] = f
                 spatial.append("\(r)=\(f)")
             }
@@ -472,8 +472,8 @@ public struct TimeloopExporter: DesignExporter {
             // global buffer (the filter rows stay while the window slides). The factors are the
             // largest divisors, at most Duet's, of what the array and DRAM leave of each rank.
             func left(_ r: String) -> Int { size(r) / (unrolled[r] ?? 1) / (dramTrips[r] ?? 1) }
-            let nK = Self.largestDivisor(of: left("M"), atMost: m.peFactors[.k] ?? 1)
-            let nC = Self.largestDivisor(of: left("C"), atMost: m.peFactors[.c] ?? 1)
+            let nK = MappingSearch.largestDivisor(of: left("M"), atMost: m.peFactors[.k] ?? 1)
+            let nC = MappingSearch.largestDivisor(of: left("C"), atMost: m.peFactors[.c] ?? 1)
             let ones = { (keep: [String]) in ranks.filter { !keep.contains($0) }.map { "\($0)=1" }.joined(separator: " ") }
             rfTargets += "    - {target: inputs_rf, type: temporal, factors: \(ones([])), permutation: \(ranks.joined())}\n"
             rfTargets += "    - {target: weights_rf, type: temporal, factors: \(ones([])), permutation: \(ranks.joined())}\n"
@@ -516,14 +516,6 @@ public struct TimeloopExporter: DesignExporter {
                   permutation: \(dramPermutation)
             \(glbTemporal)\(rfTargets)
             """
-    }
-
-    /// The largest divisor of `n` that is at most `m` (at least 1).
-    static func largestDivisor(of n: Int, atMost m: Int) -> Int {
-        guard n > 0 else { return 1 }
-        var d = max(1, min(n, m))
-        while n % d != 0 { d -= 1 }
-        return d
     }
 
     /// The smallest divisor of `n` that is at least `m` (at most `n`).
