@@ -10,10 +10,14 @@ For every case (a template, or a template with --set overrides) and network:
      the sub-accelerator), with the NoC and off-chip bandwidths of MAESTRO's own example hardware
      data/hw/accelerator_1.m ("ref": 1000 and 50 words/cycle; the issue's MAESTRO figures, e.g. the
      anchor's 133,100 cycles, are on that file) and with both at 10^6 words/cycle ("free": the
-     dataflow and compute only). MAESTRO charges a refill of the whole L2 tile from off-chip at every
-     outer iteration (CA_cost-analysis-engine.hpp, cluster level 0: buffer size / offchip_bw), so
-     "hw" is off-chip bound on most layers where Duet reuses the global buffer; "ref" is the
-     comparison the issue's targets use.
+     dataflow and compute only). MAESTRO charges the NoC's head latency and a refill of the outer
+     step's whole L2 tile from off-chip once per outer step (CA_cost-analysis-engine.hpp), so the
+     exporter writes Duet's own outer step (a stripe of the buffer tile's output rows); at the
+     exported off-chip bandwidth ("hw") pointwise layers are still off-chip bound in MAESTRO.
+     The case nvdla_64x4_acc1 gives Duet MAESTRO's reference bandwidths too: the same mapping on
+     the same hardware in both tools. "ref" runs once more with the depthwise layers in MAESTRO's
+     own example form (MobileNetV2_kcp_ws.m's DSCONV: channels over every PE) instead of Duet's
+     lanes (column rho_cycles_ref_example_dw).
   3. `duet evaluate --format json` gives Duet's per-layer cycles.
 MAESTRO layers are joined to Duet layers through the `// duet: NAME` comment the exporter writes
 before each layer (a grouped layer's per-group entries are summed).
@@ -56,6 +60,9 @@ CASES = [
 ]
 NETWORKS = ["resnet50", "mobilenet-v2"]
 ANCHOR = "layer:depthwise,k=32,c=1,p=110,q=110,r=3,s=3,groups=32"
+# The DSCONV dataflow of MAESTRO's data/mapping/MobileNetV2_kcp_ws.m (its NVDLA-style example).
+EXAMPLE_DSCONV = ["SpatialMap(1,1) C;", "TemporalMap(Sz(R),1) Y;", "TemporalMap(Sz(S),1) X;",
+                  "TemporalMap(Sz(R),Sz(R)) R;", "TemporalMap(Sz(S),Sz(S)) S;"]
 FREE_BW = 1000000
 REF_NOC_BW, REF_OFFCHIP_BW = 1000, 50  # MAESTRO's data/hw/accelerator_1.m
 
@@ -97,6 +104,17 @@ def with_bandwidths(hw, out, noc, offchip):
     return out
 
 
+def example_depthwise(mapping, out):
+    """`mapping` with every DSCONV layer's dataflow replaced by MAESTRO's own example form
+    (EXAMPLE_DSCONV; an outermost N loop kept), written to `out`."""
+    def swap(m):
+        n = ["TemporalMap(1,1) N;"] if "TemporalMap(1,1) N;" in m.group(2) else []
+        return m.group(1) + "\n\t\t\t" + "\n\t\t\t".join(n + EXAMPLE_DSCONV) + "\n\t\t}"
+    with open(mapping) as f, open(out, "w") as o:
+        o.write(re.sub(r"(Type: DSCONV.*?Dataflow \{)(.*?)\n\t\t\}", swap, f.read(), flags=re.S))
+    return out
+
+
 def per_duet_layer(rows, names, column="Runtime (Cycles)"):
     acc = {}
     for r in rows:
@@ -115,11 +133,15 @@ def run_case(a, work, case, accel, sets, network):
     rows_hw = maestro(a.maestro, hw, mapping, d)
     rows_ref = maestro(a.maestro, with_bandwidths(hw, os.path.join(d, "ref_hw.m"), REF_NOC_BW, REF_OFFCHIP_BW), mapping, d)
     rows_free = maestro(a.maestro, with_bandwidths(hw, os.path.join(d, "free_hw.m"), FREE_BW, FREE_BW), mapping, d)
+    # "ref" again with MAESTRO's own example form of the depthwise layers (channels over every PE).
+    rows_ex = maestro(a.maestro, os.path.join(d, "ref_hw.m"), example_depthwise(mapping, os.path.join(d, "example_form.m")), d)
     for label, rs in (("hw", rows_hw), ("ref", rows_ref), ("free", rows_free)):
         zero = [r["Layer Number"] for r in rs if float(r["Runtime (Cycles)"]) <= 0]
         if zero:
             sys.exit("%s/%s: MAESTRO (%s) gives 0 cycles for %s: a directive it cannot evaluate" % (case, network, label, ", ".join(zero)))
     cyc_hw, cyc_ref, cyc_free = per_duet_layer(rows_hw, names), per_duet_layer(rows_ref, names), per_duet_layer(rows_free, names)
+    cyc_ex = per_duet_layer(rows_ex, names)
+    macs_m = per_duet_layer(rows_free, names, "Num MACs")
     pes = per_duet_layer(rows_free, names, "Avg number of utilized PEs")
     layers, _ = pc.evaluate(a.duet, network, accel, sets)
     out = []
@@ -127,10 +149,11 @@ def run_case(a, work, case, accel, sets, network):
         n = l["name"]
         if n not in cyc_hw:
             sys.exit("%s/%s: Duet layer %s has no MAESTRO layer" % (case, network, n))
-        out.append(dict(case=case, network=network, layer=n, kind=l["kind"], macs=l["macs"],
+        out.append(dict(case=case, network=network, layer=n, kind=l["kind"], macs=l["macs"], maestro_macs=int(macs_m[n]),
                         duet_cycles=l["latency_cycles"], duet_compute_cycles=l["compute_cycles"],
                         duet_bottleneck=l["bottleneck"], duet_utilization="%.4f" % l["utilization"],
                         maestro_cycles=int(cyc_hw[n]), maestro_ref_cycles=int(cyc_ref[n]), maestro_free_cycles=int(cyc_free[n]),
+                        maestro_ref_example_dw_cycles=int(cyc_ex[n]),
                         maestro_pes_free=pc.fmt(pes[n], 4),
                         ratio="%.4f" % (l["latency_cycles"] / cyc_hw[n]) if cyc_hw[n] else "nan",
                         ratio_ref="%.4f" % (l["latency_cycles"] / cyc_ref[n]) if cyc_ref[n] else "nan",
@@ -151,12 +174,15 @@ def summarize(rows):
         f = [float(r["maestro_free_cycles"]) for r in rs]
         g = [float(r["maestro_ref_cycles"]) for r in rs]
         dc = [float(r["duet_compute_cycles"]) for r in rs]
+        ex = [float(r["maestro_ref_example_dw_cycles"]) for r in rs]
         rat = pc.ratio_summary([x / y for x, y in zip(d, m) if y])
         rat_g = pc.ratio_summary([x / y for x, y in zip(d, g) if y])
         rat_f = pc.ratio_summary([x / y for x, y in zip(d, f) if y])
         out.append(dict(case=rows[0]["case"], network=rows[0]["network"], subset=subset, layers=len(rs),
+                        layers_macs_equal=sum(1 for r in rs if int(r["maestro_macs"]) == int(r["macs"])),
                         rho_cycles_ref=pc.fmt(pc.spearman(d, g)), rho_cycles=pc.fmt(pc.spearman(d, m)), rho_cycles_free=pc.fmt(pc.spearman(d, f)),
                         rho_compute_free=pc.fmt(pc.spearman(dc, f)),
+                        rho_cycles_ref_example_dw=pc.fmt(pc.spearman(d, ex)),
                         ratio_ref_median=pc.fmt(rat_g["median"]), ratio_ref_min=pc.fmt(rat_g["min"]), ratio_ref_max=pc.fmt(rat_g["max"]),
                         ratio_median=pc.fmt(rat["median"]), ratio_geomean=pc.fmt(rat["geomean"]),
                         ratio_min=pc.fmt(rat["min"]), ratio_max=pc.fmt(rat["max"]),
@@ -199,11 +225,15 @@ def main():
             s = summarize(rows)
             summary += s
             for x in s:
-                print("%-17s %-13s %-13s %3d layers  rho ref %6s hw %6s free %6s compute/free %6s  Duet/MAESTRO-ref median %6s [%s, %s]"
-                      % (case, net, x["subset"], x["layers"], x["rho_cycles_ref"], x["rho_cycles"], x["rho_cycles_free"], x["rho_compute_free"],
+                print("%-17s %-13s %-13s %3d layers (MACs equal %3d)  rho ref %6s hw %6s free %6s compute/free %6s ref(example dw) %6s  Duet/MAESTRO-ref median %6s [%s, %s]"
+                      % (case, net, x["subset"], x["layers"], x["layers_macs_equal"], x["rho_cycles_ref"], x["rho_cycles"], x["rho_cycles_free"], x["rho_compute_free"],
+                         x["rho_cycles_ref_example_dw"],
                          x["ratio_ref_median"], x["ratio_ref_min"], x["ratio_ref_max"]), flush=True)
     # The issue's anchor layer on nvdla 64x4, and on MAESTRO's own accelerator_1 hardware (256 PEs,
-    # NoC 1000, off-chip 50 words/cycle) where MAESTRO's NVDLA-style mapping gives 133,100 cycles.
+    # NoC 1000, off-chip 50 words/cycle): Duet's mapping as exported (64 channel lanes, a stripe
+    # per outer step) and MAESTRO's own example form of the layer (MobileNetV2_kcp_ws.m's DSCONV
+    # dataflow: channels over every PE, one output per outer step), which gives the issue's
+    # 133,100 cycles.
     anchor = []
     if not only or "nvdla_64x4" in only:
         case, accel, sets = CASES[0]
@@ -213,12 +243,16 @@ def main():
         mapping = [os.path.join(sub, f) for f in os.listdir(sub) if f.endswith(".m") and not f.endswith("_hw.m")][0]
         acc1 = os.path.join(os.path.dirname(a.maestro), "data", "hw", "accelerator_1.m")
         a1 = maestro(a.maestro, acc1, mapping, sub)
+        ex = maestro(a.maestro, acc1, example_depthwise(mapping, os.path.join(sub, "example_form.m")), sub)
         for r in rows:
             r["maestro_accelerator_1_cycles"] = int(float(a1[0]["Runtime (Cycles)"]))
+            r["maestro_example_form_accelerator_1_cycles"] = int(float(ex[0]["Runtime (Cycles)"]))
         anchor = rows
-        print("anchor %s on nvdla 64x4: Duet %s cycles, MAESTRO %s (ref), %s (exported hw), %s (free), %s (accelerator_1.m itself)"
+        print("anchor %s on nvdla 64x4: Duet %s cycles, MAESTRO %s (ref), %s (exported hw), %s (free), %s (accelerator_1.m itself); "
+              "MAESTRO's own example form on accelerator_1.m %s"
               % (ANCHOR, rows[0]["duet_cycles"], rows[0]["maestro_ref_cycles"], rows[0]["maestro_cycles"],
-                 rows[0]["maestro_free_cycles"], rows[0]["maestro_accelerator_1_cycles"]))
+                 rows[0]["maestro_free_cycles"], rows[0]["maestro_accelerator_1_cycles"],
+                 rows[0]["maestro_example_form_accelerator_1_cycles"]))
     suffix = "" if not only else "_" + "_".join(sorted(only))
     write(os.path.join(HERE, "layers%s.csv" % suffix), layers)
     write(os.path.join(HERE, "summary%s.csv" % suffix), summary)
