@@ -45,7 +45,8 @@ import Foundation
 /// and is written as stride 1 over the p × q inputs it reads (MAESTRO 4eb08d1 evaluates a
 /// kernel-1 stride-2 dimension tiled in stripes at 8.8× the MACs and cycles). A temporal tile
 /// that covers its dimension is written as one tile (offset = size), and tiles are never
-/// narrower than their offset. Depthwise layers (one input and one output channel per group) become `Type: DSCONV` with `K: 1, C: groups` (repeated per channel multiplier above 1,
+/// narrower than their offset. Depthwise layers (one input and one output channel per group)
+/// become `Type: DSCONV` with `K: 1, C: groups` (repeated per channel multiplier above 1,
 /// `name_m1`, …); other grouped layers become one `CONV` layer per group (`name_g0`, …); a batch
 /// above 1 adds `N` and `TemporalMap(1,1) N;` outermost. Layers without MACs are left out; the
 /// layers' MACs add up to the network's. Layer names keep letters, digits and `_` (others become
