@@ -230,7 +230,7 @@ def main():
                          x["rho_cycles_ref_example_dw"],
                          x["ratio_ref_median"], x["ratio_ref_min"], x["ratio_ref_max"]), flush=True)
     # The anchor layer on nvdla 64x4, and on MAESTRO's own accelerator_1 hardware (256 PEs,
-    # NoC 1000, off-chip 50 words/cycle): Duet's mapping as exported (64 channel lanes, a stripe
+    # NoC 1000, off-chip 50 words/cycle): Duet's mapping as exported (its channel lanes, a stripe
     # per outer step) and MAESTRO's own example form of the layer (MobileNetV2_kcp_ws.m's DSCONV
     # dataflow: channels over every PE, one output per outer step), which gives the issue's
     # 133,100 cycles.
