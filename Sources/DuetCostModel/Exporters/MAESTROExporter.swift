@@ -199,7 +199,7 @@ public struct MAESTROExporter: DesignExporter {
                 out.append(Layer(name: unique(base + suffix), duetName: l.layer.name, depthwise: depthwise, n: n.n,
                                  k: depthwise ? 1 : kPerGroup, c: depthwise ? groups : n.c, r: n.r, s: n.s, y: y, x: x,
                                  strideY: strideY, strideX: strideX, rowsPerStep: rowsPerStep,
-                                 lanes: depthwise ? step?.lanes.map { max(1, $0) } : nil))
+                                 lanes: depthwise ? step?.lanes : nil))
             }
         }
         return out
